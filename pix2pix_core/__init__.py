@@ -1,0 +1,20 @@
+"""pix2pix_core: pix2pix (Isola et al., CVPR 2017) networks, checkpoints and translation in plain PyTorch.
+
+    import pix2pix_core as p2p
+    g = p2p.load_generator("latest_net_G.pth")     # architecture inferred from the weights
+    y = p2p.translate(g, images)                    # [B, C, H, W] in 0..1, any size
+    p2p.save_pretrained(g, "my-translator/")        # config.json + model.safetensors + README.md
+"""
+
+from .errors import ArchitectureError, CheckpointError, ConfigError, InputError, Pix2PixError
+from .loader import load_discriminator, load_generator
+from .pretrained import save_pretrained
+from .statistics import inference_statistics
+from .translate import translate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArchitectureError", "CheckpointError", "ConfigError", "InputError", "Pix2PixError", "__version__",
+    "inference_statistics", "load_discriminator", "load_generator", "save_pretrained", "translate",
+]

@@ -1,0 +1,301 @@
+"""Reading weight files safely, inferring the architecture from a state dict, and legacy-key handling.
+
+Nothing here unpickles arbitrary objects: safetensors first, ``torch.load(weights_only=True)`` for ``.pth``/``.bin``.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import re
+import struct
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import load_file
+from torch import nn
+
+from .errors import ArchitectureError, CheckpointError
+from .networks import (
+    NETWORKS,
+    CommunityUnetConfig,
+    NetworkConfig,
+    PatchGANConfig,
+    Pix2PixNetwork,
+    PixelDiscriminatorConfig,
+    ResnetConfig,
+    UnetConfig,
+    build_network,
+)
+
+StateDict = dict[str, torch.Tensor]
+CONFIG_METADATA_KEY = "pix2pix_config"
+WRAPPER_KEYS = ("state_dict", "model", "generator", "netG", "G", "discriminator", "netD", "D")
+LEGACY_NORM_SUFFIXES = ("running_mean", "running_var", "num_batches_tracked")
+
+
+@dataclass
+class WeightsFile:
+    """A state dict read from disk, plus the safetensors metadata (if any) and how it was read."""
+
+    state_dict: StateDict
+    metadata: dict[str, str] = field(default_factory=dict)
+    format: str = "safetensors"
+
+
+def read_weights(path: str | Path) -> WeightsFile:
+    """Read a ``.safetensors``, ``.pth``/``.pt``/``.bin`` (zip or legacy torch format) file onto the CPU."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path} does not exist or is not a file.")
+    size = path.stat().st_size
+    if size == 0:
+        raise CheckpointError(f"{path} is empty (0 bytes): the download or copy did not finish. Fetch it again.")
+    with open(path, "rb") as f:
+        head = f.read(16)
+    if head.startswith(b"PK\x03\x04") or head[:1] == b"\x80":
+        return WeightsFile(_torch_load(path), format="torch")
+    if _looks_like_safetensors(head, size) or path.suffix == ".safetensors":
+        return _read_safetensors(path)
+    raise CheckpointError(
+        f"{path} is not a checkpoint: it is neither safetensors nor a PyTorch file (it starts with {head[:8]!r}). "
+        "Point to a .safetensors, .pth or pytorch_model.bin file, or a directory holding config.json and "
+        "model.safetensors."
+    )
+
+
+def _looks_like_safetensors(head: bytes, size: int) -> bool:
+    if len(head) < 9:
+        return False
+    (header_len,) = struct.unpack("<Q", head[:8])
+    return head[8:9] == b"{" and 8 + header_len <= size
+
+
+def _read_safetensors(path: Path) -> WeightsFile:
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            metadata = dict(f.metadata() or {})
+        state_dict = load_file(str(path), device="cpu")
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(
+            f"{path} is not a readable safetensors file ({exc}). It is probably truncated or corrupt: "
+            "download or copy it again."
+        ) from exc
+    return WeightsFile(state_dict, metadata, "safetensors")
+
+
+def _torch_load(path: Path) -> StateDict:
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise CheckpointError(
+            f"refusing to load {path}: it contains pickled Python objects besides tensors, which could run code "
+            "when loaded. Only plain state dicts are accepted. If you trust the file, re-save its state dict with "
+            "`torch.save(model.state_dict(), ...)` or convert it to safetensors."
+        ) from exc
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as exc:
+        raise CheckpointError(
+            f"{path} could not be read as a PyTorch checkpoint ({exc}). It is probably truncated or corrupt: "
+            "download or copy it again."
+        ) from exc
+    return unwrap_state_dict(obj, str(path))
+
+
+def unwrap_state_dict(obj: object, origin: str) -> StateDict:
+    """Return the flat ``{name: tensor}`` mapping inside ``obj`` (a bare state dict or a common wrapper dict)."""
+    if isinstance(obj, Mapping):
+        for key in WRAPPER_KEYS:
+            if isinstance(obj.get(key), Mapping) and len(obj) <= 8:
+                return unwrap_state_dict(obj[key], origin)
+        if obj and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in obj.items()):
+            return _strip_wrapper_prefix(dict(obj))
+    kind = type(obj).__name__
+    keys = list(obj)[:6] if isinstance(obj, Mapping) else []
+    raise CheckpointError(
+        f"{origin} holds a {kind}{f' with keys {keys}' if keys else ''}, not a state dict of tensors. "
+        "Save the network's weights with `torch.save(net.state_dict(), path)`."
+    )
+
+
+def _strip_wrapper_prefix(state_dict: StateDict) -> StateDict:
+    """Drop the ``module.`` prefix that DataParallel/DistributedDataParallel add to every key."""
+    if all(k.startswith("module.") for k in state_dict):
+        return {k[len("module."):]: v for k, v in state_dict.items()}
+    return state_dict
+
+
+def embedded_config(weights: WeightsFile) -> dict | None:
+    """The config.json content we embed in safetensors metadata when saving, if present."""
+    text = weights.metadata.get(CONFIG_METADATA_KEY)
+    return json.loads(text) if text else None
+
+
+# ------------------------------------------------------------------------------------------ architecture inference
+@dataclass
+class Inference:
+    """An architecture found in a state dict, with remarks on what the weights could not tell."""
+
+    config: NetworkConfig
+    notes: list[str] = field(default_factory=list)
+
+
+def _norm_kind(state_dict: StateDict, norm_prefix: str, conv_prefix: str) -> tuple[str, bool]:
+    """(norm, affine) of the norm layer at ``norm_prefix``, using the conv before it to tell instance from none."""
+    has = {s for s in ("weight", "running_mean") if norm_prefix + s in state_dict}
+    if has == {"weight", "running_mean"}:
+        return "batch", True
+    if has == {"weight"}:
+        return "instance", True
+    if has == {"running_mean"}:  # legacy InstanceNorm buffers from old PyTorch versions
+        return "instance", False
+    return ("instance" if conv_prefix + "bias" in state_dict else "none"), False
+
+
+def _infer_unet(sd: StateDict) -> Inference:
+    down = sd["model.model.0.weight"]
+    up = sd["model.model.3.weight"]
+    prefix, inner_levels = "model.model.1.model.", 0
+    while prefix + "3.model.1.weight" in sd:
+        prefix += "3.model."
+        inner_levels += 1
+    if prefix + "3.weight" not in sd:
+        raise ArchitectureError("reference U-Net keys found but the innermost block (…model.3.weight) is missing.")
+    norm, affine = _norm_kind(sd, "model.model.1.model.2.", "model.model.1.model.1.")
+    if norm == "instance" and affine:
+        raise ArchitectureError("reference U-Net with affine InstanceNorm is not a layout the reference produces.")
+    config = UnetConfig(in_channels=down.shape[1], out_channels=up.shape[1], num_downs=inner_levels + 2,
+                        ngf=down.shape[0], norm=norm, dropout=True)
+    return Inference(config, ["dropout is not visible in U-Net weights; assumed on (the pix2pix default)."])
+
+
+def _infer_resnet(sd: StateDict) -> Inference:
+    first = sd["model.1.weight"]
+    blocks: dict[int, str] = {}
+    for key in sd:
+        m = re.match(r"model\.(\d+)\.(conv_block|block)\.", key)
+        if m:
+            blocks[int(m.group(1))] = m.group(2)
+    if not blocks:
+        raise ArchitectureError("ResNet stem found (model.1 7x7 conv) but no residual blocks (model.N.conv_block.*).")
+    block_name = blocks[min(blocks)]
+    b = f"model.{min(blocks)}.{block_name}."
+    zero_padding = b + "0.weight" in sd
+    second_conv = 3 if zero_padding else 5
+    dropout = b + f"{second_conv + 1}.weight" in sd and b + f"{second_conv}.weight" not in sd
+    norm, affine = _norm_kind(sd, "model.2.", "model.1.")
+    conv_indices = [int(m.group(1)) for k in sd if (m := re.fullmatch(r"model\.(\d+)\.weight", k))]
+    last = sd[f"model.{max(conv_indices)}.weight"]
+    config = ResnetConfig(in_channels=first.shape[1], out_channels=last.shape[0], ngf=first.shape[0],
+                          n_blocks=len(blocks), norm=norm, norm_affine=affine, bias="model.1.bias" in sd,
+                          dropout=dropout, padding="zero" if zero_padding else "reflect", block_name=block_name)
+    notes = [] if zero_padding else ["reflect padding assumed (replicate padding has the same keys)."]
+    return Inference(config, notes)
+
+
+def _infer_community_unet(sd: StateDict) -> Inference:
+    first, final = sd["down1.model.0.weight"], sd["final.2.weight"]
+    config = CommunityUnetConfig(in_channels=first.shape[1], out_channels=final.shape[0], ngf=first.shape[0])
+    return Inference(config)
+
+
+def _infer_patchgan(sd: StateDict) -> Inference:
+    first = sd["model.0.weight"]
+    convs = sorted(int(m.group(1)) for k, v in sd.items()
+                   if (m := re.fullmatch(r"model\.(\d+)\.weight", k)) and v.dim() == 4)
+    norm, _ = _norm_kind(sd, "model.3.", "model.2.")
+    config = PatchGANConfig(in_channels=first.shape[1], ndf=first.shape[0], n_layers=len(convs) - 2, norm=norm)
+    return Inference(config)
+
+
+def _infer_pixel(sd: StateDict) -> Inference:
+    first = sd["net.0.weight"]
+    norm, _ = _norm_kind(sd, "net.3.", "net.2.")
+    return Inference(PixelDiscriminatorConfig(in_channels=first.shape[1], ndf=first.shape[0], norm=norm))
+
+
+def _is_4d(sd: StateDict, key: str, kernel: int | None = None) -> bool:
+    t = sd.get(key)
+    return t is not None and t.dim() == 4 and (kernel is None or t.shape[-1] == kernel)
+
+
+SIGNATURES = (  # (architecture, test on the keys, inference)
+    ("unet", lambda sd: _is_4d(sd, "model.model.0.weight") and _is_4d(sd, "model.model.3.weight"), _infer_unet),
+    ("community_unet", lambda sd: _is_4d(sd, "down1.model.0.weight") and _is_4d(sd, "final.2.weight"),
+     _infer_community_unet),
+    ("resnet", lambda sd: _is_4d(sd, "model.1.weight", 7), _infer_resnet),
+    ("patchgan", lambda sd: _is_4d(sd, "model.0.weight", 4), _infer_patchgan),
+    ("pixel", lambda sd: _is_4d(sd, "net.0.weight", 1), _infer_pixel),
+)
+
+
+def infer_architecture(state_dict: StateDict, origin: str = "state dict") -> Inference:
+    """Find the architecture and its arguments from key names and shapes alone; verify by a strict load."""
+    for _, matches, infer in SIGNATURES:
+        if matches(state_dict):
+            inference = infer(state_dict)
+            build_and_load(inference.config, state_dict, origin)  # raises with the key differences
+            return inference
+    raise ArchitectureError(_no_match_message(state_dict, origin))
+
+
+def _no_match_message(state_dict: StateDict, origin: str) -> str:
+    keys = set(state_dict)
+    scores = []
+    for name, _, _ in SIGNATURES:
+        reference = set(_default_keys(name))
+        scores.append((len(keys & reference) / len(reference | keys), name, reference))
+    score, name, reference = max(scores)
+    sample = ", ".join(sorted(keys)[:5])
+    return (
+        f"{origin} matches no known pix2pix architecture (unet, resnet, community_unet, patchgan, pixel). "
+        f"Its {len(keys)} keys start with: {sample}. Closest: {name} ({score:.0%} of keys shared; it would need "
+        f"e.g. {', '.join(sorted(reference - keys)[:3]) or '-'}). Is this a pix2pix/CycleGAN network's state dict?"
+    )
+
+
+def _default_keys(architecture: str) -> list[str]:
+    with torch.device("meta"):
+        return list(build_network(NETWORKS[architecture].Config()).state_dict())
+
+
+# ---------------------------------------------------------------------------------------- loading into a network
+def build_and_load(config: NetworkConfig, state_dict: StateDict, origin: str) -> Pix2PixNetwork:
+    """Build the network for ``config`` and load ``state_dict`` strictly after legacy-key handling."""
+    with torch.device("meta"):
+        net = build_network(config)
+    state_dict = {k: v.float() if v.is_floating_point() else v for k, v in adapt_legacy_keys(net, state_dict).items()}
+    expected = net.state_dict()
+    missing = sorted(set(expected) - set(state_dict))
+    unexpected = sorted(set(state_dict) - set(expected))
+    mismatched = [f"{k}: file {tuple(state_dict[k].shape)} vs model {tuple(expected[k].shape)}"
+                  for k in expected if k in state_dict and state_dict[k].shape != expected[k].shape]
+    if missing or unexpected or mismatched:
+        raise ArchitectureError(
+            f"{origin} does not fit {config.architecture} {config.arguments()}: "
+            + "; ".join(f"{label} ({len(items)}): {', '.join(items[:4])}{' …' if len(items) > 4 else ''}"
+                        for label, items in (("missing", missing), ("unexpected", unexpected),
+                                             ("shape mismatch", mismatched)) if items)
+            + ". If a config.json came with the weights, it does not describe them; delete it to infer the "
+            "architecture from the weights."
+        )
+    net.load_state_dict(state_dict, strict=True, assign=True)
+    return net
+
+
+def adapt_legacy_keys(net: nn.Module, state_dict: StateDict) -> StateDict:
+    """Drop InstanceNorm running stats saved by old PyTorch; add missing ``num_batches_tracked`` counters."""
+    modules = dict(net.named_modules())
+    adapted = {}
+    for key, value in state_dict.items():
+        owner, _, leaf = key.rpartition(".")
+        if leaf in LEGACY_NORM_SUFFIXES and isinstance(modules.get(owner), nn.InstanceNorm2d):
+            continue
+        adapted[key] = value
+    for key, value in net.state_dict().items():
+        if key.endswith(".num_batches_tracked") and key not in adapted:
+            adapted[key] = torch.zeros((), dtype=value.dtype)
+    return adapted

@@ -1,0 +1,91 @@
+"""The ``pix2pix`` command line (also ``python -m pix2pix_core``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import Pix2PixError
+from .loader import load_discriminator, load_generator
+from .pretrained import model_config_of, save_pretrained
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except Pix2PixError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pix2pix", description="pix2pix image-to-image translation.")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="translate a real photo with a real pretrained translator")
+    demo.add_argument("--out", type=Path, default=Path("pix2pix_demo.png"), help="before/after PNG to write")
+    demo.add_argument("--image", type=Path, help="photo to translate (default: an embedded photo)")
+    demo.add_argument("--weights", type=Path, help="generator weights (default: the vintagify translator)")
+    demo.set_defaults(func=_demo)
+
+    info = sub.add_parser("info", help="print a checkpoint's architecture and parameter count")
+    info.add_argument("checkpoint", help="file or directory")
+    info.add_argument("--json", action="store_true", help="print config.json instead of a summary")
+    info.set_defaults(func=_info)
+
+    convert = sub.add_parser("convert", help="write a checkpoint as config.json + model.safetensors + README.md")
+    convert.add_argument("checkpoint", help="generator file or directory (official .pth, .bin, .safetensors)")
+    convert.add_argument("--out", type=Path, required=True, help="directory to write")
+    convert.add_argument("--discriminator", help="also convert this discriminator checkpoint")
+    convert.set_defaults(func=_convert)
+    return parser
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    run_demo(args.out, args.image, args.weights)
+    return 0
+
+
+def _load_any(source: str):
+    """A generator, or a discriminator when the file holds one."""
+    try:
+        return load_generator(source)
+    except Pix2PixError as exc:
+        if "holds a discriminator" not in str(exc):
+            raise
+        return load_discriminator(source)
+
+
+def _info(args: argparse.Namespace) -> int:
+    net = _load_any(args.checkpoint)
+    config = model_config_of(net)
+    if args.json:
+        print(config.to_json(net.multiple), end="")
+        return 0
+    params = sum(p.numel() for p in net.parameters())
+    print(f"{args.checkpoint}: {config.role} '{config.architecture}', {params:,} parameters")
+    for key, value in config.arguments.items():
+        print(f"  {key:<13} {value}")
+    if net.role == "generator":
+        print(f"  {'multiple':<13} {net.multiple} (input sizes are padded to it)")
+        print(f"  {'io':<13} {config.io.input_space} -> {config.io.output_space}, trained at {config.io.train_size}")
+    else:
+        print(f"  {'patch size':<13} {net.config.receptive_field} px receptive field")
+    for note in config.source.get("notes", []):
+        print(f"  note: {note}")
+    return 0
+
+
+def _convert(args: argparse.Namespace) -> int:
+    generator = load_generator(args.checkpoint)
+    discriminator = load_discriminator(args.discriminator) if args.discriminator else None
+    save_pretrained(generator, args.out, discriminator)
+    print(f"wrote {args.out}: {', '.join(sorted(p.name for p in args.out.iterdir()))}")
+    print(json.dumps(model_config_of(generator).arguments))
+    return 0

@@ -1,0 +1,130 @@
+"""The configuration that travels with the weights: config.json (format_version 1).
+
+```json
+{"format_version": 1, "role": "generator", "architecture": "unet",
+ "arguments": {"in_channels": 3, "out_channels": 3, "num_downs": 8, "ngf": 64, "norm": "batch", "dropout": true},
+ "io": {"input_space": "rgb", "output_space": "rgb", "multiple": 256, "train_size": 256, "direction": "AtoB"},
+ "training": {...}, "source": {...}}
+```
+``arguments`` fully determine the module tree; ``io`` is the contract between a user's image and the network;
+``training`` holds facts about how it was trained (dataset, lambda_l1, gan_mode, steps, metrics);
+``source`` says where the weights came from (original file, how the architecture was found).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ConfigError
+
+FORMAT_VERSION = 1
+ROLES = ("generator", "discriminator")
+INPUT_SPACES = {"rgb": (3,), "gray": (1,), "lab_l": (1,), "edges": (1, 3), "any": None}
+OUTPUT_SPACES = {"rgb": (3,), "gray": (1,), "lab_ab": (2,), "any": None}
+DIRECTIONS = ("AtoB", "BtoA")
+
+
+@dataclass(frozen=True)
+class IOSpec:
+    """How images map to a generator's input and back: colour spaces, training size, direction.
+
+    Tensors entering and leaving the network are always scaled to [-1, 1].
+    """
+
+    input_space: str = "rgb"
+    output_space: str = "rgb"
+    train_size: int = 256
+    direction: str = "AtoB"
+
+    @classmethod
+    def default_for(cls, in_channels: int, out_channels: int, train_size: int = 256) -> IOSpec:
+        spaces_in = {1: "gray", 3: "rgb"}
+        spaces_out = {1: "gray", 2: "lab_ab", 3: "rgb"}
+        input_space = "lab_l" if (in_channels, out_channels) == (1, 2) else spaces_in.get(in_channels, "any")
+        return cls(input_space, spaces_out.get(out_channels, "any"), train_size)
+
+    def check_channels(self, in_channels: int, out_channels: int) -> None:
+        """Raise ConfigError when the colour spaces contradict the network's channel counts."""
+        for label, space, spaces, channels in (
+            ("input_space", self.input_space, INPUT_SPACES, in_channels),
+            ("output_space", self.output_space, OUTPUT_SPACES, out_channels),
+        ):
+            if space not in spaces:
+                raise ConfigError(f"io.{label} is {space!r}; expected one of {', '.join(spaces)}.")
+            allowed = spaces[space]
+            if allowed is not None and channels not in allowed:
+                raise ConfigError(
+                    f"io.{label} {space!r} needs {' or '.join(map(str, allowed))} channel(s) but the network has "
+                    f"{channels}: fix io.{label} in config.json (or the channel count in 'arguments')."
+                )
+        if self.direction not in DIRECTIONS:
+            raise ConfigError(f"io.direction is {self.direction!r}; expected 'AtoB' or 'BtoA'.")
+        if not isinstance(self.train_size, int) or self.train_size < 1:
+            raise ConfigError(f"io.train_size must be a positive integer, got {self.train_size!r}.")
+
+
+@dataclass
+class ModelConfig:
+    """Everything config.json holds about one network."""
+
+    role: str
+    architecture: str
+    arguments: dict[str, Any]
+    io: IOSpec | None = None
+    training: dict[str, Any] = field(default_factory=dict)
+    source: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self, multiple: int | None = None) -> str:
+        data: dict[str, Any] = {
+            "format_version": FORMAT_VERSION,
+            "role": self.role,
+            "architecture": self.architecture,
+            "arguments": self.arguments,
+        }
+        if self.io is not None:
+            data["io"] = {**dataclasses.asdict(self.io), "multiple": multiple}
+        data["training"] = self.training
+        data["source"] = self.source
+        return json.dumps(data, indent=2, sort_keys=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, origin: str = "config.json") -> tuple[ModelConfig, int | None]:
+        """Parse config.json; return the config and the ``io.multiple`` it states (checked by the caller)."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(
+                f"{origin} is not valid JSON ({exc}). Fix it, or delete it to infer the architecture from the weights."
+            ) from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"{origin} must hold a JSON object, found {type(data).__name__}.")
+        version = data.get("format_version")
+        if version != FORMAT_VERSION:
+            raise ConfigError(
+                f"{origin} has format_version {version!r}; this comfyui-pix2pix reads version {FORMAT_VERSION}. "
+                "Upgrade comfyui-pix2pix if the file is newer, or re-save the model with `pix2pix convert`."
+            )
+        missing = [k for k in ("role", "architecture", "arguments") if k not in data]
+        if missing:
+            raise ConfigError(f"{origin} lacks the field(s) {', '.join(missing)}.")
+        if data["role"] not in ROLES:
+            raise ConfigError(f"{origin}: role is {data['role']!r}; expected 'generator' or 'discriminator'.")
+        if not isinstance(data["arguments"], dict):
+            raise ConfigError(f"{origin}: 'arguments' must be an object.")
+        io, multiple = None, None
+        if data.get("io") is not None:
+            io_data = dict(data["io"])
+            multiple = io_data.pop("multiple", None)
+            allowed = {f.name for f in dataclasses.fields(IOSpec)}
+            unknown = sorted(set(io_data) - allowed)
+            if unknown:
+                raise ConfigError(f"{origin}: unknown io field(s) {unknown}; known: {sorted(allowed | {'multiple'})}.")
+            io = IOSpec(**io_data)
+        return (
+            cls(data["role"], data["architecture"], data["arguments"], io,
+                dict(data.get("training") or {}), dict(data.get("source") or {})),
+            multiple,
+        )

@@ -1,0 +1,21 @@
+"""Errors raised by pix2pix_core. Every message says what was expected, what was found, and what to do."""
+
+
+class Pix2PixError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class CheckpointError(Pix2PixError, ValueError):
+    """A weights file or directory cannot be read, or holds something that is not a pix2pix network."""
+
+
+class ArchitectureError(Pix2PixError, ValueError):
+    """A state dict matches no known architecture, or does not match the architecture it claims."""
+
+
+class ConfigError(Pix2PixError, ValueError):
+    """config.json is malformed, from an unknown format version, or contradicts itself."""
+
+
+class InputError(Pix2PixError, ValueError):
+    """A tensor handed to a network has the wrong shape or channel count."""

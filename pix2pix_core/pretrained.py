@@ -1,0 +1,98 @@
+"""Our directory format: ``config.json`` + ``model.safetensors`` (+ ``discriminator.safetensors``) + ``README.md``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from safetensors.torch import save_file
+
+from .checkpoints import CONFIG_METADATA_KEY, build_and_load, read_weights
+from .config import ModelConfig
+from .errors import CheckpointError, ConfigError
+from .fileio import atomic_path, atomic_write_text
+from .model_card import render_model_card
+from .networks import Discriminator, Generator, Pix2PixNetwork, config_from_arguments
+
+CONFIG_FILE = "config.json"
+GENERATOR_FILE = "model.safetensors"
+DISCRIMINATOR_FILE = "discriminator.safetensors"
+CARD_FILE = "README.md"
+
+
+def model_config_of(net: Pix2PixNetwork) -> ModelConfig:
+    """The config.json content describing ``net`` (architecture, io contract, training facts, provenance)."""
+    return ModelConfig(net.role, net.config.architecture, net.config.arguments(), net.io,
+                       dict(net.training_facts), dict(net.source))
+
+
+def network_from_config(config: ModelConfig, state_dict: dict[str, torch.Tensor], origin: str,
+                        stated_multiple: int | None = None) -> Pix2PixNetwork:
+    """Build the network ``config`` describes, check its fields agree, and load ``state_dict`` into it."""
+    arch = config_from_arguments(config.role, config.architecture, config.arguments)
+    if config.io is not None:
+        config.io.check_channels(arch.in_channels, arch.out_channels)
+    if stated_multiple is not None and stated_multiple != arch.multiple:
+        raise ConfigError(
+            f"{origin}: io.multiple says {stated_multiple} but a {config.architecture} with these arguments needs "
+            f"multiples of {arch.multiple}. Fix or remove io.multiple."
+        )
+    net = build_and_load(arch, state_dict, origin)
+    if config.io is not None:
+        net.io = config.io
+    net.training_facts = dict(config.training)
+    net.source = dict(config.source)
+    return net
+
+
+def save_pretrained(generator: Generator, directory: str | Path, discriminator: Discriminator | None = None,
+                    license: str = "mit") -> Path:
+    """Write ``generator`` (and optionally its discriminator) as a loadable directory; each file atomically.
+
+    The weights are written first and config.json last, so an interrupted save never leaves a config that
+    points at weights which are not there.
+    """
+    if not isinstance(generator, Generator):
+        raise TypeError(f"save_pretrained needs a pix2pix Generator, got {type(generator).__name__}.")
+    directory = Path(directory)
+    config = model_config_of(generator)
+    data = json.loads(config.to_json(generator.multiple))
+    _write_weights(generator, directory / GENERATOR_FILE, config.to_json(generator.multiple))
+    if discriminator is not None:
+        d_config = model_config_of(discriminator)
+        _write_weights(discriminator, directory / DISCRIMINATOR_FILE, d_config.to_json())
+        data["discriminator"] = {"file": DISCRIMINATOR_FILE, "architecture": d_config.architecture,
+                                 "arguments": d_config.arguments}
+    n_params = sum(p.numel() for p in generator.parameters())
+    atomic_write_text(directory / CARD_FILE, render_model_card(data, n_params, directory.name, license))
+    atomic_write_text(directory / CONFIG_FILE, json.dumps(data, indent=2) + "\n")
+    return directory
+
+
+def _write_weights(net: Pix2PixNetwork, path: Path, config_json: str) -> None:
+    tensors = {k: v.detach().to("cpu", copy=True).contiguous() for k, v in net.state_dict().items()}
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp), metadata={"format": "pt", CONFIG_METADATA_KEY: config_json})
+
+
+def load_directory(directory: Path, role: str) -> Pix2PixNetwork:
+    """Load the generator or discriminator of a directory written by :func:`save_pretrained`."""
+    config_path = directory / CONFIG_FILE
+    config, multiple = ModelConfig.from_json(config_path.read_text(encoding="utf-8"), str(config_path))
+    if role == "discriminator":
+        d = json.loads(config_path.read_text(encoding="utf-8")).get("discriminator")
+        if not d:
+            raise CheckpointError(f"{directory} has no discriminator (config.json has no 'discriminator' entry).")
+        config = ModelConfig("discriminator", d["architecture"], d["arguments"])
+        weights_path, multiple = directory / d.get("file", DISCRIMINATOR_FILE), None
+    else:
+        weights_path = directory / GENERATOR_FILE
+    if config.role != role:
+        raise CheckpointError(f"{config_path} describes a {config.role}; use load_{config.role}().")
+    if not weights_path.is_file():
+        raise CheckpointError(
+            f"{directory} has config.json but no {weights_path.name}. Copy the weights next to config.json."
+        )
+    weights = read_weights(weights_path)
+    return network_from_config(config, weights.state_dict, str(weights_path), multiple)

@@ -1,0 +1,38 @@
+"""Shared test fixtures: paths to the reference fixtures and helpers to build small networks."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+REFERENCE_DIR = Path(os.environ.get(
+    "PIX2PIX_REFERENCE_FIXTURES", Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "reference"))
+
+# (weights file, io file, role) for the four reference fixtures
+REFERENCE_FIXTURES = {
+    "unet256_batch": ("ref_unet256_ngf8_batch.pth", "ref_unet256_ngf8_io.pt", "generator"),
+    "unet256_color": ("ref_unet256_color_ngf8_batch.pth", "ref_unet256_color_ngf8_io.pt", "generator"),
+    "resnet9_instance": ("ref_resnet9_ngf8_instance.pth", "ref_resnet9_ngf8_instance_io.pt", "generator"),
+    "patchgan": ("ref_patchgan_ndf8.pth", "ref_patchgan_ndf8_io.pt", "discriminator"),
+}
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    if not (REFERENCE_DIR / "README.md").is_file():
+        pytest.skip(f"reference fixtures not found at {REFERENCE_DIR}: set PIX2PIX_REFERENCE_FIXTURES to the "
+                    "folder holding ref_*.pth (shared/fixtures/reference beside the checkout)")
+    return REFERENCE_DIR
+
+
+@pytest.fixture(autouse=True)
+def _deterministic():
+    torch.manual_seed(0)
+    yield
+
+
+def random_images(batch: int, channels: int, height: int, width: int, seed: int = 0) -> torch.Tensor:
+    return torch.rand(batch, channels, height, width, generator=torch.Generator().manual_seed(seed))
