@@ -144,10 +144,10 @@ class Inference:
 
 
 def _norm_kind(state_dict: StateDict, norm_prefix: str, conv_prefix: str) -> tuple[str, bool]:
-    """(norm, affine) of the norm layer at ``norm_prefix``, using the conv before it to tell instance from none."""
+    """(norm, instance_affine) of the norm layer at ``norm_prefix``; the conv before it tells instance from none."""
     has = {s for s in ("weight", "running_mean") if norm_prefix + s in state_dict}
     if has == {"weight", "running_mean"}:
-        return "batch", True
+        return "batch", False
     if has == {"weight"}:
         return "instance", True
     if has == {"running_mean"}:  # legacy InstanceNorm buffers from old PyTorch versions

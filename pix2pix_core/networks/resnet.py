@@ -51,6 +51,8 @@ class ResnetConfig(NetworkConfig):
             raise ConfigError(f"resnet: padding is {self.padding!r}; expected one of {', '.join(PADDINGS)}.")
         if self.block_name not in BLOCK_NAMES:
             raise ConfigError(f"resnet: block_name is {self.block_name!r}; expected one of {', '.join(BLOCK_NAMES)}.")
+        if self.norm_affine and self.norm != "instance":
+            raise ConfigError(f"resnet: norm_affine applies to instance norm only, but norm is {self.norm!r}.")
 
 
 def _padding_layers(padding: str, amount: int) -> tuple[list[nn.Module], int]:

@@ -1,0 +1,180 @@
+"""Bad inputs get errors that name the problem and the fix; nothing is executed, nothing is left half-written."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from conftest import random_images
+
+import pix2pix_core as p2p
+from pix2pix_core import pretrained
+from pix2pix_core.networks import PatchGANConfig, ResnetConfig, UnetConfig, build_network, init_weights
+
+
+def _saved(tmp_path, config=None):
+    g = init_weights(build_network(config or UnetConfig(num_downs=5, ngf=4)))
+    return g, p2p.save_pretrained(g, tmp_path / "model")
+
+
+@pytest.mark.parametrize(("content", "name", "message"), [
+    (b"", "latest_net_G.pth", "is empty"),
+    (b"these are not weights\n", "latest_net_G.pth", "is not a checkpoint"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(64), "model.safetensors", "not a readable safetensors"),
+    (b"PK\x03\x04" + bytes(40), "latest_net_G.pth", "truncated or corrupt"),
+])
+def test_files_that_are_not_checkpoints(tmp_path, content, name, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(p2p.CheckpointError, match=message):
+        p2p.load_generator(path)
+
+
+def test_truncated_safetensors(tmp_path):
+    _, directory = _saved(tmp_path)
+    weights = directory / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    with pytest.raises(p2p.CheckpointError, match="truncated or corrupt.*download or copy it again"):
+        p2p.load_generator(directory)
+
+
+def test_truncated_pth(tmp_path):
+    g = init_weights(build_network(UnetConfig(num_downs=5, ngf=4)))
+    path = tmp_path / "latest_net_G.pth"
+    torch.save(g.state_dict(), path)
+    path.write_bytes(path.read_bytes()[:-3000])
+    with pytest.raises(p2p.CheckpointError, match="truncated or corrupt"):
+        p2p.load_generator(path)
+
+
+def test_missing_paths_and_empty_directories(tmp_path):
+    with pytest.raises(p2p.CheckpointError, match="neither a file nor a directory"):
+        p2p.load_generator(tmp_path / "nope.pth")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("hi")
+    with pytest.raises(p2p.CheckpointError, match="holds no generator weights.*latest_net_G.pth.*notes.txt"):
+        p2p.load_generator(tmp_path / "empty")
+    _, directory = _saved(tmp_path)
+    (directory / "model.safetensors").unlink()
+    with pytest.raises(p2p.CheckpointError, match="config.json but no model.safetensors"):
+        p2p.load_generator(directory)
+
+
+class _RunsCodeWhenUnpickled:
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_pickled_code_is_refused_and_never_run(tmp_path):
+    marker = tmp_path / "code_ran"
+    path = tmp_path / "latest_net_G.pth"
+    torch.save({"model.model.0.weight": torch.zeros(1), "payload": _RunsCodeWhenUnpickled(marker)}, path)
+    with pytest.raises(p2p.CheckpointError, match="refusing to load.*pickled Python objects"):
+        p2p.load_generator(path)
+    assert not marker.exists()
+
+
+def test_unknown_layout_names_closest_match(tmp_path):
+    torch.save({"encoder.0.weight": torch.zeros(8, 3, 3, 3), "decoder.0.weight": torch.zeros(3, 8, 3, 3)},
+               tmp_path / "other.pth")
+    with pytest.raises(p2p.ArchitectureError, match="matches no known pix2pix architecture.*Closest"):
+        p2p.load_generator(tmp_path / "other.pth")
+
+
+def test_state_dict_with_wrong_shapes_lists_the_keys(tmp_path):
+    g = init_weights(build_network(UnetConfig(num_downs=5, ngf=4)))
+    state = dict(g.state_dict())
+    state["model.model.1.model.1.weight"] = torch.zeros(9, 4, 4, 4)
+    state["model.extra.weight"] = torch.zeros(1)
+    torch.save(state, tmp_path / "bad.pth")
+    with pytest.raises(p2p.ArchitectureError, match=r"unexpected \(1\): model.extra.weight.*shape mismatch"):
+        p2p.load_generator(tmp_path / "bad.pth")
+
+
+def test_wrong_role_says_which_loader(tmp_path):
+    d = init_weights(build_network(PatchGANConfig(ndf=4)))
+    torch.save(d.state_dict(), tmp_path / "latest_net_D.pth")
+    with pytest.raises(p2p.CheckpointError, match="holds a discriminator.*load_discriminator"):
+        p2p.load_generator(tmp_path / "latest_net_D.pth")
+
+
+def _edit_config(directory, **changes):
+    config = json.loads((directory / "config.json").read_text())
+    for dotted, value in changes.items():
+        target = config
+        *parents, leaf = dotted.split("__")
+        for parent in parents:
+            target = target[parent]
+        target[leaf] = value
+    (directory / "config.json").write_text(json.dumps(config))
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"format_version": 99}, "format_version 99.*Upgrade comfyui-pix2pix"),
+    ({"io__input_space": "gray"}, "input_space 'gray' needs 1 channel.*has 3"),
+    ({"io__output_space": "lab_ab"}, "output_space 'lab_ab' needs 2 channel"),
+    ({"io__multiple": 128}, "io.multiple says 128.*multiples of 32"),
+    ({"io__direction": "sideways"}, "direction"),
+    ({"arguments__norm": "group"}, "norm is 'group'"),
+    ({"arguments__depth": 8}, r"unknown argument\(s\) \['depth'\]"),
+    ({"architecture": "transformer"}, "unknown generator architecture 'transformer'"),
+    ({"arguments__ngf": 8}, "does not fit unet.*shape mismatch.*delete it to infer"),
+    ({"arguments__num_downs": 2}, "num_downs must be at least 5"),
+])
+def test_bad_config_json(tmp_path, changes, message):
+    _, directory = _saved(tmp_path)
+    _edit_config(directory, **changes)
+    with pytest.raises((p2p.ConfigError, p2p.ArchitectureError), match=message):
+        p2p.load_generator(directory)
+
+
+def test_config_json_that_is_not_json(tmp_path):
+    _, directory = _saved(tmp_path)
+    (directory / "config.json").write_text("{not json")
+    with pytest.raises(p2p.ConfigError, match="not valid JSON"):
+        p2p.load_generator(directory)
+
+
+def test_contradictory_resnet_arguments():
+    with pytest.raises(p2p.ConfigError, match="norm_affine applies to instance norm only"):
+        ResnetConfig.from_arguments({"norm": "batch", "norm_affine": True})
+
+
+def test_channel_and_size_mismatches():
+    g = build_network(UnetConfig(num_downs=5, ngf=4)).eval()
+    with pytest.raises(p2p.InputError, match="expects 3 input channel.*got 1.*Convert"):
+        g(torch.zeros(1, 1, 32, 32))
+    with pytest.raises(p2p.InputError, match="multiples of 32, got 30x32.*pix2pix_core.translate"):
+        g(torch.zeros(1, 3, 30, 32))
+    with pytest.raises(p2p.InputError, match="4-D"):
+        g(torch.zeros(3, 32, 32))
+    with pytest.raises(p2p.InputError, match="2 channels|no conversion"):
+        p2p.translate(g, torch.zeros(1, 2, 32, 32))
+    with pytest.raises(p2p.InputError, match="NaN"):
+        p2p.translate(g, torch.full((1, 3, 8, 8), float("nan")))
+    with pytest.raises(p2p.InputError, match="empty"):
+        p2p.translate(g, torch.zeros(0, 3, 8, 8))
+
+
+def test_failed_save_leaves_previous_model_intact(tmp_path, monkeypatch):
+    g, directory = _saved(tmp_path)
+    before = {p.name: p.read_bytes() for p in directory.iterdir()}
+
+    def dies_half_way(tensors, filename, metadata=None):
+        with open(filename, "wb") as f:
+            f.write(b"partial")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pretrained, "save_file", dies_half_way)
+    other = init_weights(build_network(UnetConfig(num_downs=5, ngf=4)))
+    with pytest.raises(OSError, match="disk full"):
+        p2p.save_pretrained(other, directory)
+    assert {p.name: p.read_bytes() for p in directory.iterdir()} == before  # no temp files, nothing replaced
+    x = random_images(1, 3, 32, 32)
+    with torch.no_grad(), p2p.inference_statistics(g, "eval"):
+        torch.testing.assert_close(p2p.translate(p2p.load_generator(directory), x, statistics="eval"),
+                                   p2p.translate(g, x, statistics="eval"))
