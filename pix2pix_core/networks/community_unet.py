@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from .base import Generator, NetworkConfig
+from .norm import InstanceNorm2d
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,7 +34,7 @@ class UNetDown(nn.Module):
         super().__init__()
         layers: list[nn.Module] = [nn.Conv2d(in_size, out_size, 4, 2, 1, bias=False)]
         if normalize:
-            layers.append(nn.InstanceNorm2d(out_size))
+            layers.append(InstanceNorm2d(out_size))
         layers.append(nn.LeakyReLU(0.2))
         if dropout:
             layers.append(nn.Dropout(0.5))
@@ -47,7 +48,7 @@ class UNetUp(nn.Module):
     def __init__(self, in_size: int, out_size: int, dropout: bool = False) -> None:
         super().__init__()
         layers: list[nn.Module] = [nn.ConvTranspose2d(in_size, out_size, 4, 2, 1, bias=False),
-                                   nn.InstanceNorm2d(out_size), nn.ReLU(inplace=True)]
+                                   InstanceNorm2d(out_size), nn.ReLU(inplace=True)]
         if dropout:
             layers.append(nn.Dropout(0.5))
         self.model = nn.Sequential(*layers)

@@ -1,4 +1,14 @@
-"""Normalisation layers as the reference builds them, plus BatchNorm that can use each image's own statistics."""
+"""Normalisation layers as the reference builds them, with two inference switches.
+
+Same parameters and state-dict keys as ``nn.BatchNorm2d`` / ``nn.InstanceNorm2d``. The switches:
+
+- ``BatchNorm2d.per_image_statistics``: normalise each image with its own statistics, as the reference
+  ``test.py`` does by running BatchNorm in training mode on a batch of one, but image by image (so the result
+  does not depend on the rest of the batch) and without touching the running statistics;
+- ``statistics_hook``: a callable ``(module, x) -> y`` that takes over normalisation wherever the layer would use
+  the statistics of its input (InstanceNorm always, BatchNorm with per-image statistics). Tiled translation uses
+  it to normalise every tile with the statistics of the whole image.
+"""
 
 from __future__ import annotations
 
@@ -9,24 +19,42 @@ import torch.nn.functional as F
 from torch import nn
 
 NORMS = ("batch", "instance", "none")
+StatisticsHook = Callable[[nn.Module, torch.Tensor], torch.Tensor]
 
 
 class BatchNorm2d(nn.BatchNorm2d):
-    """``nn.BatchNorm2d`` (same parameters and keys) with a switch for per-image statistics.
-
-    With ``per_image_statistics`` on, each image is normalised with the mean and variance of its own
-    activations, as the reference ``test.py`` does by running BatchNorm in training mode on a batch of one,
-    but independently of the other images in the batch and without touching the running statistics.
-    """
-
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.per_image_statistics = False
+        self.statistics_hook: StatisticsHook | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.per_image_statistics:
-            return F.instance_norm(x, weight=self.weight, bias=self.bias, use_input_stats=True, eps=self.eps)
+        if not self.per_image_statistics:
+            return super().forward(x)
+        if self.statistics_hook is not None:
+            return self.statistics_hook(self, x)
+        # One image at a time through the BatchNorm kernel: the reference's batch-of-one numerics, fast in
+        # channels_last, and independent of the other images.
+        return torch.cat([F.batch_norm(x[i:i + 1], None, None, self.weight, self.bias, True, 0.0, self.eps)
+                          for i in range(x.shape[0])])
+
+
+class InstanceNorm2d(nn.InstanceNorm2d):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.statistics_hook: StatisticsHook | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.statistics_hook is not None and not self.track_running_stats:
+            return self.statistics_hook(self, x)
         return super().forward(x)
+
+
+def uses_input_statistics(module: nn.Module) -> bool:
+    """Whether ``module`` currently normalises with the statistics of its input (and so accepts a hook)."""
+    if isinstance(module, BatchNorm2d):
+        return module.per_image_statistics
+    return isinstance(module, InstanceNorm2d) and not module.track_running_stats
 
 
 def norm_layer_factory(norm: str, instance_affine: bool = False) -> Callable[[int], nn.Module]:
@@ -34,7 +62,7 @@ def norm_layer_factory(norm: str, instance_affine: bool = False) -> Callable[[in
     if norm == "batch":
         return lambda channels: BatchNorm2d(channels, affine=True, track_running_stats=True)
     if norm == "instance":
-        return lambda channels: nn.InstanceNorm2d(channels, affine=instance_affine, track_running_stats=False)
+        return lambda channels: InstanceNorm2d(channels, affine=instance_affine, track_running_stats=False)
     if norm == "none":
         return lambda channels: nn.Identity()
     raise ValueError(f"unknown norm {norm!r}: expected one of {', '.join(NORMS)}")
