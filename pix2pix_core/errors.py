@@ -19,3 +19,7 @@ class ConfigError(Pix2PixError, ValueError):
 
 class InputError(Pix2PixError, ValueError):
     """A tensor handed to a network has the wrong shape or channel count."""
+
+
+class ResourceError(Pix2PixError, MemoryError):
+    """A translation would not fit (or did not fit) in the memory available to it."""

@@ -1,43 +1,243 @@
 """The translation engine: from a user's images (0..1, any size, any batch) to the network and back.
 
-This first version runs the network natively: it converts channels, scales to [-1, 1], reflect-pads to the
-network's multiple, runs in batches under the chosen statistics mode, and crops back to the input size.
+Fit modes:
+- ``native``: reflect-pad to the network's multiple, run fully convolutionally, crop back;
+- ``resize``: resize to the training size and back, for models that need the global context they trained with;
+- ``tiled``: overlapping tiles blended smoothly, normalised with whole-image statistics (see ``tiling``);
+- ``auto`` (default): native when the predicted peak fits the memory budget, tiled otherwise.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import weakref
+from collections.abc import Callable, Iterator
+
 import torch
 import torch.nn.functional as F
+from torch import nn
 
-from .errors import InputError
+from .errors import InputError, ResourceError
+from .memory import default_memory_budget, estimate_native_bytes
 from .networks import Generator
-from .statistics import inference_statistics
+from .statistics import STATISTICS, inference_statistics
+from .tiling import run_tiled, tile_grid
 
+FIT_MODES = ("auto", "native", "resize", "tiled")
+PRECISIONS = ("float32", "bfloat16", "float16", "auto")
 LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601, as PIL's convert("L")
+KERNEL_OVERHEAD = 2.0  # measured native peak RSS / tracked activation peak is about 1.6 on CPU; keep a margin
+Progress = Callable[[int, int], None]
+
+_LOW_PRECISION_COPIES: weakref.WeakKeyDictionary[nn.Module, tuple[tuple, nn.Module]] = weakref.WeakKeyDictionary()
 
 
-def translate(generator: Generator, images: torch.Tensor, *, statistics: str = "per_image",
-              dropout_seed: int | None = None, batch_size: int = 8) -> torch.Tensor:
-    """Translate ``images`` ``[B, C, H, W]`` in 0..1 to ``[B, C_out, H, W]`` in 0..1.
+def translate(generator: Generator, images: torch.Tensor, *, fit: str = "auto", statistics: str = "per_image",
+              dropout_seed: int | None = None, precision: str = "float32", batch_size: int = 8,
+              tile_size: int | None = None, tile_overlap: int | None = None, statistics_passes: int = 2,
+              memory_budget: int | None = None, progress: Progress | None = None) -> torch.Tensor:
+    """Translate ``images`` ``[B, C, H, W]`` in 0..1 to ``[B, C_out, H, W]`` in 0..1, on the generator's device.
 
-    ``statistics``: ``"per_image"`` (reference test-time BatchNorm, batch-invariant) or ``"eval"`` (running
-    statistics). ``dropout_seed``: keep dropout on with masks drawn from this seed, image by image, so each
-    result is the one the reference gives for that image alone.
+    - ``statistics``: ``"per_image"`` (the reference's test-time BatchNorm, batch-invariant) or ``"eval"``.
+    - ``dropout_seed``: keep dropout on, masks drawn from this seed image by image (the reference's stochastic
+      output for each image alone). Not available in tiled mode.
+    - ``precision``: ``float32``, ``bfloat16``, ``float16`` or ``auto`` (bfloat16 where the hardware runs it fast).
+    - ``tile_size`` / ``tile_overlap``: tiled mode geometry in pixels, rounded up to the network's multiple.
+    - ``statistics_passes``: tiled mode, passes that gather whole-image normalisation statistics: the first
+      ``statistics_passes`` normalisation layers get exact statistics (short passes that stop at their layer),
+      the later ones statistics estimated in the last gathering pass. A value at least the network's number of
+      input-statistics norm layers makes tiling exact where the receptive field fits in the overlap.
+    - ``memory_budget``: bytes the forward may use (default: 80% of free GPU memory, half the free RAM).
+    - ``progress(done, total)``: called after each unit of work; raise from it to stop.
+
+    Gray inputs are repeated to RGB, RGB(A) is reduced to luma for 1-channel models, and an alpha channel is
+    kept aside and re-attached to RGB outputs.
     """
     _check_images(images)
+    _check_options(fit, statistics, precision, batch_size, statistics_passes, dropout_seed)
     device = next(generator.parameters()).device
     alpha = images[:, 3:4] if images.shape[1] == 4 else None
     x = _match_channels(images, generator.config.in_channels).to(device, torch.float32)
-    step = 1 if dropout_seed is not None else max(1, batch_size)
-    outputs = []
-    with torch.inference_mode():
-        for start in range(0, x.shape[0], step):
-            with inference_statistics(generator, statistics, dropout_seed):
-                outputs.append(_run_native(generator, x[start:start + step]))
-    y = torch.cat(outputs).to(images.device)
+    net, dtype = _execution_network(generator, precision, device)
+    budget = memory_budget or default_memory_budget(device)
+    element_size = torch.finfo(dtype).bits // 8
+    if fit == "auto":
+        per_image = _native_bytes(net, 1, *_padded_size(x.shape[-2:], net.multiple), element_size)
+        fit = "native" if per_image <= budget else "tiled"
+    engine = _Engine(net, dtype, statistics, dropout_seed, budget, element_size, progress)
+    with _cudnn_benchmark(device), torch.inference_mode():
+        if fit == "tiled":
+            y = engine.tiled(x, tile_size, tile_overlap, batch_size, statistics_passes)
+        elif fit == "resize":
+            y = engine.resized(x, generator.io.train_size, batch_size)
+        else:
+            y = engine.native(x, batch_size)
+    y = y.to(images.device)
     if alpha is not None and y.shape[1] == 3:
         y = torch.cat([y, alpha.to(y.dtype)], 1)
     return y
+
+
+class _Engine:
+    """Runs the network on prepared [-1, 1] inputs under one statistics mode, precision and memory budget."""
+
+    def __init__(self, net: Generator, dtype: torch.dtype, statistics: str, dropout_seed: int | None, budget: int,
+                 element_size: int, progress: Progress | None) -> None:
+        self.net, self.dtype, self.statistics, self.dropout_seed = net, dtype, statistics, dropout_seed
+        self.budget, self.element_size = budget, element_size
+        self.progress = progress or (lambda done, total: None)
+        self.memory_format = torch.channels_last
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """[-1, 1] float32 (already padded) -> [-1, 1] float32."""
+        x = x.to(self.dtype).contiguous(memory_format=self.memory_format)
+        try:
+            return self.net(x).float()
+        except (torch.OutOfMemoryError, RuntimeError) as exc:
+            if isinstance(exc, torch.OutOfMemoryError) or "allocate" in str(exc) or "out of memory" in str(exc):
+                raise ResourceError(
+                    f"ran out of memory translating a batch of shape {tuple(x.shape)} ({exc}). "
+                    "Use fit='tiled' (or 'auto'), a smaller tile_size or batch_size, or precision='bfloat16'."
+                ) from exc
+            raise
+
+    def native(self, x: torch.Tensor, batch_size: int) -> torch.Tensor:
+        padded = _padded_size(x.shape[-2:], self.net.multiple)
+        per_image = _native_bytes(self.net, 1, *padded, self.element_size)
+        if per_image > self.budget:
+            raise ResourceError(
+                f"a {x.shape[-2]}x{x.shape[-1]} image needs about {per_image / 2**30:.1f} GiB in native mode, over "
+                f"the memory budget of {self.budget / 2**30:.1f} GiB. Use fit='tiled' (or 'auto'), which translates "
+                "it in overlapping tiles with the same normalisation statistics, or raise memory_budget."
+            )
+        chunk = 1 if self.dropout_seed is not None else max(1, min(batch_size, self.budget // max(per_image, 1)))
+        chunks = range(0, x.shape[0], chunk)
+        outputs = []
+        for done, start in enumerate(chunks, 1):
+            with inference_statistics(self.net, self.statistics, self.dropout_seed):
+                outputs.append(self._native_chunk(x[start:start + chunk]))
+            self.progress(done, len(chunks))
+        return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+
+    def _native_chunk(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[-2:]
+        y = self.forward(_pad_to(x * 2 - 1, *_padded_size((h, w), self.net.multiple)))
+        return y[..., :h, :w].add_(1).div_(2).clamp_(0, 1)
+
+    def resized(self, x: torch.Tensor, train_size: int, batch_size: int) -> torch.Tensor:
+        side = -(-train_size // self.net.multiple) * self.net.multiple
+        h, w = x.shape[-2:]
+        small = F.interpolate(x, size=(side, side), mode="bicubic", antialias=True, align_corners=False)
+        y = self.native(small.clamp(0, 1), batch_size)
+        return F.interpolate(y, size=(h, w), mode="bicubic", antialias=True, align_corners=False).clamp(0, 1)
+
+    def tiled(self, x: torch.Tensor, tile_size: int | None, overlap: int | None, batch_size: int,
+              statistics_passes: int) -> torch.Tensor:
+        if self.dropout_seed is not None:
+            raise InputError("dropout with a seed is not available in tiled mode (each tile would draw its own "
+                             "masks and show seams). Use fit='native' or 'resize', or leave dropout_seed unset.")
+        m = self.net.multiple
+        tile = _round_up(tile_size or max(512, 4 * m), m)
+        overlap = _round_up(overlap if overlap is not None else max(tile // 4, 1), m)
+        if overlap >= tile:
+            raise InputError(f"tile_overlap ({overlap} after rounding to the multiple {m}) must be smaller than "
+                             f"tile_size ({tile}).")
+        h, w = x.shape[-2:]
+        padded = _padded_size((h, w), m)
+        tiles = tile_grid(*padded, tile, overlap, m)
+        tile_h, tile_w = tiles[0].box[1] - tiles[0].box[0], tiles[0].box[3] - tiles[0].box[2]
+        per_tile = _native_bytes(self.net, 1, tile_h, tile_w, self.element_size)
+        if per_tile > self.budget:
+            raise ResourceError(f"one {tile_h}x{tile_w} tile needs about {per_tile / 2**30:.2f} GiB, over the memory "
+                                f"budget of {self.budget / 2**30:.2f} GiB: use a smaller tile_size.")
+        tiles_per_batch = max(1, min(batch_size, self.budget // per_tile))
+        outputs = []
+        for index, image in enumerate(x.split(1)):
+            def progress(done: int, total: int, index: int = index) -> None:
+                self.progress(index * total + done, x.shape[0] * total)
+
+            with inference_statistics(self.net, self.statistics):
+                y = run_tiled(self.forward, self.net, _pad_to(image * 2 - 1, *padded), tiles, overlap,
+                              tiles_per_batch, statistics_passes, progress)
+            outputs.append(y[..., :h, :w].add_(1).div_(2).clamp_(0, 1))
+        return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+
+
+def _native_bytes(net: Generator, batch: int, height: int, width: int, element_size: int) -> int:
+    return int(KERNEL_OVERHEAD * estimate_native_bytes(net, batch, height, width, element_size))
+
+
+def _round_up(value: int, multiple: int) -> int:
+    return max(multiple, -(-value // multiple) * multiple)
+
+
+def _padded_size(size: tuple[int, int], multiple: int) -> tuple[int, int]:
+    return _round_up(size[0], multiple), _round_up(size[1], multiple)
+
+
+def _pad_to(x: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """Pad bottom/right to ``height`` x ``width``: reflect where the image is large enough, else replicate."""
+    pad_h, pad_w = height - x.shape[-2], width - x.shape[-1]
+    if not (pad_h or pad_w):
+        return x
+    mode = "reflect" if pad_h < x.shape[-2] and pad_w < x.shape[-1] else "replicate"
+    return F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
+
+
+def _execution_network(generator: Generator, precision: str, device: torch.device) -> tuple[Generator, torch.dtype]:
+    """The network to run: the generator itself in float32 (channels_last), or a cached low-precision copy."""
+    dtype = _resolve_precision(precision, device)
+    if dtype == torch.float32:
+        return generator.to(memory_format=torch.channels_last), dtype
+    key = (dtype, device, tuple(p._version for p in generator.parameters()))
+    cached = _LOW_PRECISION_COPIES.get(generator)
+    if cached is None or cached[0] != key:
+        low = copy.deepcopy(generator).to(dtype=dtype, memory_format=torch.channels_last)
+        _LOW_PRECISION_COPIES[generator] = (key, low)
+    return _LOW_PRECISION_COPIES[generator][1], dtype
+
+
+def _resolve_precision(precision: str, device: torch.device) -> torch.dtype:
+    if precision == "float32":
+        return torch.float32
+    if precision == "float16":
+        return torch.float16
+    if precision == "bfloat16" or device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    if device.type == "cuda":
+        return torch.float16
+    return torch.bfloat16 if cpu_has_fast_bfloat16() else torch.float32
+
+
+def cpu_has_fast_bfloat16() -> bool:
+    """Whether this CPU has native bfloat16 dot products (AVX512-BF16 or AMX), as oneDNN reports it."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+@contextlib.contextmanager
+def _cudnn_benchmark(device: torch.device) -> Iterator[None]:
+    previous = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = device.type == "cuda" or previous
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.benchmark = previous
+
+
+def _check_options(fit: str, statistics: str, precision: str, batch_size: int, passes: int,
+                   dropout_seed: int | None) -> None:
+    for name, value, allowed in (("fit", fit, FIT_MODES), ("statistics", statistics, STATISTICS),
+                                 ("precision", precision, PRECISIONS)):
+        if value not in allowed:
+            raise InputError(f"{name} must be one of {', '.join(allowed)}, got {value!r}.")
+    if batch_size < 1 or passes < 1:
+        raise InputError(f"batch_size and statistics_passes must be at least 1, got {batch_size} and {passes}.")
+    if dropout_seed is not None and not isinstance(dropout_seed, int):
+        raise InputError(f"dropout_seed must be an integer or None, got {dropout_seed!r}.")
 
 
 def _check_images(images: torch.Tensor) -> None:
@@ -46,7 +246,7 @@ def _check_images(images: torch.Tensor) -> None:
         raise InputError(f"images must be a [B, C, H, W] tensor, got {shape}. Add a batch dimension with unsqueeze(0).")
     b, c, h, w = images.shape
     if b == 0 or h == 0 or w == 0:
-        raise InputError(f"images is empty (shape {tuple(images.shape)}).")
+        raise InputError(f"images is empty (shape {tuple(images.shape)}): nothing to translate.")
     if c not in (1, 2, 3, 4):
         raise InputError(f"images has {c} channels; expected 1 (gray), 3 (RGB) or 4 (RGBA) in dimension 1 "
                          "(channels first). A [B, H, W, C] batch needs .permute(0, 3, 1, 2).")
@@ -69,16 +269,3 @@ def _match_channels(images: torch.Tensor, wanted: int) -> torch.Tensor:
         return (images * weights).sum(1, keepdim=True)
     raise InputError(f"the model expects {wanted} input channel(s) and the images have {have}; no conversion "
                      "between those is defined. Prepare the images for this model first.")
-
-
-def _run_native(generator: Generator, x: torch.Tensor) -> torch.Tensor:
-    """Pad to the multiple (reflect where possible), run on [-1, 1], crop back, return 0..1."""
-    h, w = x.shape[-2:]
-    m = generator.multiple
-    pad_h, pad_w = -h % m, -w % m
-    x = x * 2 - 1
-    if pad_h or pad_w:
-        mode = "reflect" if pad_h < h and pad_w < w else "replicate"
-        x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
-    y = generator(x)[..., :h, :w]
-    return ((y + 1) / 2).clamp(0, 1)

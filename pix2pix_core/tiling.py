@@ -1,0 +1,219 @@
+"""Tiled translation: overlapping tiles, smooth blending, and whole-image normalisation statistics.
+
+Tiles sit on a grid aligned to the network's multiple, so every tile sees the same downsampling grid as the
+whole image and a tile's interior equals the native result wherever the receptive field fits in the tile.
+
+Layers that normalise with the statistics of their input (InstanceNorm; BatchNorm with per-image statistics)
+must not use each tile's own statistics, or every tile gets its own colour cast and seams appear. Each pass
+over the tiles accumulates, per image and channel, the sums of every such layer's input over the tiles'
+*cores* (a partition of the image), and the next pass normalises every tile with those whole-image statistics.
+The first layer's statistics are exact after one pass, the k-th after k passes; two passes are close to the
+untiled result, and ``statistics_passes`` buys more exactness for more time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .networks.norm import BatchNorm2d, InstanceNorm2d, uses_input_statistics
+
+Box = tuple[int, int, int, int]  # y0, y1, x0, x1 in pixels of the padded image
+
+
+@dataclass(frozen=True)
+class Tile:
+    box: Box  # where the tile sits
+    core: Box  # the part of the image this tile owns for statistics (cores partition the image)
+
+
+def _starts(size: int, tile: int, stride: int) -> list[int]:
+    if size <= tile:
+        return [0]
+    starts = list(range(0, size - tile, stride))
+    return [*starts, size - tile]
+
+
+def tile_grid(height: int, width: int, tile: int, overlap: int, multiple: int) -> list[Tile]:
+    """Tiles of side ``tile`` (clipped to the image) overlapping by at least ``overlap``; all aligned to ``multiple``.
+
+    ``height``, ``width``, ``tile`` and ``overlap`` must be multiples of ``multiple``.
+    """
+    stride = tile - overlap
+    ys, xs = _starts(height, tile, stride), _starts(width, tile, stride)
+
+    def cores(starts: list[int], size: int, extent: int) -> list[tuple[int, int]]:
+        bounds = [0]
+        for before, after in zip(starts, starts[1:]):  # split each overlap in its middle, on the multiple's grid
+            middle = (before + extent + after) // 2
+            bounds.append(min(max(round(middle / multiple) * multiple, after), before + extent))
+        return list(zip(bounds, [*bounds[1:], size]))
+
+    th, tw = min(tile, height), min(tile, width)
+    return [Tile((y, y + th, x, x + tw), (cy0, cy1, cx0, cx1))
+            for y, (cy0, cy1) in zip(ys, cores(ys, height, th))
+            for x, (cx0, cx1) in zip(xs, cores(xs, width, tw))]
+
+
+def blend_weights(tile: Tile, height: int, width: int, overlap: int, device: torch.device) -> torch.Tensor:
+    """``[h, w]`` weights: 1 inside; on each side shared with a neighbour, 0 over the outer quarter of the overlap
+    (where the tile's border corrupts its output) and a raised-cosine ramp across the middle half.
+
+    Two neighbours' ramps are complementary, so the weights always sum to a positive value and the blend is smooth.
+    """
+    y0, y1, x0, x1 = tile.box
+    margin, ramp_length = overlap // 4, overlap - 2 * (overlap // 4)
+
+    def profile(start: int, stop: int, size: int) -> torch.Tensor:
+        n = stop - start
+        w = torch.ones(n, device=device, dtype=torch.float64)
+        if ramp_length <= 0:
+            return w
+        t = (torch.arange(ramp_length, device=device, dtype=torch.float64) + 0.5) / ramp_length
+        rise = torch.cat([torch.zeros(margin, device=device, dtype=torch.float64), 0.5 - 0.5 * torch.cos(torch.pi * t)])
+        if start > 0:
+            w[:len(rise)] = rise[:n]
+        if stop < size:
+            w[n - len(rise):] = torch.minimum(w[n - len(rise):], rise.flip(0)[-n:])
+        return w
+
+    return torch.outer(profile(y0, y1, height), profile(x0, x1, width)).float()
+
+
+class _StopTile(Exception):
+    """Raised by the hook to end a truncated pass once the layer it gathers statistics for has been seen."""
+
+
+class WholeImageStatistics:
+    """A norm ``statistics_hook`` that normalises tiles with statistics accumulated over the whole image.
+
+    ``norms`` lists the hooked layers in execution order. In a pass, layers before ``first_collected`` use
+    statistics already known to be exact; from ``first_collected`` on, layers use known statistics when there
+    are any (the output pass) or each tile's own (a gathering pass), and accumulate sums over the tile cores.
+    """
+
+    def __init__(self, norms: list[nn.Module]) -> None:
+        self.norms = norms
+        self.frozen: dict[nn.Module, tuple[torch.Tensor, torch.Tensor]] = {}
+        self.sums: dict[nn.Module, list] = {}
+        self.cores: list[Box] = []  # one per tile of the current batch, relative to the tile
+        self.tile_size: tuple[int, int] = (1, 1)
+        self.first_collected: int | None = 0  # None: collect nothing (the output pass)
+        self.stop_after: int | None = None
+
+    def set_tiles(self, tiles: list[Tile]) -> None:
+        self.cores = [(t.core[0] - t.box[0], t.core[1] - t.box[0], t.core[2] - t.box[2], t.core[3] - t.box[2])
+                      for t in tiles]
+        y0, y1, x0, x1 = tiles[0].box
+        self.tile_size = (y1 - y0, x1 - x0)
+
+    def end_pass(self) -> None:
+        """Turn this pass's sums into the statistics later passes normalise with."""
+        for module, (total, squares, count) in self.sums.items():
+            mean = total / count
+            var = (squares / count - mean * mean).clamp_min(0)
+            self.frozen[module] = (mean.float(), var.float())
+        self.sums.clear()
+
+    def __call__(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        index = self.norms.index(module)
+        collecting = self.first_collected is not None and index >= self.first_collected
+        if collecting:
+            self._accumulate(module, x)
+            if index == self.stop_after:
+                raise _StopTile
+        if module in self.frozen and not collecting:
+            mean, var = (s[:, :, None, None] for s in self.frozen[module])
+        else:  # each tile's own statistics, until whole-image ones are known
+            var, mean = torch.var_mean(x.float(), dim=(2, 3), keepdim=True, correction=0)
+        scale = torch.rsqrt(var + module.eps)
+        if module.weight is not None:
+            scale = scale * module.weight.float().view(1, -1, 1, 1)
+        shift = -mean * scale
+        if module.bias is not None:
+            shift = shift + module.bias.float().view(1, -1, 1, 1)
+        return torch.addcmul(shift.to(x.dtype), x, scale.to(x.dtype))
+
+    def _accumulate(self, module: nn.Module, x: torch.Tensor) -> None:
+        sy, sx = self.tile_size[0] / x.shape[-2], self.tile_size[1] / x.shape[-1]
+        total = squares = 0
+        count = 0
+        for i, (y0, y1, x0, x1) in enumerate(self.cores):  # the batch holds tiles of one image
+            part = x[i, :, round(y0 / sy):round(y1 / sy), round(x0 / sx):round(x1 / sx)].double()
+            total = total + part.sum(dim=(-2, -1))[None]
+            squares = squares + (part * part).sum(dim=(-2, -1))[None]
+            count += part.shape[-2] * part.shape[-1]
+        previous = self.sums.get(module, (0, 0, 0))
+        self.sums[module] = [previous[0] + total, previous[1] + squares, previous[2] + count]
+
+
+@contextlib.contextmanager
+def hooked_norms(net: nn.Module) -> Iterator[WholeImageStatistics | None]:
+    """Hook every norm layer that uses input statistics (registration order is execution order in our networks)."""
+    norms = [m for m in net.modules() if isinstance(m, (BatchNorm2d, InstanceNorm2d)) and uses_input_statistics(m)]
+    hook = WholeImageStatistics(norms) if norms else None
+    for m in norms:
+        m.statistics_hook = hook
+    try:
+        yield hook
+    finally:
+        for m in norms:
+            m.statistics_hook = None
+
+
+def statistics_schedule(n_norms: int, statistics_passes: int) -> list[tuple[int | None, int | None]]:
+    """(first_collected, stop_after) for each pass; the last pass produces the output.
+
+    Passes 1..p-1 make layers 0..p-2 exact, each stopping right after its layer; pass p gathers statistics for
+    the remaining layers (the first of them exact, the later ones estimated with per-tile statistics upstream).
+    """
+    if n_norms == 0:
+        return [(None, None)]
+    p = min(statistics_passes, n_norms)
+    return [(i, i) for i in range(p - 1)] + [(p - 1, None), (None, None)]
+
+
+def run_tiled(run: Callable[[torch.Tensor], torch.Tensor], net: nn.Module, image: torch.Tensor, tiles: list[Tile],
+              overlap: int, tiles_per_batch: int, statistics_passes: int,
+              progress: Callable[[int, int], None] = lambda done, total: None) -> torch.Tensor:
+    """Translate one padded image ``[1, C, H, W]`` tile by tile; ``run`` maps a tile batch to outputs."""
+    height, width = image.shape[-2:]
+    batches = [tiles[i:i + tiles_per_batch] for i in range(0, len(tiles), tiles_per_batch)]
+    out = weight_sum = None
+    with hooked_norms(net) as hook:
+        schedule = statistics_schedule(len(hook.norms) if hook else 0, statistics_passes)
+        total = len(schedule) * len(batches)
+        for pass_index, (first_collected, stop_after) in enumerate(schedule):
+            if hook:
+                hook.first_collected, hook.stop_after = first_collected, stop_after
+            for batch_index, batch in enumerate(batches):
+                if hook:
+                    hook.set_tiles(batch)
+                crops = torch.cat([image[..., t.box[0]:t.box[1], t.box[2]:t.box[3]] for t in batch])
+                try:
+                    result = run(crops)
+                except _StopTile:
+                    result = None
+                progress(pass_index * len(batches) + batch_index + 1, total)
+                if first_collected is None:
+                    out, weight_sum = _blend_into(out, weight_sum, batch, result, overlap, (height, width))
+            if hook:
+                hook.end_pass()
+    return out.div_(weight_sum)
+
+
+def _blend_into(out: torch.Tensor | None, weight_sum: torch.Tensor | None, batch: list[Tile], result: torch.Tensor,
+                overlap: int, size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+    if out is None:
+        out = torch.zeros(1, result.shape[1], *size, device=result.device)
+        weight_sum = torch.zeros(size, device=result.device)
+    for tile, y in zip(batch, result):
+        w = blend_weights(tile, *size, overlap, result.device)
+        y0, y1, x0, x1 = tile.box
+        out[0, :, y0:y1, x0:x1] += y.float() * w
+        weight_sum[y0:y1, x0:x1] += w
+    return out, weight_sum
