@@ -6,7 +6,7 @@
     p2p.save_pretrained(g, "my-translator/")        # config.json + model.safetensors + README.md
 """
 
-from .errors import ArchitectureError, CheckpointError, ConfigError, InputError, Pix2PixError
+from .errors import ArchitectureError, CheckpointError, ConfigError, InputError, Pix2PixError, ResourceError
 from .loader import load_discriminator, load_generator
 from .pretrained import save_pretrained
 from .statistics import inference_statistics
@@ -15,6 +15,6 @@ from .translate import translate
 __version__ = "0.1.0"
 
 __all__ = [
-    "ArchitectureError", "CheckpointError", "ConfigError", "InputError", "Pix2PixError", "__version__",
+    "ArchitectureError", "CheckpointError", "ConfigError", "InputError", "Pix2PixError", "ResourceError", "__version__",
     "inference_statistics", "load_discriminator", "load_generator", "save_pretrained", "translate",
 ]

@@ -1,7 +1,8 @@
 """Tiled translation: overlapping tiles, smooth blending, and whole-image normalisation statistics.
 
 Tiles sit on a grid aligned to the network's multiple, so every tile sees the same downsampling grid as the
-whole image and a tile's interior equals the native result wherever the receptive field fits in the tile.
+whole image (a tile's origin is a whole activation pixel at every scale), and a tile's interior equals the
+native result wherever the receptive field fits in the tile.
 
 Layers that normalise with the statistics of their input (InstanceNorm; BatchNorm with per-image statistics)
 must not use each tile's own statistics, or every tile gets its own colour cast and seams appear. Each pass
@@ -14,6 +15,7 @@ untiled result, and ``statistics_passes`` buys more exactness for more time.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -38,19 +40,18 @@ def _starts(size: int, tile: int, stride: int) -> list[int]:
     return [*starts, size - tile]
 
 
-def tile_grid(height: int, width: int, tile: int, overlap: int, multiple: int) -> list[Tile]:
-    """Tiles of side ``tile`` (clipped to the image) overlapping by at least ``overlap``; all aligned to ``multiple``.
+def tile_grid(height: int, width: int, tile: int, overlap: int) -> list[Tile]:
+    """Tiles of side ``tile`` (clipped to the image) overlapping by at least ``overlap``.
 
-    ``height``, ``width``, ``tile`` and ``overlap`` must be multiples of ``multiple``.
+    Pass sizes that are multiples of the network's multiple: the tile origins then are too.
     """
     stride = tile - overlap
     ys, xs = _starts(height, tile, stride), _starts(width, tile, stride)
 
     def cores(starts: list[int], size: int, extent: int) -> list[tuple[int, int]]:
         bounds = [0]
-        for before, after in zip(starts, starts[1:]):  # split each overlap in its middle, on the multiple's grid
-            middle = (before + extent + after) // 2
-            bounds.append(min(max(round(middle / multiple) * multiple, after), before + extent))
+        for before, after in zip(starts, starts[1:]):  # split each overlap in its middle
+            bounds.append((before + extent + after) // 2)
         return list(zip(bounds, [*bounds[1:], size]))
 
     th, tw = min(tile, height), min(tile, width)
@@ -143,12 +144,17 @@ class WholeImageStatistics:
         total = squares = 0
         count = 0
         for i, (y0, y1, x0, x1) in enumerate(self.cores):  # the batch holds tiles of one image
-            part = x[i, :, round(y0 / sy):round(y1 / sy), round(x0 / sx):round(x1 / sx)].double()
+            part = x[i, :, _half_up(y0 / sy):_half_up(y1 / sy), _half_up(x0 / sx):_half_up(x1 / sx)].double()
             total = total + part.sum(dim=(-2, -1))[None]
             squares = squares + (part * part).sum(dim=(-2, -1))[None]
             count += part.shape[-2] * part.shape[-1]
         previous = self.sums.get(module, (0, 0, 0))
         self.sums[module] = [previous[0] + total, previous[1] + squares, previous[2] + count]
+
+
+def _half_up(value: float) -> int:
+    """Round half up: unlike round(), consistent under integer shifts, so neighbouring cores partition exactly."""
+    return math.floor(value + 0.5)
 
 
 @contextlib.contextmanager

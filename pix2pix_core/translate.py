@@ -145,7 +145,7 @@ class _Engine:
                              f"tile_size ({tile}).")
         h, w = x.shape[-2:]
         padded = _padded_size((h, w), m)
-        tiles = tile_grid(*padded, tile, overlap, m)
+        tiles = tile_grid(*padded, tile, overlap)
         tile_h, tile_w = tiles[0].box[1] - tiles[0].box[0], tiles[0].box[3] - tiles[0].box[2]
         per_tile = _native_bytes(self.net, 1, tile_h, tile_w, self.element_size)
         if per_tile > self.budget:

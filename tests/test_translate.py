@@ -1,55 +1,78 @@
-"""The native translation path: any size, any batch, channel conversions, statistics modes."""
+"""The translation engine: any size and batch, channel conversions, statistics modes, tiling, precision."""
 
 from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 from conftest import random_images
 
 import pix2pix_core as p2p
 from pix2pix_core.networks import ResnetConfig, UnetConfig, build_network, init_weights
+from pix2pix_core.tiling import tile_grid
+
+
+def _smooth_images(batch: int, height: int, width: int, seed: int = 0) -> torch.Tensor:
+    """Photo-like inputs: smooth colour fields rather than per-pixel noise."""
+    coarse = random_images(batch, 3, max(2, height // 10), max(2, width // 10), seed)
+    return F.interpolate(coarse, size=(height, width), mode="bicubic", align_corners=False).clamp(0, 1)
+
+
+def _with_running_stats(net):
+    with torch.no_grad():
+        net.train()(random_images(4, net.config.in_channels, 64, 64) * 2 - 1)
+    return net.eval()
 
 
 @pytest.fixture(scope="module")
 def unet():
     torch.manual_seed(1)
-    return init_weights(build_network(UnetConfig(num_downs=6, ngf=8))).eval()
+    return _with_running_stats(init_weights(build_network(UnetConfig(num_downs=6, ngf=8))))
 
 
-@pytest.mark.parametrize(("height", "width"), [(1, 1), (37, 50), (64, 64), (65, 130)])
-def test_any_size_comes_back_at_the_input_size(unet, height, width):
-    y = p2p.translate(unet, random_images(2, 3, height, width))
-    assert y.shape == (2, 3, height, width)
-    assert y.min() >= 0 and y.max() <= 1
+@pytest.fixture(scope="module")
+def resnet_instance():
+    torch.manual_seed(2)
+    return init_weights(build_network(ResnetConfig(ngf=8, n_blocks=2))).eval()
 
 
-def test_input_of_the_multiple_equals_the_plain_forward(unet):
+@pytest.mark.parametrize("fit", ["native", "resize", "tiled", "auto"])
+@pytest.mark.parametrize(("batch", "height", "width"), [(1, 1, 1), (5, 3, 7), (1, 333, 517), (1, 1000, 257)])
+def test_output_has_the_input_size(unet, fit, batch, height, width):
+    y = p2p.translate(unet, random_images(batch, 3, height, width), fit=fit, tile_size=128)
+    assert y.shape == (batch, 3, height, width)
+    assert y.dtype == torch.float32 and y.min() >= 0 and y.max() <= 1
+
+
+def test_native_on_the_multiple_equals_the_plain_forward(unet):
     x = random_images(3, 3, 64, 128)
     with torch.no_grad(), p2p.inference_statistics(unet, "eval"):
-        plain = (unet(x * 2 - 1) + 1) / 2
-    torch.testing.assert_close(p2p.translate(unet, x, statistics="eval"), plain.clamp(0, 1))
+        plain = ((unet(x * 2 - 1) + 1) / 2).clamp(0, 1)
+    torch.testing.assert_close(p2p.translate(unet, x, fit="native", statistics="eval"), plain)
 
 
-def test_batch_invariance_and_batch_size(unet):
+def test_per_image_statistics_do_not_depend_on_the_batch(unet):
     x = random_images(8, 3, 64, 64)
     together = p2p.translate(unet, x, batch_size=8)
-    torch.testing.assert_close(p2p.translate(unet, x, batch_size=3), together, atol=1e-6, rtol=1e-5)
-    torch.testing.assert_close(p2p.translate(unet, x[5:6]), together[5:6], atol=1e-6, rtol=1e-5)
+    # identical up to float rounding: the convolution kernels may sum in another order for another batch size
+    torch.testing.assert_close(p2p.translate(unet, x, batch_size=3), together, atol=1e-6, rtol=0)
+    torch.testing.assert_close(p2p.translate(unet, x[5:6]), together[5:6], atol=1e-6, rtol=0)
 
 
-def test_seeded_dropout_does_not_depend_on_the_batch(unet):
+def test_seeded_dropout_is_per_image_and_deterministic(unet):
     x = random_images(4, 3, 64, 64)
     batch = p2p.translate(unet, x, dropout_seed=11)
-    torch.testing.assert_close(p2p.translate(unet, x[2:3], dropout_seed=11), batch[2:3])
+    assert torch.equal(p2p.translate(unet, x[2:3], dropout_seed=11), batch[2:3])
+    assert torch.equal(p2p.translate(unet, x, dropout_seed=11), batch)
     assert not torch.equal(batch, p2p.translate(unet, x))
 
 
 def test_gray_and_rgba_inputs(unet):
     gray = random_images(1, 1, 64, 64)
     torch.testing.assert_close(p2p.translate(unet, gray), p2p.translate(unet, gray.expand(-1, 3, -1, -1)))
-    rgba = random_images(1, 4, 64, 64)
+    rgba = random_images(2, 4, 40, 50)
     y = p2p.translate(unet, rgba)
-    assert y.shape == (1, 4, 64, 64)
+    assert y.shape == (2, 4, 40, 50)
     assert torch.equal(y[:, 3], rgba[:, 3])
     torch.testing.assert_close(y[:, :3], p2p.translate(unet, rgba[:, :3]))
 
@@ -59,3 +82,118 @@ def test_rgb_input_for_a_one_channel_model():
     rgb = random_images(1, 3, 16, 16)
     luma = (rgb * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True)
     torch.testing.assert_close(p2p.translate(g, rgb), p2p.translate(g, luma))
+
+
+def test_resize_runs_at_the_training_size(unet):
+    x = _smooth_images(1, 90, 150)
+    small = F.interpolate(x, size=(128, 128), mode="bicubic", antialias=True, align_corners=False).clamp(0, 1)
+    unet.io = unet.io.__class__(train_size=128)
+    expected = F.interpolate(p2p.translate(unet, small, fit="native"), size=(90, 150), mode="bicubic",
+                             antialias=True, align_corners=False).clamp(0, 1)
+    torch.testing.assert_close(p2p.translate(unet, x, fit="resize"), expected)
+
+
+def test_tile_grid_cores_partition_the_image():
+    for height, width, tile, overlap, multiple in [(300, 420, 160, 96, 4), (1024, 768, 512, 256, 256),
+                                                   (64, 64, 128, 32, 32)]:
+        cover = torch.zeros(height, width, dtype=torch.int32)
+        for t in tile_grid(height, width, tile, overlap):
+            y0, y1, x0, x1 = t.core
+            cover[y0:y1, x0:x1] += 1
+            assert t.box[0] % multiple == 0 and t.box[2] % multiple == 0
+            assert t.box[0] <= y0 < y1 <= t.box[1] and t.box[2] <= x0 < x1 <= t.box[3]
+        assert torch.equal(cover, torch.ones_like(cover))
+
+
+def _seam_ratio(y: torch.Tensor, tile_starts: list[int]) -> float:
+    """Largest horizontal jump across tile borders over the largest jump elsewhere."""
+    jumps = (y[..., 1:] - y[..., :-1]).abs().amax(dim=(0, 1, 2))
+    at_borders = torch.zeros_like(jumps, dtype=torch.bool)
+    for x0 in tile_starts[1:]:
+        at_borders[x0 - 2:x0 + 2] = True
+    return (jumps[at_borders].max() / jumps[~at_borders].max()).item()
+
+
+def test_tiled_equals_native_with_running_statistics():
+    """BatchNorm with running statistics: tiles reproduce the native result, and no seam shows."""
+    torch.manual_seed(3)
+    g = _with_running_stats(init_weights(build_network(ResnetConfig(ngf=8, n_blocks=2, norm="batch"))))
+    x = _smooth_images(1, 200, 360)
+    native = p2p.translate(g, x, fit="native", statistics="eval")
+    tiled = p2p.translate(g, x, fit="tiled", statistics="eval", tile_size=160, tile_overlap=128)
+    assert (tiled - native).abs().max() < 1e-4
+    starts = sorted({t.box[2] for t in tile_grid(200, 360, 160, 128)})
+    assert len(starts) > 2 and _seam_ratio(tiled, starts) < 1.5
+
+
+def test_tiled_with_exact_statistics_matches_native(resnet_instance):
+    """InstanceNorm: with a statistics pass per norm layer, tiling is exact where the receptive field fits."""
+    x = _smooth_images(1, 200, 300)
+    native = p2p.translate(resnet_instance, x, fit="native")
+    tiled = p2p.translate(resnet_instance, x, fit="tiled", tile_size=160, tile_overlap=128, statistics_passes=99)
+    assert (tiled - native).abs().max() < 1e-3
+
+
+def test_tiled_two_pass_statistics_are_close_and_seamless(unet, resnet_instance):
+    """The default two statistics passes: close to native on average, and every tile shares the same statistics."""
+    for net, tile, overlap in ((unet, 128, 64), (resnet_instance, 128, 64)):
+        x = _smooth_images(1, 256, 384, seed=4)
+        native = p2p.translate(net, x, fit="native")
+        tiled = p2p.translate(net, x, fit="tiled", tile_size=tile, tile_overlap=overlap)
+        assert (tiled - native).abs().mean() < 2e-2
+        own_statistics = p2p.translate(net, x, fit="tiled", tile_size=tile, tile_overlap=overlap,
+                                       statistics_passes=1)
+        assert (tiled - native).abs().mean() <= (own_statistics - native).abs().mean()
+        starts = sorted({t.box[2] for t in tile_grid(256, 384, tile, overlap)})
+        assert _seam_ratio(tiled, starts) < 1.5
+
+
+def test_auto_picks_tiles_when_native_would_not_fit(resnet_instance):
+    x = _smooth_images(1, 300, 300)
+    native = p2p.translate(resnet_instance, x, fit="native")
+    calls = []
+    auto = p2p.translate(resnet_instance, x, fit="auto", memory_budget=8 * 2**20, tile_size=128,
+                         progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1][0] == calls[-1][1] > 4  # several tiles and passes
+    assert (auto - native).abs().mean() < 2e-2
+    with pytest.raises(p2p.ResourceError, match="native mode.*fit='tiled'"):
+        p2p.translate(resnet_instance, x, fit="native", memory_budget=8 * 2**20)
+
+
+def test_bfloat16_is_close_to_float32(unet):
+    x = _smooth_images(2, 96, 80)
+    full = p2p.translate(unet, x)
+    half = p2p.translate(unet, x, precision="bfloat16")
+    psnr = -10 * torch.log10((half - full).pow(2).mean())
+    assert psnr > 30
+    assert torch.equal(p2p.translate(unet, x, precision="bfloat16", dropout_seed=5),
+                       p2p.translate(unet, x, precision="bfloat16", dropout_seed=5))
+    assert next(unet.parameters()).dtype == torch.float32  # the user's network is untouched
+
+
+@pytest.mark.parametrize(("images", "message"), [
+    (torch.full((1, 3, 8, 8), float("nan")), "NaN"),
+    (torch.full((1, 3, 8, 8), float("inf")), "Inf"),
+    (torch.zeros(0, 3, 8, 8), "empty"),
+    (torch.zeros(1, 3, 0, 8), "empty"),
+    (torch.zeros(1, 2, 8, 8), "no conversion"),
+    (torch.zeros(1, 5, 8, 8), "5 channels"),
+    (torch.zeros(3, 8, 8), r"\[B, C, H, W\]"),
+    (torch.zeros(1, 3, 8, 8, dtype=torch.uint8), "integers"),
+])
+def test_bad_images(unet, images, message):
+    with pytest.raises(p2p.InputError, match=message):
+        p2p.translate(unet, images)
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"fit": "stretch"}, "fit must be one of"),
+    ({"precision": "int8"}, "precision must be one of"),
+    ({"statistics": "batch"}, "statistics must be one of"),
+    ({"fit": "tiled", "dropout_seed": 1}, "not available in tiled mode"),
+    ({"fit": "tiled", "tile_size": 64, "tile_overlap": 64}, "must be smaller than"),
+    ({"batch_size": 0}, "at least 1"),
+])
+def test_bad_options(unet, options, message):
+    with pytest.raises(p2p.InputError, match=message):
+        p2p.translate(unet, random_images(1, 3, 64, 64), **options)
