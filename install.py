@@ -6,7 +6,7 @@ import importlib.util
 import sys
 
 REQUIRED = {"torch": "torch>=2.1 (ComfyUI's own)", "numpy": "numpy", "PIL": "pillow",
-            "safetensors": "safetensors>=0.4", "huggingface_hub": "huggingface-hub>=0.20"}
+            "safetensors": "safetensors>=0.4", "huggingface_hub": "huggingface-hub>=0.20", "tqdm": "tqdm"}
 
 
 def missing_requirements() -> list[str]:

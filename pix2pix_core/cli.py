@@ -7,9 +7,15 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import Pix2PixError
+import torch
+from tqdm import tqdm
+
+from .errors import InputError, Pix2PixError
+from .images import find_images, load_image_keeping_alpha, save_image
 from .loader import load_discriminator, load_generator
 from .pretrained import model_config_of, save_pretrained
+from .statistics import STATISTICS
+from .translate import FIT_MODES, PRECISIONS, translate
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +43,20 @@ def _parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="print config.json instead of a summary")
     info.set_defaults(func=_info)
 
+    tr = sub.add_parser("translate", help="translate image files and folders with a generator")
+    tr.add_argument("--model", required=True, help="generator: file or directory (see `pix2pix info`)")
+    tr.add_argument("inputs", nargs="+", help="image files and folders (folders are searched recursively)")
+    tr.add_argument("--out", type=Path, required=True, help="output folder (same names, sizes and formats)")
+    tr.add_argument("--fit", choices=FIT_MODES, default="auto", help="native, resize, tiled or auto (default)")
+    tr.add_argument("--statistics", choices=STATISTICS, default="per_image",
+                    help="per_image: the reference's test-time BatchNorm (default); eval: running statistics")
+    tr.add_argument("--dropout-seed", type=int, help="keep dropout on with this seed (reference stochastic output)")
+    tr.add_argument("--precision", choices=PRECISIONS, default="float32", help="compute precision")
+    tr.add_argument("--tile-size", type=int, help="tiled mode: tile side in pixels")
+    tr.add_argument("--tile-overlap", type=int, help="tiled mode: overlap between tiles in pixels")
+    tr.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu", help="cpu, cuda, cuda:1...")
+    tr.set_defaults(func=_translate)
+
     convert = sub.add_parser("convert", help="write a checkpoint as config.json + model.safetensors + README.md")
     convert.add_argument("checkpoint", help="generator file or directory (official .pth, .bin, .safetensors)")
     convert.add_argument("--out", type=Path, required=True, help="directory to write")
@@ -50,6 +70,32 @@ def _demo(args: argparse.Namespace) -> int:
 
     run_demo(args.out, args.image, args.weights)
     return 0
+
+
+def _translate(args: argparse.Namespace) -> int:
+    generator = load_generator(args.model, device=args.device)
+    if generator.io.output_space == "lab_ab":
+        raise Pix2PixError(f"{args.model} is a colorization model (Lab L -> ab): its output is not an image by "
+                           "itself. Recombine it with the input's luminance (the colorize tool).")
+    files = find_images(args.inputs)
+    if not files:
+        raise Pix2PixError(f"no images found in {' '.join(args.inputs)}.")
+    options = {"fit": args.fit, "statistics": args.statistics, "dropout_seed": args.dropout_seed,
+               "precision": args.precision, "tile_size": args.tile_size, "tile_overlap": args.tile_overlap}
+    failures = 0
+    for path, relative in tqdm(files, desc="translating", unit="image", file=sys.stderr):
+        target = args.out / relative
+        if target.resolve() == path.resolve():
+            raise Pix2PixError(f"--out would overwrite the input {path}: choose another output folder.")
+        try:
+            image, image_format = load_image_keeping_alpha(path)
+            result = translate(generator, image[None], **options)[0]
+            save_image(result, target, image_format)
+        except InputError as exc:
+            failures += 1
+            tqdm.write(f"skipped {path}: {exc}", file=sys.stderr)
+    print(f"wrote {len(files) - failures} image(s) to {args.out}" + (f"; skipped {failures}" if failures else ""))
+    return 1 if failures else 0
 
 
 def _load_any(source: str):

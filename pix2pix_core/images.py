@@ -9,6 +9,7 @@ import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import InputError
+from .fileio import atomic_path
 
 
 def load_image(path: str | Path, mode: str = "RGB") -> torch.Tensor:
@@ -24,6 +25,46 @@ def load_image(path: str | Path, mode: str = "RGB") -> torch.Tensor:
         raise InputError(f"cannot read {path} as an image ({exc}).") from exc
     tensor = torch.from_numpy(array)
     return tensor[None] if tensor.dim() == 2 else tensor.permute(2, 0, 1).contiguous()
+
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
+
+
+def find_images(inputs: list[str | Path]) -> list[tuple[Path, Path]]:
+    """Expand files and folders (recursively) into ``(path, path relative to the output folder)`` pairs.
+
+    Files named directly are taken whatever their suffix (an unreadable one is reported when read);
+    inside folders only image suffixes are taken.
+    """
+    found = []
+    for item in map(Path, inputs):
+        if item.is_dir():
+            found += [(p, p.relative_to(item)) for p in sorted(item.rglob("*"))
+                      if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
+        else:
+            found.append((item, Path(item.name)))
+    return found
+
+
+def load_image_keeping_alpha(path: str | Path) -> tuple[torch.Tensor, str | None]:
+    """``[C, H, W]`` with C = 4 when the file has transparency, else 3; and the file's format (PNG, JPEG, ...)."""
+    try:
+        with Image.open(path) as im:
+            has_alpha = im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info)
+            image_format = im.format
+    except (UnidentifiedImageError, OSError) as exc:
+        raise InputError(f"cannot read {path} as an image ({exc}).") from exc
+    return load_image(path, "RGBA" if has_alpha else "RGB"), image_format
+
+
+def save_image(image: torch.Tensor, path: str | Path, image_format: str | None = None) -> None:
+    """Write ``[C, H, W]`` in 0..1 to ``path`` in ``image_format`` (default: from the suffix), atomically."""
+    pil = to_pil(image)
+    if image_format in ("JPEG", "BMP") and pil.mode == "RGBA":
+        pil = pil.convert("RGB")
+    options = {"quality": 95} if image_format in ("JPEG", "WEBP") else {}
+    with atomic_path(path) as tmp:
+        pil.save(tmp, format=image_format or Image.registered_extensions().get(Path(path).suffix.lower()), **options)
 
 
 def to_pil(image: torch.Tensor) -> Image.Image:

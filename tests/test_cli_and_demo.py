@@ -43,3 +43,34 @@ def test_cli_reports_errors_without_a_traceback(tmp_path):
 def test_install_py_checks_the_environment():
     done = subprocess.run([sys.executable, str(ROOT / "install.py")], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "environment OK" in done.stdout
+
+
+def test_translate_command_keeps_sizes_and_formats_and_reports_bad_files(tmp_path):
+    import torch
+
+    import pix2pix_core as p2p
+    from pix2pix_core.networks import ResnetConfig, build_network, init_weights
+
+    model = p2p.save_pretrained(init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1))), tmp_path / "model")
+    inputs = tmp_path / "in"
+    (inputs / "sub").mkdir(parents=True)
+    Image.new("RGB", (61, 33), (200, 30, 10)).save(inputs / "a.jpg")
+    Image.new("RGBA", (20, 45), (10, 200, 30, 77)).save(inputs / "sub" / "b.png")
+    Image.new("L", (9, 7), 128).save(inputs / "sub" / "c.webp")
+    (inputs / "sub" / "broken.png").write_text("not an image")
+    done = subprocess.run([sys.executable, "-m", "pix2pix_core", "translate", "--model", str(model), str(inputs),
+                           "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 1  # one file skipped
+    assert "skipped" in done.stderr and "broken.png" in done.stderr and "Traceback" not in done.stderr
+    expected = {"a.jpg": ((61, 33), "JPEG", "RGB"), "sub/b.png": ((20, 45), "PNG", "RGBA"),
+                "sub/c.webp": ((9, 7), "WEBP", "RGB")}
+    for name, (size, image_format, mode) in expected.items():
+        with Image.open(tmp_path / "out" / name) as im:
+            assert (im.size, im.format, im.mode) == (size, image_format, mode)
+    with Image.open(tmp_path / "out" / "sub" / "b.png") as im:
+        assert im.getpixel((3, 3))[3] == 77  # alpha carried over
+    reference = p2p.translate(p2p.load_generator(model), torch.tensor(
+        np.asarray(Image.open(inputs / "sub" / "b.png").convert("RGB"), dtype=np.float32) / 255).permute(2, 0, 1)[None])
+    written = np.asarray(Image.open(tmp_path / "out" / "sub" / "b.png").convert("RGB"), dtype=np.float32) / 255
+    assert np.abs(written - reference[0].permute(1, 2, 0).numpy()).max() <= 1 / 255 + 1e-6
