@@ -146,6 +146,8 @@ class _Engine:
         h, w = x.shape[-2:]
         padded = _padded_size((h, w), m)
         tiles = tile_grid(*padded, tile, overlap)
+        if len(tiles) == 1:  # the image fits in one tile: the native run is exact and needs one pass
+            return self.native(x, batch_size)
         tile_h, tile_w = tiles[0].box[1] - tiles[0].box[0], tiles[0].box[3] - tiles[0].box[2]
         per_tile = _native_bytes(self.net, 1, tile_h, tile_w, self.element_size)
         if per_tile > self.budget:
@@ -158,8 +160,8 @@ class _Engine:
                 self.progress(index * total + done, x.shape[0] * total)
 
             with inference_statistics(self.net, self.statistics):
-                y = run_tiled(self.forward, self.net, _pad_to(image * 2 - 1, *padded), tiles, overlap,
-                              tiles_per_batch, statistics_passes, progress)
+                y = run_tiled(self.forward, self.net, _to_network_range(_pad_to(image, *padded), image), tiles,
+                              overlap, tiles_per_batch, statistics_passes, progress)
             outputs.append(y[..., :h, :w].add_(1).div_(2).clamp_(0, 1))
         return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
 
@@ -183,6 +185,11 @@ def _pad_to(x: torch.Tensor, height: int, width: int) -> torch.Tensor:
         return x
     mode = "reflect" if pad_h < x.shape[-2] and pad_w < x.shape[-1] else "replicate"
     return F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
+
+
+def _to_network_range(x: torch.Tensor, original: torch.Tensor) -> torch.Tensor:
+    """0..1 -> -1..1, in place when ``x`` is a fresh copy (saves a full-image buffer on large images)."""
+    return x * 2 - 1 if x is original else x.mul_(2).sub_(1)
 
 
 def _execution_network(generator: Generator, precision: str, device: torch.device) -> tuple[Generator, torch.dtype]:

@@ -35,8 +35,9 @@ class BatchNorm2d(nn.BatchNorm2d):
             return self.statistics_hook(self, x)
         # One image at a time through the BatchNorm kernel: the reference's batch-of-one numerics, fast in
         # channels_last, and independent of the other images.
-        return torch.cat([F.batch_norm(x[i:i + 1], None, None, self.weight, self.bias, True, 0.0, self.eps)
-                          for i in range(x.shape[0])])
+        images = [F.batch_norm(x[i:i + 1], None, None, self.weight, self.bias, True, 0.0, self.eps)
+                  for i in range(x.shape[0])]
+        return images[0] if len(images) == 1 else torch.cat(images)
 
 
 class InstanceNorm2d(nn.InstanceNorm2d):

@@ -1,0 +1,156 @@
+"""Translation engine against the plain eager float32 forward the reference runs, in one process.
+
+    python benchmarks/translate.py            # everything (about 10 minutes on 2 cores)
+    python benchmarks/translate.py --quick    # speed and quality only
+
+Prints a Markdown table: speed ratios (unet_256, ngf 64, 256x256), bfloat16 quality on a real trained translator
+(the vintagify weights on a real photo), the fraction of the CPU's float32 FMA peak, and peak resident memory
+of 1024/2048/4096 px images in tiled and native mode (each measured in a fresh process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import pix2pix_core as p2p  # noqa: E402
+from pix2pix_core.networks import UnetConfig, build_network, init_weights  # noqa: E402
+from pix2pix_core.translate import cpu_has_fast_bfloat16  # noqa: E402
+
+GMAC_PER_IMAGE = 6.05  # unet_256, ngf 64, one 256x256 image
+TILED_BUDGET = 512 * 2**20  # memory_budget of the tiled runs: one 1024x1024 tile at a time
+
+
+def reference_forward(net: torch.nn.Module):
+    """What the reference test.py runs: the network in train() mode (BatchNorm on the batch), no_grad, NCHW.
+
+    Dropout is switched off so both sides compute the same deterministic function.
+    """
+    ref = copy.deepcopy(net).train()
+    for m in ref.modules():
+        if isinstance(m, torch.nn.Dropout):
+            m.eval()
+
+    def run(x01: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            return (ref(x01 * 2 - 1) + 1) / 2
+
+    return run
+
+
+def timed(fns: dict, x: torch.Tensor, repeats: int) -> dict[str, float]:
+    """Median seconds per call of each function, calls interleaved so that drift in the machine hits all alike."""
+    for fn in fns.values():
+        fn(x)
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn(x)
+            samples[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def speed_rows(repeats: int) -> list[tuple[str, str]]:
+    torch.manual_seed(0)
+    net = init_weights(build_network(UnetConfig())).eval()
+    fns = {"eager": reference_forward(net),
+           "float32": lambda v: p2p.translate(net, v, fit="native"),
+           "bfloat16": lambda v: p2p.translate(net, v, fit="native", precision="bfloat16")}
+    rows = []
+    for batch in (1, 8):
+        t = timed(fns, torch.rand(batch, 3, 256, 256), repeats if batch == 1 else max(3, repeats // 3))
+        per_image = {name: seconds / batch * 1000 for name, seconds in t.items()}
+        rows.append((f"float32, 256x256, batch {batch}", f"{per_image['eager']:.0f} ms/img eager vs "
+                     f"{per_image['float32']:.0f} ms/img: **{t['eager'] / t['float32']:.2f}x**"))
+        rows.append((f"bfloat16, 256x256, batch {batch}",
+                     f"{per_image['bfloat16']:.0f} ms/img: **{t['eager'] / t['bfloat16']:.2f}x** eager float32"))
+        if batch == 8:
+            gmacs = GMAC_PER_IMAGE * batch / t["float32"]
+            rows.append(("float32 throughput, batch 8", f"{gmacs:.1f} GMAC/s = {gmacs / cpu_peak_gmacs():.0%} of the "
+                                                       f"CPU's float32 FMA peak ({cpu_peak_gmacs():.0f} GMAC/s)"))
+    return rows
+
+
+def cpu_peak_gmacs(fma_per_cycle: int = 16) -> float:
+    """Cores x clock x float32 FMA lanes per cycle (two 256-bit FMA pipes: 16; Zen 4 splits AVX-512 into two)."""
+    text = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    mhz = [float(m) for m in re.findall(r"cpu MHz\s*:\s*([\d.]+)", text)] or [2500.0]
+    return (os.cpu_count() or 1) * max(mhz) / 1000 * fma_per_cycle
+
+
+def quality_rows() -> list[tuple[str, str]]:
+    from pix2pix_core.demo import default_photo, vintagify_weights
+    from pix2pix_core.images import load_image
+
+    g = p2p.load_generator(vintagify_weights())
+    photo = load_image(default_photo())[None]
+    full = p2p.translate(g, photo, fit="native")
+    half = p2p.translate(g, photo, fit="native", precision="bfloat16")
+    psnr = -10 * torch.log10(F.mse_loss(half, full)).item()
+    tiled = p2p.translate(g, photo, fit="tiled", tile_size=256, tile_overlap=64)
+    psnr_tiled = -10 * torch.log10(F.mse_loss(tiled, full)).item()
+    return [("bfloat16 quality (vintagify, 512 px photo)", f"PSNR **{psnr:.1f} dB** against float32"),
+            ("tiled quality (vintagify, 256 px tiles, 2 passes)", f"PSNR {psnr_tiled:.1f} dB against native")]
+
+
+def memory_probe(fit: str, side: int) -> None:
+    """Run in a fresh process: translate one side x side image, print the peak RSS growth in bytes as JSON."""
+    torch.manual_seed(0)
+    net = init_weights(build_network(UnetConfig())).eval()
+    image = F.interpolate(torch.rand(1, 3, 16, 16), size=(side, side), mode="bilinear").clamp(0, 1)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    start = time.perf_counter()
+    p2p.translate(net, image, fit=fit, memory_budget=TILED_BUDGET if fit == "tiled" else 64 * 2**30)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"peak": peak, "growth": peak - before, "seconds": seconds}))
+
+
+def memory_rows(sides: list[int]) -> list[tuple[str, str]]:
+    rows = []
+    for side in sides:
+        for fit in ("tiled", "native"):
+            done = subprocess.run([sys.executable, __file__, "--memory-probe", fit, str(side)], capture_output=True,
+                                  text=True, check=True)
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            rows.append((f"{side}x{side}, {fit}",
+                         f"peak RSS {result['peak'] / 2**30:.2f} GiB, {result['seconds']:.0f} s"))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="skip the memory runs")
+    parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--memory-probe", nargs=2, metavar=("FIT", "SIDE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_probe:
+        memory_probe(args.memory_probe[0], int(args.memory_probe[1]))
+        return
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"native bfloat16: {cpu_has_fast_bfloat16()}", file=sys.stderr)
+    rows = speed_rows(args.repeats) + quality_rows()
+    if not args.quick:
+        rows += memory_rows([1024, 2048, 4096])
+    print("| measurement | result |\n| --- | --- |")
+    for name, value in rows:
+        print(f"| {name} | {value} |")
+
+
+if __name__ == "__main__":
+    main()
