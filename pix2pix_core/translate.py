@@ -27,7 +27,6 @@ from .tiling import run_tiled, tile_grid
 FIT_MODES = ("auto", "native", "resize", "tiled")
 PRECISIONS = ("float32", "bfloat16", "float16", "auto")
 LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601, as PIL's convert("L")
-KERNEL_OVERHEAD = 2.0  # measured native peak RSS / tracked activation peak is about 1.6 on CPU; keep a margin
 Progress = Callable[[int, int], None]
 
 _LOW_PRECISION_COPIES: weakref.WeakKeyDictionary[nn.Module, tuple[tuple, nn.Module]] = weakref.WeakKeyDictionary()
@@ -63,7 +62,7 @@ def translate(generator: Generator, images: torch.Tensor, *, fit: str = "auto", 
     budget = memory_budget or default_memory_budget(device)
     element_size = torch.finfo(dtype).bits // 8
     if fit == "auto":
-        per_image = _native_bytes(net, 1, *_padded_size(x.shape[-2:], net.multiple), element_size)
+        per_image = estimate_native_bytes(net, 1, *_padded_size(x.shape[-2:], net.multiple), element_size)
         fit = "native" if per_image <= budget else "tiled"
     engine = _Engine(net, dtype, statistics, dropout_seed, budget, element_size, progress)
     with _cudnn_benchmark(device), torch.inference_mode():
@@ -104,7 +103,7 @@ class _Engine:
 
     def native(self, x: torch.Tensor, batch_size: int) -> torch.Tensor:
         padded = _padded_size(x.shape[-2:], self.net.multiple)
-        per_image = _native_bytes(self.net, 1, *padded, self.element_size)
+        per_image = estimate_native_bytes(self.net, 1, *padded, self.element_size)
         if per_image > self.budget:
             raise ResourceError(
                 f"a {x.shape[-2]}x{x.shape[-1]} image needs about {per_image / 2**30:.1f} GiB in native mode, over "
@@ -149,7 +148,7 @@ class _Engine:
         if len(tiles) == 1:  # the image fits in one tile: the native run is exact and needs one pass
             return self.native(x, batch_size)
         tile_h, tile_w = tiles[0].box[1] - tiles[0].box[0], tiles[0].box[3] - tiles[0].box[2]
-        per_tile = _native_bytes(self.net, 1, tile_h, tile_w, self.element_size)
+        per_tile = estimate_native_bytes(self.net, 1, tile_h, tile_w, self.element_size)
         if per_tile > self.budget:
             raise ResourceError(f"one {tile_h}x{tile_w} tile needs about {per_tile / 2**30:.2f} GiB, over the memory "
                                 f"budget of {self.budget / 2**30:.2f} GiB: use a smaller tile_size.")
@@ -164,10 +163,6 @@ class _Engine:
                               overlap, tiles_per_batch, statistics_passes, progress)
             outputs.append(y[..., :h, :w].add_(1).div_(2).clamp_(0, 1))
         return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
-
-
-def _native_bytes(net: Generator, batch: int, height: int, width: int, element_size: int) -> int:
-    return int(KERNEL_OVERHEAD * estimate_native_bytes(net, batch, height, width, element_size))
 
 
 def _round_up(value: int, multiple: int) -> int:
