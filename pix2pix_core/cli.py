@@ -10,7 +10,9 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from .catalogue import CATALOGUE, CATALOGUE_VERSION
 from .errors import InputError, Pix2PixError
+from .hub import push_to_hub
 from .images import find_images, load_image_keeping_alpha, save_image
 from .loader import load_discriminator, load_generator
 from .pretrained import model_config_of, save_pretrained
@@ -57,6 +59,16 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu", help="cpu, cuda, cuda:1...")
     tr.set_defaults(func=_translate)
 
+    push = sub.add_parser("push", help="publish a saved translator directory to the Hugging Face Hub")
+    push.add_argument("directory", type=Path, help="a directory written by `pix2pix convert` or training")
+    push.add_argument("repo_id", help="org/name on the Hub")
+    push.add_argument("--private", action="store_true", help="create the repo private")
+    push.add_argument("--token", help="Hub token with write access (default: HF_TOKEN or the saved login)")
+    push.set_defaults(func=_push)
+
+    models = sub.add_parser("models", help="list known pretrained translators on the Hub")
+    models.set_defaults(func=_models)
+
     convert = sub.add_parser("convert", help="write a checkpoint as config.json + model.safetensors + README.md")
     convert.add_argument("checkpoint", help="generator file or directory (official .pth, .bin, .safetensors)")
     convert.add_argument("--out", type=Path, required=True, help="directory to write")
@@ -96,6 +108,26 @@ def _translate(args: argparse.Namespace) -> int:
             tqdm.write(f"skipped {path}: {exc}", file=sys.stderr)
     print(f"wrote {len(files) - failures} image(s) to {args.out}" + (f"; skipped {failures}" if failures else ""))
     return 1 if failures else 0
+
+
+def _push(args: argparse.Namespace) -> int:
+    directory = args.directory
+    generator = load_generator(directory)
+    config = json.loads((directory / "config.json").read_text()) if (directory / "config.json").is_file() else {}
+    discriminator = load_discriminator(directory) if config.get("discriminator") else None
+    samples = sorted((directory / "samples").glob("*.png")) if (directory / "samples").is_dir() else []
+    commit = push_to_hub(generator, args.repo_id, discriminator=discriminator, samples=samples,
+                         private=args.private, token=args.token)
+    print(f"pushed {directory} to {args.repo_id} (commit {commit})")
+    return 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    print(f"known pix2pix translators (catalogue v{CATALOGUE_VERSION}):")
+    for entry in CATALOGUE:
+        print(f"  {entry.repo_id:<30} {entry.task}  [{entry.input_space}, {entry.direction}, fit={entry.fit}]")
+        print(f"  {'':<30} input: {entry.input_preparation}")
+    return 0
 
 
 def _load_any(source: str):

@@ -23,3 +23,7 @@ class InputError(Pix2PixError, ValueError):
 
 class ResourceError(Pix2PixError, MemoryError):
     """A translation would not fit (or did not fit) in the memory available to it."""
+
+
+class HubError(Pix2PixError, OSError):
+    """A Hub repo id is malformed, missing, private, not a pix2pix model, or could not be downloaded."""

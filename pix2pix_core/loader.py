@@ -16,6 +16,7 @@ import torch
 from .checkpoints import embedded_config, infer_architecture, read_weights
 from .config import ModelConfig
 from .errors import CheckpointError
+from .hub import download, is_repo_id
 from .networks import Discriminator, Generator, Pix2PixNetwork
 from .pretrained import CONFIG_FILE, load_directory, network_from_config
 
@@ -25,28 +26,52 @@ WEIGHT_NAMES = {
 }
 
 
-def load_generator(source: str | os.PathLike, *, device: str | torch.device = "cpu") -> Generator:
-    """Load a generator from ``source`` onto ``device`` (weights are always read onto the CPU first)."""
-    return _load(source, "generator", device)
+def load_generator(source: str | os.PathLike, *, revision: str | None = None,
+                   cache_dir: str | os.PathLike | None = None, local_dir: str | os.PathLike | None = None,
+                   local_files_only: bool | None = None, token: str | bool | None = None,
+                   device: str | torch.device = "cpu") -> Generator:
+    """Load a generator from a local path or a Hub repo id (``org/name``) onto ``device``.
+
+    Hub options: ``revision`` (branch, tag or commit), ``cache_dir`` (default: the Hub cache), ``local_dir``
+    (download into this folder instead, e.g. ``ComfyUI/models/pix2pix/<name>``), ``local_files_only`` (default:
+    ``HF_HUB_OFFLINE``), ``token`` (private repos). Weights are read onto the CPU first.
+    """
+    return _load(source, "generator", device, revision=revision, cache_dir=cache_dir, local_dir=local_dir,
+                 local_files_only=local_files_only, token=token)
 
 
-def load_discriminator(source: str | os.PathLike, *, device: str | torch.device = "cpu") -> Discriminator:
-    """Load a discriminator (PatchGAN or pixel) from ``source`` onto ``device``."""
-    return _load(source, "discriminator", device)
+def load_discriminator(source: str | os.PathLike, *, revision: str | None = None,
+                       cache_dir: str | os.PathLike | None = None, local_dir: str | os.PathLike | None = None,
+                       local_files_only: bool | None = None, token: str | bool | None = None,
+                       device: str | torch.device = "cpu") -> Discriminator:
+    """Load a discriminator (PatchGAN or pixel) from a local path or a Hub repo id; options as load_generator."""
+    return _load(source, "discriminator", device, revision=revision, cache_dir=cache_dir, local_dir=local_dir,
+                 local_files_only=local_files_only, token=token)
 
 
-def _load(source: str | os.PathLike, role: str, device: str | torch.device) -> Pix2PixNetwork:
+def _load(source: str | os.PathLike, role: str, device: str | torch.device, **hub_options) -> Pix2PixNetwork:
     path = Path(source).expanduser()
-    if path.is_dir():
-        net = load_directory(path, role) if (path / CONFIG_FILE).is_file() else load_file(_weights_in(path, role), role)
-    elif path.is_file():
-        net = load_file(path, role)
+    if is_repo_id(source):
+        files = download(str(source), role, **hub_options)
+        net = _load_local(files.source, role)
+        net.source = {**net.source, "hub_repo": files.repo_id, "revision": hub_options.get("revision") or "main",
+                      "commit": files.commit, "layout": files.layout}
+    elif path.exists():
+        net = _load_local(path, role)
     else:
         raise CheckpointError(
-            f"{source} is neither a file nor a directory. Give a checkpoint file (.safetensors, .pth, .bin) or a "
-            "directory holding config.json + model.safetensors."
+            f"{source} is neither a file nor a directory. Give a checkpoint file (.safetensors, .pth, .bin), a "
+            "directory holding config.json + model.safetensors, or a Hub repo id such as 'org/name'."
         )
     return net.to(device).eval().requires_grad_(False)
+
+
+def _load_local(path: Path, role: str) -> Pix2PixNetwork:
+    if not path.is_dir():
+        return load_file(path, role)
+    if (path / CONFIG_FILE).is_file():
+        return load_directory(path, role)
+    return load_file(_weights_in(path, role), role)
 
 
 def _weights_in(directory: Path, role: str) -> Path:

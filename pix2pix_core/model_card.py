@@ -13,8 +13,9 @@ CITATION = """@inproceedings{isola2017image,
 }"""
 
 
-def render_model_card(config: dict[str, Any], n_params: int, name: str, license: str = "mit") -> str:
-    """Render the card from the config.json dictionary."""
+def render_model_card(config: dict[str, Any], n_params: int, name: str, license: str = "mit",
+                      samples: list[str] | None = None) -> str:
+    """Render the card from the config.json dictionary; ``name`` is the repo id (or folder name)."""
     io = config.get("io") or {}
     training = config.get("training") or {}
     source = config.get("source") or {}
@@ -30,10 +31,11 @@ def render_model_card(config: dict[str, Any], n_params: int, name: str, license:
         f"A pix2pix image-to-image translator ({config['architecture']} generator, {n_params:,} parameters), "
         "packaged by comfyui-pix2pix.", "",
         "## Use it", "",
-        "In ComfyUI: put this folder under `ComfyUI/models/pix2pix/`, then wire **Pix2Pix Load Model** into "
-        "**Pix2Pix Translate**.", "",
+        f"In ComfyUI (the comfyui-pix2pix node pack): **Pix2Pix Load Model** with `repo_id` = `{name}` (or this "
+        "folder under `ComfyUI/models/pix2pix/`), wired into **Pix2Pix Translate**; the pack's example workflows "
+        "show the full graphs.", "",
         "From the command line (`pip install comfyui-pix2pix`) or Python:", "",
-        "```bash", f"pix2pix info {name}", "```", "",
+        "```bash", f"pix2pix translate --model {name} photos/ --out translated/", "```", "",
         "```python", "import pix2pix_core as p2p", f'g = p2p.load_generator("{name}")',
         "y = p2p.translate(g, images)  # [B, C, H, W] floats in 0..1", "```", "",
         "## Architecture and input contract", "",
@@ -48,6 +50,8 @@ def render_model_card(config: dict[str, Any], n_params: int, name: str, license:
     if "discriminator" in config:
         d = config["discriminator"]
         lines.append(f"| discriminator | `{d['architecture']}` in `{d['file']}` (for the realism critic) |")
+    if samples:
+        lines += ["", "## Samples", "", *[f"![sample]({path})" for path in samples]]
     if training:
         lines += ["", "## Training", "", "```json", json.dumps(training, indent=2), "```"]
     if source:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import torch
@@ -19,6 +20,7 @@ CONFIG_FILE = "config.json"
 GENERATOR_FILE = "model.safetensors"
 DISCRIMINATOR_FILE = "discriminator.safetensors"
 CARD_FILE = "README.md"
+SAMPLES_DIR = "samples"
 
 
 def model_config_of(net: Pix2PixNetwork) -> ModelConfig:
@@ -47,7 +49,7 @@ def network_from_config(config: ModelConfig, state_dict: dict[str, torch.Tensor]
 
 
 def save_pretrained(generator: Generator, directory: str | Path, discriminator: Discriminator | None = None,
-                    license: str = "mit") -> Path:
+                    license: str = "mit", repo_id: str | None = None, samples: list[Path] | None = None) -> Path:
     """Write ``generator`` (and optionally its discriminator) as a loadable directory; each file atomically.
 
     The weights are written first and config.json last, so an interrupted save never leaves a config that
@@ -64,8 +66,14 @@ def save_pretrained(generator: Generator, directory: str | Path, discriminator: 
         _write_weights(discriminator, directory / DISCRIMINATOR_FILE, d_config.to_json())
         data["discriminator"] = {"file": DISCRIMINATOR_FILE, "architecture": d_config.architecture,
                                  "arguments": d_config.arguments}
+    sample_names = []
+    for sample in samples or []:
+        sample_names.append(f"{SAMPLES_DIR}/{Path(sample).name}")
+        with atomic_path(directory / sample_names[-1]) as tmp:
+            shutil.copyfile(sample, tmp)
     n_params = sum(p.numel() for p in generator.parameters())
-    atomic_write_text(directory / CARD_FILE, render_model_card(data, n_params, directory.name, license))
+    card = render_model_card(data, n_params, repo_id or directory.name, license, sample_names)
+    atomic_write_text(directory / CARD_FILE, card)
     atomic_write_text(directory / CONFIG_FILE, json.dumps(data, indent=2) + "\n")
     return directory
 

@@ -1,0 +1,203 @@
+"""Hugging Face Hub: resolve a repo id to local weight files (any pix2pix layout), and publish a translator.
+
+Downloads go through ``huggingface_hub.hf_hub_download`` pinned to the commit the repo's listing resolved, into
+the Hub cache or a given folder; files already there are reused. ``HF_ENDPOINT``, ``HF_HUB_OFFLINE``, ``HF_HOME``
+and ``HF_HUB_CACHE`` are read when a call is made (not at import), so they can be set at any time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from huggingface_hub import HfApi, hf_hub_download
+from huggingface_hub.errors import (
+    EntryNotFoundError,
+    GatedRepoError,
+    HfHubHTTPError,
+    LocalEntryNotFoundError,
+    OfflineModeIsEnabled,
+    RepositoryNotFoundError,
+    RevisionNotFoundError,
+)
+
+from .errors import HubError
+from .fileio import atomic_write_text
+from .networks import Discriminator, Generator
+from .pretrained import CONFIG_FILE, DISCRIMINATOR_FILE, GENERATOR_FILE, save_pretrained
+
+REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
+SOURCE_FILE = "hub_source.json"  # written next to files downloaded into a local folder: repo, revision, commit
+
+# Layouts a pix2pix repo may use, in order of preference: (name, files to fetch)
+LAYOUTS = {
+    "generator": (("comfyui-pix2pix", (CONFIG_FILE, GENERATOR_FILE)), ("hub-community", ("pytorch_model.bin",)),
+                  ("reference", ("latest_net_G.pth",)), ("reference", ("latest_net_G_A.pth",))),
+    "discriminator": (("comfyui-pix2pix", (CONFIG_FILE, DISCRIMINATOR_FILE)), ("reference", ("latest_net_D.pth",))),
+}
+
+
+@dataclass
+class HubFiles:
+    """Local copies of one repo's weights for a role."""
+
+    repo_id: str
+    commit: str | None
+    layout: str
+    paths: list[Path]
+
+    @property
+    def source(self) -> Path:
+        """What the loader reads: the folder for our layout, else the single weights file."""
+        return self.paths[0].parent if self.layout == "comfyui-pix2pix" else self.paths[0]
+
+
+def is_repo_id(source: str | os.PathLike) -> bool:
+    """Whether ``source`` should be read as a Hub repo id rather than a local path."""
+    text = str(source)
+    return not Path(text).expanduser().exists() and text.count("/") == 1 and not text.startswith((".", "/", "~"))
+
+
+def check_repo_id(repo_id: str) -> None:
+    if not REPO_ID.match(repo_id or "") or ".." in repo_id or repo_id.endswith((".git", ".")):
+        raise HubError(
+            f"{repo_id!r} is neither an existing local path nor a valid Hub repo id. A repo id looks like "
+            "'org/name' (letters, digits, '-', '_', '.'; no spaces, no '..'), e.g. 'huggan/pix2pix-edge2shoes'."
+        )
+
+
+def offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _endpoint() -> str:
+    return os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+
+
+def download(repo_id: str, role: str = "generator", *, revision: str | None = None,
+             cache_dir: str | os.PathLike | None = None, local_dir: str | os.PathLike | None = None,
+             local_files_only: bool | None = None, token: str | bool | None = None) -> HubFiles:
+    """Fetch the files ``role`` needs from ``repo_id`` (or find them locally when offline)."""
+    check_repo_id(repo_id)
+    if local_files_only is None:
+        local_files_only = offline()
+    if local_files_only:
+        return _find_local(repo_id, role, revision, cache_dir, local_dir)
+    commit, files = _list_repo(repo_id, revision, token)
+    name, wanted = _pick_layout(repo_id, role, files, revision)
+    paths = [_fetch(repo_id, filename, commit, cache_dir, local_dir, token, revision) for filename in wanted]
+    if local_dir is not None:
+        record = {"repo_id": repo_id, "revision": revision or "main", "commit": commit, "files": list(wanted)}
+        atomic_write_text(Path(local_dir) / SOURCE_FILE, json.dumps(record, indent=2) + "\n")
+    return HubFiles(repo_id, commit, name, paths)
+
+
+def _list_repo(repo_id: str, revision: str | None, token: str | bool | None) -> tuple[str, list[str]]:
+    try:
+        info = HfApi(endpoint=_endpoint(), token=token).model_info(repo_id, revision=revision)
+    except Exception as exc:  # noqa: BLE001 - translated into one clear message
+        raise _explain(exc, repo_id, revision) from exc
+    return info.sha, [s.rfilename for s in info.siblings or []]
+
+
+def _pick_layout(repo_id: str, role: str, files: list[str], revision: str | None) -> tuple[str, tuple[str, ...]]:
+    present = set(files)
+    for name, wanted in LAYOUTS[role]:
+        if set(wanted) <= present:
+            return name, wanted
+    expected = "; ".join(" + ".join(wanted) for _, wanted in LAYOUTS[role])
+    raise HubError(
+        f"{repo_id}@{revision or 'main'} has no pix2pix {role} weights. Expected one of: {expected}. "
+        f"Files in the repo: {', '.join(sorted(files)[:20]) or 'none'}."
+    )
+
+
+def _fetch(repo_id: str, filename: str, commit: str, cache_dir, local_dir, token, revision) -> Path:
+    try:
+        return Path(hf_hub_download(repo_id, filename, revision=commit, cache_dir=cache_dir, local_dir=local_dir,
+                                    token=token, endpoint=_endpoint()))
+    except Exception as exc:  # noqa: BLE001 - translated into one clear message
+        raise _explain(exc, repo_id, revision, filename, local_dir) from exc
+
+
+def _find_local(repo_id: str, role: str, revision: str | None, cache_dir, local_dir) -> HubFiles:
+    """Offline: the first layout whose files are all in ``local_dir`` or the cache."""
+    for name, wanted in LAYOUTS[role]:
+        paths = [_local_file(repo_id, filename, revision, cache_dir, local_dir) for filename in wanted]
+        if all(paths):
+            commit = _recorded_commit(local_dir)
+            return HubFiles(repo_id, commit, name, paths)
+    first = LAYOUTS[role][0][1]
+    raise HubError(
+        f"offline (HF_HUB_OFFLINE or local_files_only) and {repo_id}@{revision or 'main'} has no {role} weights "
+        f"in the local files. Download {' + '.join(first)} (or pytorch_model.bin) from the repo by hand and put "
+        f"them in {_manual_folder(repo_id, local_dir)}, then load that folder."
+    )
+
+
+def _local_file(repo_id: str, filename: str, revision, cache_dir, local_dir) -> Path | None:
+    if local_dir is not None and (Path(local_dir) / filename).is_file():
+        return Path(local_dir) / filename
+    try:
+        return Path(hf_hub_download(repo_id, filename, revision=revision, cache_dir=cache_dir,
+                                    local_files_only=True))
+    except (LocalEntryNotFoundError, EntryNotFoundError, OfflineModeIsEnabled, FileNotFoundError):
+        return None
+
+
+def _recorded_commit(local_dir) -> str | None:
+    record = Path(local_dir) / SOURCE_FILE if local_dir is not None else None
+    if record is not None and record.is_file():
+        return json.loads(record.read_text()).get("commit")
+    return None
+
+
+def _manual_folder(repo_id: str, local_dir) -> Path:
+    return Path(local_dir) if local_dir is not None else Path.cwd() / repo_id.split("/")[1]
+
+
+def _explain(exc: Exception, repo_id: str, revision: str | None, filename: str | None = None,
+             local_dir=None) -> HubError:
+    at = f"{repo_id}@{revision or 'main'}" + (f" file {filename}" if filename else "")
+    if isinstance(exc, GatedRepoError):
+        return HubError(f"{repo_id} is gated: accept its conditions on the Hub, then pass token=... (or log in with "
+                        "`hf auth login`).")
+    if isinstance(exc, RepositoryNotFoundError):
+        return HubError(f"{repo_id} was not found, or it is private and no valid token was given. Check the id, or "
+                        "pass token=... / set HF_TOKEN for a private repo.")
+    if isinstance(exc, RevisionNotFoundError):
+        return HubError(f"{repo_id} has no revision {revision!r}: give a branch, tag or commit that exists.")
+    if isinstance(exc, EntryNotFoundError):
+        return HubError(f"{at} does not exist in the repo.")
+    if isinstance(exc, HfHubHTTPError):
+        return HubError(f"the Hub answered an error for {at}: {exc}")
+    folder = _manual_folder(repo_id, local_dir)
+    return HubError(
+        f"could not download {at} from {_endpoint()} ({type(exc).__name__}: {exc}). Nothing partial was kept. "
+        f"Retry, set HF_HUB_OFFLINE=1 to use files already downloaded, or download "
+        f"{filename or 'the weights'} by hand into {folder} and load that folder."
+    )
+
+
+def push_to_hub(generator: Generator, repo_id: str, *, discriminator: Discriminator | None = None,
+                private: bool = False, token: str | None = None, samples: list[Path] | None = None,
+                license: str = "mit", commit_message: str = "Upload pix2pix translator") -> str:
+    """Create (or reuse) ``repo_id`` and upload the translator as config.json + model.safetensors + card.
+
+    Returns the commit id. Sample images, when given, go under ``samples/`` and are shown in the card.
+    """
+    check_repo_id(repo_id)
+    api = HfApi(endpoint=_endpoint(), token=token)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / repo_id.split("/")[1]
+        save_pretrained(generator, folder, discriminator, license=license, repo_id=repo_id, samples=samples)
+        try:
+            api.create_repo(repo_id, private=private, exist_ok=True)
+            info = api.upload_folder(repo_id=repo_id, folder_path=folder, commit_message=commit_message)
+        except Exception as exc:  # noqa: BLE001 - translated into one clear message
+            raise _explain(exc, repo_id, None) from exc
+    return info.oid
