@@ -6,7 +6,16 @@
     p2p.save_pretrained(g, "my-translator/")        # config.json + model.safetensors + README.md
 """
 
-from .errors import ArchitectureError, CheckpointError, ConfigError, InputError, Pix2PixError, ResourceError
+from .errors import (
+    ArchitectureError,
+    CheckpointError,
+    ConfigError,
+    HubError,
+    InputError,
+    Pix2PixError,
+    ResourceError,
+)
+from .hub import push_to_hub
 from .loader import load_discriminator, load_generator
 from .pretrained import save_pretrained
 from .statistics import inference_statistics
@@ -15,6 +24,7 @@ from .translate import translate
 __version__ = "0.1.0"
 
 __all__ = [
-    "ArchitectureError", "CheckpointError", "ConfigError", "InputError", "Pix2PixError", "ResourceError", "__version__",
-    "inference_statistics", "load_discriminator", "load_generator", "save_pretrained", "translate",
+    "ArchitectureError", "CheckpointError", "ConfigError", "HubError", "InputError", "Pix2PixError", "ResourceError",
+    "__version__",
+    "inference_statistics", "load_discriminator", "load_generator", "push_to_hub", "save_pretrained", "translate",
 ]

@@ -24,6 +24,7 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
+from huggingface_hub.file_download import repo_folder_name
 
 from .errors import HubError
 from .fileio import atomic_write_text
@@ -90,10 +91,28 @@ def download(repo_id: str, role: str = "generator", *, revision: str | None = No
     commit, files = _list_repo(repo_id, revision, token)
     name, wanted = _pick_layout(repo_id, role, files, revision)
     paths = [_fetch(repo_id, filename, commit, cache_dir, local_dir, token, revision) for filename in wanted]
-    if local_dir is not None:
+    if local_dir is None:
+        _remember_ref(repo_id, revision or "main", commit, cache_dir)
+    else:
         record = {"repo_id": repo_id, "revision": revision or "main", "commit": commit, "files": list(wanted)}
         atomic_write_text(Path(local_dir) / SOURCE_FILE, json.dumps(record, indent=2) + "\n")
     return HubFiles(repo_id, commit, name, paths)
+
+
+def _remember_ref(repo_id: str, revision: str, commit: str, cache_dir) -> None:
+    """Point the cache's ref for ``revision`` at ``commit`` (the files were fetched by commit, which records no ref),
+    so that offline loads by branch or tag find them, as huggingface_hub's own cache layout expects."""
+    if revision == commit:
+        return
+    root = Path(cache_dir) if cache_dir is not None else _default_cache()
+    atomic_write_text(root / repo_folder_name(repo_id=repo_id, repo_type="model") / "refs" / revision, commit)
+
+
+def _default_cache() -> Path:
+    if os.environ.get("HF_HUB_CACHE"):
+        return Path(os.environ["HF_HUB_CACHE"])
+    home = os.environ.get("HF_HOME") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "huggingface"
+    return Path(home) / "hub"
 
 
 def _list_repo(repo_id: str, revision: str | None, token: str | bool | None) -> tuple[str, list[str]]:
@@ -198,6 +217,11 @@ def push_to_hub(generator: Generator, repo_id: str, *, discriminator: Discrimina
         try:
             api.create_repo(repo_id, private=private, exist_ok=True)
             info = api.upload_folder(repo_id=repo_id, folder_path=folder, commit_message=commit_message)
+        except HfHubHTTPError as exc:
+            if exc.response is not None and exc.response.status_code in (401, 403):
+                raise HubError(f"pushing to {repo_id} needs a token with write access to it: pass token=... "
+                               "(`pix2pix push --token`), set HF_TOKEN, or log in with `hf auth login`.") from exc
+            raise _explain(exc, repo_id, None) from exc
         except Exception as exc:  # noqa: BLE001 - translated into one clear message
             raise _explain(exc, repo_id, None) from exc
     return info.oid

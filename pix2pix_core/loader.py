@@ -50,6 +50,8 @@ def load_discriminator(source: str | os.PathLike, *, revision: str | None = None
 
 
 def _load(source: str | os.PathLike, role: str, device: str | torch.device, **hub_options) -> Pix2PixNetwork:
+    if not str(source).strip():
+        raise CheckpointError("the model source is empty: give a checkpoint file, a directory or a Hub repo id.")
     path = Path(source).expanduser()
     if is_repo_id(source):
         files = download(str(source), role, **hub_options)

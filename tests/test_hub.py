@@ -1,0 +1,191 @@
+"""The Hub code path with the real huggingface_hub client against a Hub-compatible server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+import torch
+from conftest import random_images
+from hub_server import HubServer
+from PIL import Image
+
+import pix2pix_core as p2p
+from pix2pix_core.cli import main as cli_main
+from pix2pix_core.hub import SOURCE_FILE
+from pix2pix_core.networks import CommunityUnetConfig, PatchGANConfig, ResnetConfig, build_network, init_weights
+
+
+@pytest.fixture
+def hub(monkeypatch, tmp_path):
+    with HubServer() as server:
+        monkeypatch.setenv("HF_ENDPOINT", server.endpoint)
+        monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
+        monkeypatch.delenv("HF_TOKEN", raising=False)
+        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+        monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+        yield server
+
+
+def _net(config=None, seed=0):
+    torch.manual_seed(seed)
+    return init_weights(build_network(config or ResnetConfig(ngf=4, n_blocks=1)))
+
+
+def _out(net):
+    return p2p.translate(net, random_images(1, 3, 32, 32), fit="native")
+
+
+def _pretrained_files(net, tmp_path, discriminator=None):
+    folder = p2p.save_pretrained(net, tmp_path / "upload", discriminator)
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+def _torch_bytes(net):
+    buffer = io.BytesIO()
+    torch.save(net.state_dict(), buffer)
+    return buffer.getvalue()
+
+
+def test_each_repo_layout_downloads_and_loads(hub, tmp_path):
+    ours, community, official = _net(seed=1), _net(CommunityUnetConfig(ngf=4), seed=2), _net(seed=3)
+    hub.state.add_commit("us/ours", _pretrained_files(ours, tmp_path))
+    hub.state.add_commit("huggan/pix2pix-tiny", {"pytorch_model.bin": _torch_bytes(community),
+                                                 "README.md": b"# card"})
+    hub.state.add_commit("someone/official", {"latest_net_G.pth": _torch_bytes(official)})
+    cache = tmp_path / "cache"
+    for repo_id, net, layout in (("us/ours", ours, "comfyui-pix2pix"), ("someone/official", official, "reference")):
+        loaded = p2p.load_generator(repo_id, cache_dir=cache)
+        assert loaded.source["hub_repo"] == repo_id and loaded.source["layout"] == layout
+        assert loaded.source["commit"] == hub.state.repos[repo_id].refs["main"]
+        assert torch.equal(_out(loaded), _out(net))
+    loaded = p2p.load_generator("huggan/pix2pix-tiny", cache_dir=cache)
+    x = random_images(1, 3, 256, 256)
+    assert torch.equal(p2p.translate(loaded, x), p2p.translate(community, x))
+    assert not any("README" in d for d in hub.state.downloads)  # only what is needed
+
+
+def test_revision_pins_and_cache_reuse(hub, tmp_path):
+    first, second = _net(seed=1), _net(seed=2)
+    sha1 = hub.state.add_commit("us/model", _pretrained_files(first, tmp_path / "1"))
+    sha2 = hub.state.add_commit("us/model", _pretrained_files(second, tmp_path / "2"))
+    cache = tmp_path / "cache"
+    assert torch.equal(_out(p2p.load_generator("us/model", cache_dir=cache)), _out(second))
+    pinned = p2p.load_generator("us/model", revision=sha1, cache_dir=cache)
+    assert pinned.source["commit"] == sha1 and torch.equal(_out(pinned), _out(first))
+    downloads = list(hub.state.downloads)
+    again = p2p.load_generator("us/model", cache_dir=cache)
+    assert again.source["commit"] == sha2 and hub.state.downloads == downloads  # served from the cache
+
+
+def test_local_dir_records_the_commit_and_works_offline(hub, tmp_path, monkeypatch):
+    net = _net()
+    sha = hub.state.add_commit("us/model", _pretrained_files(net, tmp_path))
+    folder = tmp_path / "models" / "pix2pix" / "model"
+    p2p.load_generator("us/model", local_dir=folder)
+    assert json.loads((folder / SOURCE_FILE).read_text())["commit"] == sha
+    assert {"config.json", "model.safetensors"} <= {p.name for p in folder.iterdir()}
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
+    offline = p2p.load_generator("us/model", local_dir=folder)
+    assert offline.source["commit"] == sha and torch.equal(_out(offline), _out(net))
+
+
+def test_offline_uses_the_cache_and_explains_what_is_missing(hub, tmp_path, monkeypatch):
+    net = _net()
+    hub.state.add_commit("us/model", _pretrained_files(net, tmp_path))
+    cache = tmp_path / "cache"
+    p2p.load_generator("us/model", cache_dir=cache)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert torch.equal(_out(p2p.load_generator("us/model", cache_dir=cache)), _out(net))
+    with pytest.raises(p2p.HubError, match=r"offline.*us/other@main.*config.json \+ model.safetensors.*other"):
+        p2p.load_generator("us/other", cache_dir=cache)
+
+
+def test_missing_private_and_non_pix2pix_repos(hub, tmp_path):
+    with pytest.raises(p2p.HubError, match="us/nothing was not found, or it is private"):
+        p2p.load_generator("us/nothing", cache_dir=tmp_path)
+    net = _net()
+    hub.state.add_commit("us/secret", _pretrained_files(net, tmp_path), private=True)
+    with pytest.raises(p2p.HubError, match="private and no valid token.*token="):
+        p2p.load_generator("us/secret", cache_dir=tmp_path)
+    assert torch.equal(_out(p2p.load_generator("us/secret", cache_dir=tmp_path, token=hub.state.token)), _out(net))
+    hub.state.add_commit("us/bert", {"tokenizer.json": b"{}", "flax_model.msgpack": b"x", "README.md": b"#"})
+    with pytest.raises(p2p.HubError, match="no pix2pix generator weights.*Files in the repo: README.md, "
+                                           "flax_model.msgpack, tokenizer.json"):
+        p2p.load_generator("us/bert", cache_dir=tmp_path)
+    with pytest.raises(p2p.HubError, match="has no revision 'v9'"):
+        p2p.load_generator("us/secret", revision="v9", cache_dir=tmp_path, token=hub.state.token)
+
+
+def test_config_that_does_not_match_the_weights(hub, tmp_path):
+    files = _pretrained_files(_net(), tmp_path)
+    config = json.loads(files["config.json"])
+    config["arguments"]["n_blocks"] = 3
+    hub.state.add_commit("us/mismatch", {**files, "config.json": json.dumps(config).encode()})
+    with pytest.raises(p2p.ArchitectureError, match=r"does not fit resnet.*missing \(14\): model.11.conv_block"):
+        p2p.load_generator("us/mismatch", cache_dir=tmp_path)
+
+
+def test_interrupted_download_is_resumed_or_never_loaded(hub, tmp_path):
+    net = _net()
+    hub.state.add_commit("us/model", _pretrained_files(net, tmp_path))
+    hub.state.truncate["model.safetensors"] = 1  # cut once: the client resumes with a Range request
+    assert torch.equal(_out(p2p.load_generator("us/model", cache_dir=tmp_path / "a")), _out(net))
+    hub.state.truncate["model.safetensors"] = 100  # cut every time: the client gives up
+    with pytest.raises(p2p.HubError, match="could not download us/model@main file model.safetensors.*Nothing "
+                                           "partial was kept"):
+        p2p.load_generator("us/model", cache_dir=tmp_path / "b")
+    assert not list((tmp_path / "b").rglob("model.safetensors"))
+
+
+@pytest.mark.parametrize("repo_id", ["a b/c", "org/..", "org/name/extra/../x", "-org/name"])
+def test_malformed_repo_ids(repo_id):
+    with pytest.raises((p2p.HubError, p2p.CheckpointError), match="valid Hub repo id|neither a file"):
+        p2p.load_generator(repo_id)
+
+
+@pytest.mark.parametrize("source", ["", "   ", "../x"])
+def test_empty_and_relative_sources(source):
+    with pytest.raises(p2p.CheckpointError, match="empty|neither a file"):
+        p2p.load_generator(source)
+
+
+def test_push_then_load_gives_identical_outputs(hub, tmp_path):
+    g, d = _net(seed=4), init_weights(build_network(PatchGANConfig(ndf=4)))
+    g.training_facts = {"dataset": "facades", "steps": 200, "lambda_l1": 100.0}
+    sample = tmp_path / "sample.png"
+    Image.new("RGB", (8, 8), "red").save(sample)
+    with pytest.raises(p2p.HubError, match="needs a token with write access"):
+        p2p.push_to_hub(g, "me/translator")  # no token
+    commit = p2p.push_to_hub(g, "me/translator", discriminator=d, token=hub.state.token, samples=[sample])
+    files = hub.state.repos["me/translator"].commits[commit]
+    assert {"config.json", "model.safetensors", "discriminator.safetensors", "README.md",
+            "samples/sample.png"} <= set(files)
+    card = files["README.md"].decode()
+    assert "pipeline_tag: image-to-image" in card and "datasets: [facades]" in card
+    assert "repo_id` = `me/translator`" in card and "![sample](samples/sample.png)" in card
+    loaded = p2p.load_generator("me/translator", cache_dir=tmp_path / "cache")
+    assert torch.equal(_out(loaded), _out(g)) and loaded.training_facts["steps"] == 200
+    loaded_d = p2p.load_discriminator("me/translator", cache_dir=tmp_path / "cache")
+    x = random_images(1, 6, 64, 64)
+    with torch.no_grad(), p2p.inference_statistics(d, "eval"), p2p.inference_statistics(loaded_d, "eval"):
+        assert torch.equal(loaded_d(x), d(x))
+
+
+def test_push_command(hub, tmp_path, capsys):
+    g = _net(seed=5)
+    folder = p2p.save_pretrained(g, tmp_path / "mine")
+    assert cli_main(["push", str(folder), "me/cli-model", "--private", "--token", hub.state.token]) == 0
+    assert "pushed" in capsys.readouterr().out
+    assert hub.state.repos["me/cli-model"].private
+    loaded = p2p.load_generator("me/cli-model", token=hub.state.token, cache_dir=tmp_path / "cache")
+    assert torch.equal(_out(loaded), _out(g))
+
+
+def test_models_command_lists_the_catalogue(capsys):
+    assert cli_main(["models"]) == 0
+    out = capsys.readouterr().out
+    for repo_id in ("huggan/pix2pix-edge2shoes", "huggan/pix2pix-night2day", "huggan/pix2pix-facades-demo"):
+        assert repo_id in out
