@@ -2,7 +2,8 @@
 
 It implements what downloads and uploads use: the model info API, ``resolve`` (HEAD/GET with the commit, ETag
 and size headers, Range requests), repo creation, model-card YAML validation, ``preupload`` (every file uploaded
-inline) and ``commit`` (NDJSON with base64 contents). It can make a repo private and truncate a file's next responses.
+inline) and ``commit`` (NDJSON with base64 contents). It can make a repo private or gated, and truncate a
+file's next responses.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from urllib.parse import unquote, urlparse
 @dataclass
 class Repo:
     private: bool = False
+    gated: bool = False
     commits: dict[str, dict[str, bytes]] = field(default_factory=dict)
     refs: dict[str, str] = field(default_factory=dict)
 
@@ -81,6 +83,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def _lookup(self, repo_id: str, revision: str) -> tuple[Repo, str] | None:
         found = self.state.resolve(repo_id, revision)
+        if found is not None and found[0].gated and not self.headers.get("Authorization"):
+            self._error(403, "GatedRepo", f"Access to model {repo_id} is restricted.")
+            return None
         if found is None or not self._authorized(found[0]):
             self._error(401 if found else 404, "RepoNotFound", f"Repository {repo_id} not found")
             return None

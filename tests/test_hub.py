@@ -115,6 +115,10 @@ def test_missing_private_and_non_pix2pix_repos(hub, tmp_path):
     with pytest.raises(p2p.HubError, match="no pix2pix generator weights.*Files in the repo: README.md, "
                                            "flax_model.msgpack, tokenizer.json"):
         p2p.load_generator("us/bert", cache_dir=tmp_path)
+    hub.state.add_commit("us/gated", _pretrained_files(net, tmp_path / "g"))
+    hub.state.repos["us/gated"].gated = True
+    with pytest.raises(p2p.HubError, match="us/gated is gated: accept its conditions"):
+        p2p.load_generator("us/gated", cache_dir=tmp_path)
     with pytest.raises(p2p.HubError, match="has no revision 'v9'"):
         p2p.load_generator("us/secret", revision="v9", cache_dir=tmp_path, token=hub.state.token)
 
