@@ -186,8 +186,8 @@ def _explain(exc: Exception, repo_id: str, revision: str | None, filename: str |
         return HubError(f"{repo_id} is gated: accept its conditions on the Hub, then pass token=... (or log in with "
                         "`hf auth login`).")
     if isinstance(exc, RepositoryNotFoundError):
-        return HubError(f"{repo_id} was not found, or it is private and no valid token was given. Check the id, or "
-                        "pass token=... / set HF_TOKEN for a private repo.")
+        return HubError(f"{repo_id} was not found, or it is private and no valid token was given (it is not a local "
+                        "path either). Check the id or path, or pass token=... / set HF_TOKEN for a private repo.")
     if isinstance(exc, RevisionNotFoundError):
         return HubError(f"{repo_id} has no revision {revision!r}: give a branch, tag or commit that exists.")
     if isinstance(exc, EntryNotFoundError):
