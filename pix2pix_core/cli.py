@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
 from .catalogue import CATALOGUE, CATALOGUE_VERSION
+from .color import check_colorization_model, colorize
+from .edges import HED_REPO, canny, hed, load_hed, xdog
 from .errors import InputError, Pix2PixError
 from .hub import push_to_hub
 from .images import find_images, load_image_keeping_alpha, save_image
@@ -33,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pix2pix", description="pix2pix image-to-image translation.")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    default_device = "cuda" if torch.cuda.is_available() else "cpu"
 
     demo = sub.add_parser("demo", help="translate a real photo with a real pretrained translator")
     demo.add_argument("--out", type=Path, default=Path("pix2pix_demo.png"), help="before/after PNG to write")
@@ -56,8 +60,32 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--precision", choices=PRECISIONS, default="float32", help="compute precision")
     tr.add_argument("--tile-size", type=int, help="tiled mode: tile side in pixels")
     tr.add_argument("--tile-overlap", type=int, help="tiled mode: overlap between tiles in pixels")
-    tr.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu", help="cpu, cuda, cuda:1...")
+    tr.add_argument("--device", default=default_device, help="cpu, cuda, cuda:1...")
     tr.set_defaults(func=_translate)
+
+    col = sub.add_parser("colorize", help="colorize image files and folders with an L -> ab model")
+    col.add_argument("--model", required=True, help="colorization generator (1 -> 2 channels): file, folder or repo")
+    col.add_argument("inputs", nargs="+", help="image files and folders (gray or colour)")
+    col.add_argument("--out", type=Path, required=True, help="output folder (same names, sizes and formats)")
+    col.add_argument("--fit", choices=FIT_MODES, default="resize", help="how ab is predicted (default: resize)")
+    col.add_argument("--precision", choices=PRECISIONS, default="float32", help="compute precision")
+    col.add_argument("--device", default=default_device, help="cpu, cuda, cuda:1...")
+    col.set_defaults(func=_colorize)
+
+    edges = sub.add_parser("edges", help="edge maps of image files and folders (Canny, XDoG, HED)")
+    edges.add_argument("inputs", nargs="+", help="image files and folders")
+    edges.add_argument("--out", type=Path, required=True, help="output folder (same names, sizes and formats)")
+    edges.add_argument("--method", choices=("canny", "xdog", "hed"), default="canny")
+    edges.add_argument("--low", type=float, default=0.1, help="canny: low threshold (gradient magnitude, 0..1)")
+    edges.add_argument("--high", type=float, default=0.2, help="canny: high threshold (0..1)")
+    edges.add_argument("--sigma", type=float, help="canny/xdog: Gaussian sigma (default 1.0 / 0.8)")
+    edges.add_argument("--paper-postprocess", action="store_true",
+                       help="hed: the pix2pix paper's NMS, threshold 25/255, thinning and small-component removal")
+    edges.add_argument("--hed-weights", help=f"hed: local ControlNetHED.pth (default: {HED_REPO} on the Hub)")
+    edges.add_argument("--white-on-black", action="store_true", help="canny/hed: white edges on black instead of "
+                       "black lines on white (the edges2shoes convention)")
+    edges.add_argument("--device", default=default_device, help="cpu, cuda, cuda:1...")
+    edges.set_defaults(func=_edges)
 
     push = sub.add_parser("push", help="publish a saved translator directory to the Hugging Face Hub")
     push.add_argument("directory", type=Path, help="a directory written by `pix2pix convert` or training")
@@ -87,22 +115,50 @@ def _demo(args: argparse.Namespace) -> int:
 def _translate(args: argparse.Namespace) -> int:
     generator = load_generator(args.model, device=args.device)
     if generator.io.output_space == "lab_ab":
-        raise Pix2PixError(f"{args.model} is a colorization model (Lab L -> ab): its output is not an image by "
-                           "itself. Recombine it with the input's luminance (the colorize tool).")
+        raise Pix2PixError(f"{args.model} is a colorization model (Lab L -> ab): use `pix2pix colorize`, which "
+                           "recombines its output with each image's own luminance.")
+    options = {"fit": args.fit, "statistics": args.statistics, "dropout_seed": args.dropout_seed,
+               "precision": args.precision, "tile_size": args.tile_size, "tile_overlap": args.tile_overlap}
+    return _over_files(args, "translating", lambda image: translate(generator, image[None], **options)[0])
+
+
+def _colorize(args: argparse.Namespace) -> int:
+    generator = load_generator(args.model, device=args.device)
+    check_colorization_model(generator)
+    options = {"fit": args.fit, "precision": args.precision}
+
+    def run(image: torch.Tensor) -> torch.Tensor:
+        rgb = colorize(generator, image[None], **options)[0]
+        return torch.cat([rgb, image[3:]]) if image.shape[0] == 4 else rgb
+
+    return _over_files(args, "colorizing", run)
+
+
+def _edges(args: argparse.Namespace) -> int:
+    sigma = {"sigma": args.sigma} if args.sigma else {}
+    if args.method == "canny":
+        detect = partial(canny, low=args.low, high=args.high, invert=not args.white_on_black, **sigma)
+    elif args.method == "xdog":
+        detect = partial(xdog, **sigma)
+    else:
+        net = load_hed(args.hed_weights, device=args.device)
+        detect = partial(hed, net, paper_postprocess=args.paper_postprocess, invert=not args.white_on_black)
+    return _over_files(args, f"{args.method} edges", lambda image: detect(image[None])[0], keep_alpha=False)
+
+
+def _over_files(args: argparse.Namespace, label: str, run, keep_alpha: bool = True) -> int:
+    """Apply ``run`` ([C, H, W] -> [C', H, W]) to every input image, writing same names, sizes and formats."""
     files = find_images(args.inputs)
     if not files:
         raise Pix2PixError(f"no images found in {' '.join(args.inputs)}.")
-    options = {"fit": args.fit, "statistics": args.statistics, "dropout_seed": args.dropout_seed,
-               "precision": args.precision, "tile_size": args.tile_size, "tile_overlap": args.tile_overlap}
     failures = 0
-    for path, relative in tqdm(files, desc="translating", unit="image", file=sys.stderr):
+    for path, relative in tqdm(files, desc=label, unit="image", file=sys.stderr):
         target = args.out / relative
         if target.resolve() == path.resolve():
             raise Pix2PixError(f"--out would overwrite the input {path}: choose another output folder.")
         try:
             image, image_format = load_image_keeping_alpha(path)
-            result = translate(generator, image[None], **options)[0]
-            save_image(result, target, image_format)
+            save_image(run(image if keep_alpha else image[:3]), target, image_format)
         except InputError as exc:
             failures += 1
             tqdm.write(f"skipped {path}: {exc}", file=sys.stderr)

@@ -99,6 +99,23 @@ def download(repo_id: str, role: str = "generator", *, revision: str | None = No
     return HubFiles(repo_id, commit, name, paths)
 
 
+def fetch_file(repo_id: str, filename: str, *, revision: str | None = None, cache_dir=None, local_dir=None,
+               local_files_only: bool | None = None, token: str | bool | None = None) -> Path:
+    """One file of a repo (auxiliary weights such as HED), with the same pinning and offline rules as models."""
+    check_repo_id(repo_id)
+    if local_files_only is None:
+        local_files_only = offline()
+    if not local_files_only:
+        return _fetch(repo_id, filename, revision or "main", cache_dir, local_dir, token, revision)
+    path = _local_file(repo_id, filename, revision, cache_dir, local_dir)
+    if path is None:
+        folder = _manual_folder(repo_id, local_dir)
+        raise HubError(f"offline (HF_HUB_OFFLINE or local_files_only) and {filename} of {repo_id}@{revision or 'main'} "
+                       f"is not in the local files. Download it by hand and put it at {folder / filename} (or pass "
+                       "its path directly).")
+    return path
+
+
 def _remember_ref(repo_id: str, revision: str, commit: str, cache_dir) -> None:
     """Point the cache's ref for ``revision`` at ``commit`` (the files were fetched by commit, which records no ref),
     so that offline loads by branch or tag find them, as huggingface_hub's own cache layout expects."""

@@ -74,3 +74,31 @@ def test_translate_command_keeps_sizes_and_formats_and_reports_bad_files(tmp_pat
         np.asarray(Image.open(inputs / "sub" / "b.png").convert("RGB"), dtype=np.float32) / 255).permute(2, 0, 1)[None])
     written = np.asarray(Image.open(tmp_path / "out" / "sub" / "b.png").convert("RGB"), dtype=np.float32) / 255
     assert np.abs(written - reference[0].permute(1, 2, 0).numpy()).max() <= 1 / 255 + 1e-6
+
+
+def test_edges_and_colorize_commands(tmp_path):
+    import pix2pix_core as p2p
+    from pix2pix_core.networks import ResnetConfig, UnetConfig, build_network, init_weights
+
+    photo = tmp_path / "in" / "photo.png"
+    photo.parent.mkdir()
+    Image.open(ROOT / "pix2pix_core" / "assets" / "astronaut.jpg").resize((120, 90)).save(photo)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "pix2pix_core", "edges", str(photo), "--out", str(tmp_path / "e")],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    with Image.open(tmp_path / "e" / "photo.png") as im:
+        edges = np.asarray(im)
+        assert im.size == (120, 90) and im.mode == "L"
+    assert set(np.unique(edges)) == {0, 255} and (edges == 0).mean() < 0.3  # black lines on white
+    colorizer = p2p.save_pretrained(init_weights(build_network(UnetConfig(1, 2, num_downs=5, ngf=4))),
+                                    tmp_path / "colorizer")
+    done = subprocess.run([sys.executable, "-m", "pix2pix_core", "colorize", "--model", str(colorizer), str(photo),
+                           "--out", str(tmp_path / "c")], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    with Image.open(tmp_path / "c" / "photo.png") as im:
+        assert im.size == (120, 90) and im.mode == "RGB"
+    rgb_model = p2p.save_pretrained(init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1))), tmp_path / "rgb")
+    done = subprocess.run([sys.executable, "-m", "pix2pix_core", "colorize", "--model", str(rgb_model), str(photo),
+                           "--out", str(tmp_path / "c2")], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 2 and "3 -> 3 channels" in done.stderr
