@@ -20,6 +20,7 @@ from .images import find_images, load_image_keeping_alpha, save_image
 from .loader import load_discriminator, load_generator
 from .pretrained import model_config_of, save_pretrained
 from .statistics import STATISTICS
+from .training_cli import PRESETS
 from .translate import FIT_MODES, PRECISIONS, translate
 
 
@@ -86,6 +87,27 @@ def _parser() -> argparse.ArgumentParser:
                        "black lines on white (the edges2shoes convention)")
     edges.add_argument("--device", default=default_device, help="cpu, cuda, cuda:1...")
     edges.set_defaults(func=_edges)
+
+    train = sub.add_parser("train", help="train a translator on paired images (paper defaults)")
+    train.add_argument("--data", type=Path, required=True, help="aligned A|B images, a folder with A/ and B/, or "
+                       "photos (with --preset colorize or edges2photo)")
+    train.add_argument("--out", type=Path, required=True, help="run folder: checkpoint/, samples/, loss_curve.png")
+    train.add_argument("--preset", choices=sorted(PRESETS), help="facades (aligned, BtoA), edges2photo or colorize "
+                       "(pairs derived from photos)")
+    train.add_argument("--direction", choices=("AtoB", "BtoA"), help="which side is the input (default AtoB)")
+    length = train.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=int, help="optimisation steps (default 1000)")
+    length.add_argument("--epochs", type=float, help="passes over the data (the paper: 200)")
+    train.add_argument("--no-resume", action="store_true", help="start afresh even if OUT holds a checkpoint")
+    for name, kind in (("batch-size", int), ("lr", float), ("ngf", int), ("ndf", int), ("num-downs", int),
+                       ("load-size", int), ("crop-size", int), ("seed", int), ("checkpoint-every", int),
+                       ("sample-every", int), ("num-workers", int), ("lambda-l1", float)):
+        train.add_argument(f"--{name}", type=kind, help=f"TrainConfig.{name.replace('-', '_')}")
+    train.add_argument("--gan-mode", choices=("vanilla", "lsgan"))
+    train.add_argument("--precision", choices=PRECISIONS, help="float32 (default), bfloat16, float16 or auto")
+    train.add_argument("--sync-batchnorm", action="store_true", help="SyncBatchNorm across processes (torchrun)")
+    train.add_argument("--device", default=default_device, help="cpu, cuda, cuda:1... (torchrun: one per process)")
+    train.set_defaults(func=_train)
 
     push = sub.add_parser("push", help="publish a saved translator directory to the Hugging Face Hub")
     push.add_argument("directory", type=Path, help="a directory written by `pix2pix convert` or training")
@@ -164,6 +186,12 @@ def _over_files(args: argparse.Namespace, label: str, run, keep_alpha: bool = Tr
             tqdm.write(f"skipped {path}: {exc}", file=sys.stderr)
     print(f"wrote {len(files) - failures} image(s) to {args.out}" + (f"; skipped {failures}" if failures else ""))
     return 1 if failures else 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .training_cli import run_training
+
+    return run_training(args)
 
 
 def _push(args: argparse.Namespace) -> int:

@@ -1,0 +1,197 @@
+"""Paired training data: aligned A|B images, A/ and B/ folders, pairs derived from photos, in-memory tensors.
+
+Every dataset yields ``(A, B)`` as float tensors in [-1, 1], ``[C, H, W]``, after the paper's jitter applied
+identically to both (resize, random crop, random horizontal flip). Randomness comes from ``(seed, index,
+epoch)`` only, so a run that stops and resumes sees exactly the samples an uninterrupted run would.
+Derived pairs use the same functions as inference (``color.encode_l``/``encode_ab``, ``edges.canny``/``xdog``/
+``hed``), so training and inference preparation cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data import Dataset
+
+from .color import encode_ab, encode_l, rgb_to_lab
+from .edges import canny, xdog
+from .errors import InputError
+from .images import IMAGE_SUFFIXES, load_image
+
+MIN_SIDE = 8
+
+
+@dataclass(frozen=True)
+class Jitter:
+    """The paper's augmentation: resize to ``load_size`` (bicubic), random ``crop_size`` crop, random flip."""
+
+    load_size: int = 286
+    crop_size: int = 256
+    flip: bool = True
+
+    def __call__(self, a: torch.Tensor, b: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, ...]:
+        if self.crop_size > self.load_size:
+            raise InputError(f"crop_size {self.crop_size} is larger than load_size {self.load_size}.")
+        pair = torch.cat([a, b])  # one resize, crop and flip for both
+        pair = F.interpolate(pair[None], size=(self.load_size, self.load_size), mode="bicubic",
+                             align_corners=False, antialias=True)[0].clamp(-1, 1)
+        top, left = (int(torch.randint(0, self.load_size - self.crop_size + 1, (1,), generator=generator))
+                     for _ in range(2))
+        pair = pair[:, top:top + self.crop_size, left:left + self.crop_size]
+        if self.flip and torch.rand((), generator=generator) < 0.5:
+            pair = pair.flip(-1)
+        return pair[:a.shape[0]], pair[a.shape[0]:]
+
+
+def list_images(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        raise InputError(f"{folder} is not a folder of images.")
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def _read(path: Path, mode: str = "RGB") -> torch.Tensor:
+    image = load_image(path, mode)
+    if min(image.shape[-2:]) < MIN_SIDE:
+        raise InputError(f"{path} is {image.shape[-1]}x{image.shape[-2]} pixels; training images need at least "
+                         f"{MIN_SIDE} pixels on each side.")
+    return image
+
+
+class PairDataset(Dataset):
+    """Base: subclasses implement ``pair(index) -> (A, B)`` in 0..1 (or already encoded, see ``encoded``)."""
+
+    encoded = False  # True when pair() returns network-space tensors (e.g. Lab encodings) instead of 0..1 images
+
+    def __init__(self, jitter: Jitter | None = None, seed: int = 0) -> None:
+        self.jitter = jitter
+        self.seed = seed
+        self.epoch = 0
+
+    def pair(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        a, b = self.pair(index)
+        if not self.encoded:
+            a, b = a * 2 - 1, b * 2 - 1
+        if self.jitter is not None:
+            seed = ((self.seed * 1_000_003 + self.epoch) * 1_000_033 + index) % 2**62
+            generator = torch.Generator().manual_seed(seed)
+            a, b = self.jitter(a, b, generator)
+        return a.contiguous(), b.contiguous()
+
+
+class AlignedDataset(PairDataset):
+    """Images holding A on the left half and B on the right (the reference's ``aligned`` mode)."""
+
+    def __init__(self, folder: str | Path, direction: str = "AtoB", **kwargs) -> None:
+        super().__init__(**kwargs)
+        if direction not in ("AtoB", "BtoA"):
+            raise InputError(f"direction must be 'AtoB' or 'BtoA', got {direction!r}.")
+        self.paths = list_images(Path(folder))
+        if not self.paths:
+            raise InputError(f"{folder} holds no images (.png, .jpg, ...).")
+        self.direction = direction
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def pair(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        image = _read(self.paths[index])
+        half = image.shape[-1] // 2
+        a, b = image[..., :half], image[..., half:2 * half]
+        return (a, b) if self.direction == "AtoB" else (b, a)
+
+
+class FolderPairDataset(PairDataset):
+    """``A/`` and ``B/`` folders paired by file stem; unpaired files are reported and skipped."""
+
+    def __init__(self, folder: str | Path, direction: str = "AtoB", report: Callable[[str], None] | None = None,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        folder = Path(folder)
+        a_files = {p.relative_to(folder / "A").with_suffix(""): p for p in list_images(folder / "A")}
+        b_files = {p.relative_to(folder / "B").with_suffix(""): p for p in list_images(folder / "B")}
+        unpaired = sorted(str(s) for s in set(a_files) ^ set(b_files))
+        if unpaired:
+            (report or (lambda m: print(m, file=sys.stderr)))(
+                f"{len(unpaired)} file(s) without a partner skipped: {', '.join(unpaired[:5])}"
+                f"{' …' if len(unpaired) > 5 else ''}")
+        stems = sorted(set(a_files) & set(b_files))
+        if not stems:
+            raise InputError(f"{folder}/A and {folder}/B share no file names: name each input and its target "
+                             "alike (A/001.png with B/001.jpg).")
+        self.pairs = [(a_files[s], b_files[s]) for s in stems]
+        self.direction = direction
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def pair(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        a, b = (_read(p) for p in self.pairs[index])
+        if a.shape[-2:] != b.shape[-2:]:
+            b = F.interpolate(b[None], size=a.shape[-2:], mode="bicubic", antialias=True)[0].clamp(0, 1)
+        return (a, b) if self.direction == "AtoB" else (b, a)
+
+
+class TensorPairDataset(PairDataset):
+    """In-memory ``[N, C, H, W]`` inputs and targets in 0..1 (what the ComfyUI training node passes)."""
+
+    def __init__(self, inputs: torch.Tensor, targets: torch.Tensor, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if inputs.dim() != 4 or targets.dim() != 4 or len(inputs) != len(targets) or len(inputs) == 0:
+            raise InputError(f"inputs and targets must be non-empty [N, C, H, W] batches of the same length; got "
+                             f"{tuple(inputs.shape)} and {tuple(targets.shape)}.")
+        if not torch.isfinite(inputs).all() or not torch.isfinite(targets).all():
+            raise InputError("inputs and targets must be finite (found NaN or Inf).")
+        self.inputs, self.targets = inputs.float(), targets.float()
+
+    def __len__(self) -> int:
+        return len(self.inputs)
+
+    def pair(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        a, b = self.inputs[index], self.targets[index]
+        if a.shape[-2:] != b.shape[-2:]:
+            b = F.interpolate(b[None], size=a.shape[-2:], mode="bicubic", antialias=True)[0].clamp(0, 1)
+        return a, b
+
+
+DERIVED_KINDS = ("colorize", "edges", "sketch")
+
+
+class DerivedPairDataset(PairDataset):
+    """Pairs made from a folder of photos: ``colorize`` (Lab L -> ab), ``edges`` (Canny, black on white ->
+    photo) or ``sketch`` (XDoG -> photo). The same functions prepare inputs at inference time."""
+
+    def __init__(self, folder: str | Path, kind: str = "colorize", **kwargs) -> None:
+        super().__init__(**kwargs)
+        if kind not in DERIVED_KINDS:
+            raise InputError(f"kind must be one of {', '.join(DERIVED_KINDS)}, got {kind!r}.")
+        self.paths = list_images(Path(folder))
+        if not self.paths:
+            raise InputError(f"{folder} holds no images (.png, .jpg, ...).")
+        self.kind = kind
+        self.encoded = kind == "colorize"
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def pair(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return derive_pair(_read(self.paths[index]), self.kind)
+
+
+def derive_pair(photo: torch.Tensor, kind: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(input, target)`` derived from one ``[3, H, W]`` photo in 0..1.
+
+    ``colorize`` returns network-space tensors (L/50 - 1, ab/110); the others return 0..1 images."""
+    if kind == "colorize":
+        lab = rgb_to_lab(photo)
+        return encode_l(lab), encode_ab(lab)
+    if kind == "edges":
+        return canny(photo[None], invert=True)[0].expand(3, -1, -1), photo
+    return xdog(photo[None])[0].expand(3, -1, -1), photo

@@ -1,0 +1,31 @@
+"""The pix2pix objective: a conditional GAN loss (vanilla or least squares) plus lambda * L1."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+GAN_MODES = ("vanilla", "lsgan")
+
+
+def gan_loss(logits: torch.Tensor, target_is_real: bool, mode: str = "vanilla") -> torch.Tensor:
+    """Vanilla: BCE on logits (the discriminator has no sigmoid); lsgan: mean squared error to 1 or 0."""
+    target = torch.full_like(logits, 1.0 if target_is_real else 0.0)
+    if mode == "vanilla":
+        return F.binary_cross_entropy_with_logits(logits, target)
+    if mode == "lsgan":
+        return F.mse_loss(logits, target)
+    raise ValueError(f"gan_mode must be one of {', '.join(GAN_MODES)}, got {mode!r}.")
+
+
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, mode: str = "vanilla") -> torch.Tensor:
+    """``0.5 * (L(D(A, B), real) + L(D(A, G(A)), fake))``: halved, as in the paper, to slow D relative to G."""
+    return 0.5 * (gan_loss(real_logits, True, mode) + gan_loss(fake_logits, False, mode))
+
+
+def generator_loss(fake_logits: torch.Tensor, fake: torch.Tensor, target: torch.Tensor, lambda_l1: float = 100.0,
+                   mode: str = "vanilla") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``L(D(A, G(A)), real) + lambda * |G(A) - B|_1``; returns (total, gan term, l1 term)."""
+    adversarial = gan_loss(fake_logits, True, mode)
+    l1 = F.l1_loss(fake, target)
+    return adversarial + lambda_l1 * l1, adversarial, l1

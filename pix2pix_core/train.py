@@ -1,0 +1,400 @@
+"""The pix2pix trainer: paper defaults, atomic checkpoints, exact resume, callbacks, mixed precision, DDP.
+
+Every step: the discriminator step (halved loss on real and detached fake pairs), then the generator step
+(GAN loss + lambda * L1), Adam (2e-4, betas 0.5/0.999), a constant learning rate then a linear decay to zero.
+All randomness is a function of the seed and the step (data order, jitter) or is saved in the checkpoint (the
+RNG that drives dropout), so stopping and resuming reproduces an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import math
+import os
+import shutil
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader
+
+from .checkpoints import read_weights
+from .config import IOSpec
+from .data import PairDataset
+from .errors import Pix2PixError
+from .images import side_by_side
+from .networks import PatchGANConfig, PixelDiscriminatorConfig, ResnetConfig, UnetConfig, build_network, init_weights
+from .objective import GAN_MODES, discriminator_loss, generator_loss
+from .pretrained import save_pretrained
+from .translate import cpu_has_fast_bfloat16
+
+CHECKPOINT_DIR = "checkpoint"
+STATE_FILE = "trainer_state.pt"
+
+
+class TrainingDiverged(Pix2PixError):
+    """A loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a run (saved with every checkpoint). Defaults are the paper's."""
+
+    steps: int = 1000
+    decay_steps: int | None = None  # linear decay over the last N steps (default: half of the run)
+    batch_size: int = 1
+    lr: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    lambda_l1: float = 100.0
+    gan_mode: str = "vanilla"
+    generator: str = "unet"  # unet | resnet
+    ngf: int = 64
+    num_downs: int = 8
+    n_blocks: int = 9
+    norm: str = "batch"
+    dropout: bool = True
+    discriminator: str = "patchgan"  # patchgan | pixel
+    ndf: int = 64
+    n_layers: int = 3
+    load_size: int = 286
+    crop_size: int = 256
+    flip: bool = True
+    seed: int = 0
+    precision: str = "float32"  # float32 | bfloat16 | float16 | auto
+    checkpoint_every: int = 500
+    sample_every: int = 100
+    num_workers: int = 0
+    sync_batchnorm: bool = False
+    dataset: str = ""
+    direction: str = "AtoB"
+    input_space: str = ""  # default from the channel count
+    output_space: str = ""
+
+    def validate(self) -> None:
+        if self.gan_mode not in GAN_MODES:
+            raise Pix2PixError(f"gan_mode must be one of {', '.join(GAN_MODES)}, got {self.gan_mode!r}.")
+        if self.steps < 1 or self.batch_size < 1 or self.lr <= 0:
+            raise Pix2PixError("steps and batch_size must be at least 1 and lr positive.")
+        if self.crop_size > self.load_size:
+            raise Pix2PixError(f"crop_size {self.crop_size} exceeds load_size {self.load_size}.")
+        if self.generator == "unet" and self.crop_size % 2**self.num_downs:
+            raise Pix2PixError(f"crop_size {self.crop_size} must be a multiple of {2 ** self.num_downs} for a U-Net "
+                               f"with {self.num_downs} levels: lower num_downs or change crop_size.")
+
+
+@dataclass
+class TrainCallbacks:
+    """Hooks for a UI: progress after each step, a preview grid now and then, and a stop request."""
+
+    progress: Callable[[int, int, dict[str, float]], None] = lambda step, total, losses: None
+    preview: Callable[[int, torch.Tensor], None] = lambda step, grid: None
+    should_stop: Callable[[], bool] = lambda: False
+
+
+@dataclass
+class TrainResult:
+    generator: nn.Module
+    steps_done: int
+    stopped_early: bool
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+def _rank() -> int:
+    return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+
+
+def _world() -> int:
+    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+
+
+class Trainer:
+    """Train a generator and discriminator on a :class:`PairDataset`, writing into ``out_dir``."""
+
+    def __init__(self, config: TrainConfig, dataset: PairDataset, out_dir: str | Path, device: str | torch.device
+                 = "cpu", callbacks: TrainCallbacks | None = None, resume: bool = True) -> None:
+        config.validate()
+        self.config, self.dataset, self.out_dir = config, dataset, Path(out_dir)
+        self.device = torch.device(device)
+        self.callbacks = callbacks or TrainCallbacks()
+        self.step, self.history = 0, []
+        a, b = dataset[0]
+        self.generator, self.discriminator = self._build_networks(a.shape[0], b.shape[0])
+        self.opt_g, self.opt_d = (torch.optim.Adam(net.parameters(), lr=config.lr, betas=(config.beta1, config.beta2),
+                                                   **self._adam_options()) for net in (self.generator,
+                                                                                        self.discriminator))
+        self.sched_g, self.sched_d = (torch.optim.lr_scheduler.LambdaLR(opt, self._lr_factor)
+                                      for opt in (self.opt_g, self.opt_d))
+        self.amp_dtype = self._amp_dtype()
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp_dtype == torch.float16)
+        self._stop_signal: int | None = None
+        if resume and (self.out_dir / CHECKPOINT_DIR / STATE_FILE).is_file():
+            self._load_checkpoint(self.out_dir / CHECKPOINT_DIR)
+
+    # ------------------------------------------------------------------------------------------------ setup
+    def _build_networks(self, in_channels: int, out_channels: int) -> tuple[nn.Module, nn.Module]:
+        c = self.config
+        torch.manual_seed(c.seed)
+        if c.generator == "unet":
+            g_config = UnetConfig(in_channels, out_channels, c.num_downs, c.ngf, c.norm, c.dropout)
+        elif c.generator == "resnet":
+            g_config = ResnetConfig(in_channels, out_channels, c.ngf, c.n_blocks, c.norm, dropout=c.dropout)
+        else:
+            raise Pix2PixError(f"generator must be 'unet' or 'resnet', got {c.generator!r}.")
+        d_args = {"in_channels": in_channels + out_channels, "ndf": c.ndf, "norm": c.norm}
+        if c.discriminator == "patchgan":
+            d_config = PatchGANConfig(n_layers=c.n_layers, **d_args)
+        elif c.discriminator == "pixel":
+            d_config = PixelDiscriminatorConfig(**d_args)
+        else:
+            raise Pix2PixError(f"discriminator must be 'patchgan' or 'pixel', got {c.discriminator!r}.")
+        g, d = (init_weights(build_network(cfg)).to(self.device) for cfg in (g_config, d_config))
+        g.io = IOSpec(c.input_space or IOSpec.default_for(in_channels, out_channels).input_space,
+                      c.output_space or IOSpec.default_for(in_channels, out_channels).output_space,
+                      c.crop_size, c.direction)
+        g, d = g.to(memory_format=torch.channels_last), d.to(memory_format=torch.channels_last)
+        if c.sync_batchnorm and _world() > 1:
+            g, d = (nn.SyncBatchNorm.convert_sync_batchnorm(net) for net in (g, d))
+        return g, d
+
+    def _adam_options(self) -> dict[str, Any]:
+        return {"fused": True} if self.device.type == "cuda" else {"foreach": True}
+
+    def _lr_factor(self, step: int) -> float:
+        decay = self.config.decay_steps if self.config.decay_steps is not None else self.config.steps // 2
+        constant = self.config.steps - decay
+        return 1.0 if step < constant else max(0.0, 1.0 - (step - constant + 1) / (decay + 1))
+
+    def _amp_dtype(self) -> torch.dtype | None:
+        precision = self.config.precision
+        if precision == "auto":
+            precision = ("bfloat16" if self.device.type == "cpu" and cpu_has_fast_bfloat16() or self.device.type
+                         == "cuda" and torch.cuda.is_bf16_supported() else "float32")
+        return {"float32": None, "bfloat16": torch.bfloat16, "float16": torch.float16}[precision]
+
+    # ------------------------------------------------------------------------------------------------ data
+    def _permutation(self, epoch: int) -> torch.Tensor:
+        return torch.randperm(len(self.dataset), generator=torch.Generator().manual_seed(self.config.seed + epoch))
+
+    def _batches(self, start_step: int) -> Iterator[list[tuple[int, int]]]:
+        """(index, epoch) pairs of each step's batch for this rank: a pure function of seed and step."""
+        n, b, world, rank = len(self.dataset), self.config.batch_size, _world(), _rank()
+        permutations: dict[int, torch.Tensor] = {}
+        for step in range(start_step, self.config.steps):
+            batch = []
+            for j in range(b):
+                position = (step * world + rank) * b + j
+                epoch = position // n
+                if epoch not in permutations:
+                    permutations = {epoch: self._permutation(epoch)}
+                batch.append((int(permutations[epoch][position % n]), epoch))
+            yield batch
+
+    def _loader(self) -> DataLoader:
+        dataset = _EpochIndexed(self.dataset)
+        return DataLoader(dataset, batch_sampler=list(self._batches(self.step)), num_workers=self.config.num_workers,
+                          pin_memory=self.device.type == "cuda", persistent_workers=False)
+
+    # ------------------------------------------------------------------------------------------------ loop
+    def run(self) -> TrainResult:
+        """Train until ``config.steps``, a stop request, or a signal; always leaves a loadable checkpoint."""
+        g_train = DistributedDataParallel(self.generator) if _world() > 1 else self.generator
+        d_train = DistributedDataParallel(self.discriminator) if _world() > 1 else self.discriminator
+        stopped = False
+        with self._signals():
+            for a, b in self._loader():
+                losses = self._train_step(g_train, d_train, a.to(self.device), b.to(self.device))
+                self.step += 1
+                self.history.append({"step": self.step, **losses})
+                self.callbacks.progress(self.step, self.config.steps, losses)
+                if self.step % self.config.sample_every == 0:
+                    self._sample(a, b)
+                stop = self._stop_signal is not None or self.callbacks.should_stop()
+                if stop or self.step % self.config.checkpoint_every == 0 or self.step == self.config.steps:
+                    self.save_checkpoint()
+                if stop:
+                    stopped = True
+                    break
+        return TrainResult(self.generator, self.step, stopped, self.history)
+
+    def _train_step(self, g: nn.Module, d: nn.Module, real_a: torch.Tensor, real_b: torch.Tensor) -> dict[str, float]:
+        c = self.config
+        real_a = real_a.contiguous(memory_format=torch.channels_last)
+        real_b = real_b.contiguous(memory_format=torch.channels_last)
+        g.train()
+        d.train()
+        with self._autocast():
+            fake_b = g(real_a)
+        # discriminator step
+        self.discriminator.requires_grad_(True)
+        self.opt_d.zero_grad(set_to_none=True)
+        with self._autocast():
+            loss_d = discriminator_loss(d(torch.cat([real_a, real_b], 1)),
+                                        d(torch.cat([real_a, fake_b.detach()], 1)), c.gan_mode)
+        # generator step
+        self.discriminator.requires_grad_(False)
+        self.opt_g.zero_grad(set_to_none=True)
+        with self._autocast():
+            loss_g, adversarial, l1 = generator_loss(d(torch.cat([real_a, fake_b], 1)), fake_b.float(),
+                                                     real_b.float(), c.lambda_l1, c.gan_mode)
+        if not (math.isfinite(loss_d.item()) and math.isfinite(loss_g.item())):
+            raise TrainingDiverged(
+                f"step {self.step + 1}: loss is not finite (D {loss_d.item()}, G {loss_g.item()}); training stopped "
+                f"and the last good checkpoint in {self.out_dir / CHECKPOINT_DIR} is kept. Lower the learning rate or "
+                "use float32."
+            )
+        self.scaler.scale(loss_d).backward()
+        self.scaler.step(self.opt_d)
+        self.scaler.scale(loss_g).backward()
+        self.scaler.step(self.opt_g)
+        self.scaler.update()
+        self.sched_d.step()
+        self.sched_g.step()
+        self.discriminator.requires_grad_(True)
+        return {"loss_d": loss_d.item(), "loss_g": loss_g.item(), "gan": adversarial.item(), "l1": l1.item()}
+
+    def _autocast(self):
+        if self.amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.amp_dtype)
+
+    @contextlib.contextmanager
+    def _signals(self) -> Iterator[None]:
+        """SIGINT/SIGTERM finish the current step, save a checkpoint and stop (main thread only)."""
+        def request_stop(signum: int, frame: object) -> None:
+            self._stop_signal = signum
+
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+
+    # ------------------------------------------------------------------------------------------------ outputs
+    def _sample(self, a: torch.Tensor, b: torch.Tensor) -> None:
+        with torch.no_grad():
+            self.generator.eval()
+            fake = self.generator(a[:1].to(self.device).contiguous(memory_format=torch.channels_last)).float().cpu()
+            self.generator.train()
+        grid = torch.cat([_displayable(a[:1]), _displayable(fake), _displayable(b[:1])], -1)[0]
+        self.callbacks.preview(self.step, grid)
+        if _rank() == 0:
+            side_by_side([grid]).save(_mkdir(self.out_dir / "samples") / f"step_{self.step:07d}.png")
+            loss_curve(self.history).save(self.out_dir / "loss_curve.png")
+
+    def save_checkpoint(self) -> Path:
+        """Write the checkpoint into a fresh folder, then swap it in: a crash at any point leaves one intact."""
+        target = self.out_dir / CHECKPOINT_DIR
+        if _rank() != 0:
+            return target
+        tmp, old = self.out_dir / f".{CHECKPOINT_DIR}.tmp", self.out_dir / f".{CHECKPOINT_DIR}.old"
+        shutil.rmtree(tmp, ignore_errors=True)
+        self.generator.training_facts = {"dataset": self.config.dataset, "lambda_l1": self.config.lambda_l1,
+                                         "gan_mode": self.config.gan_mode, "steps": self.step,
+                                         "batch_size": self.config.batch_size, "lr": self.config.lr,
+                                         "last_losses": self.history[-1] if self.history else {}}
+        save_pretrained(_plain(self.generator), tmp, _plain(self.discriminator))
+        torch.save(self._state(), tmp / STATE_FILE)
+        (tmp / "history.json").write_text(json.dumps(self.history))
+        if target.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(target, old)
+        os.replace(tmp, target)
+        shutil.rmtree(old, ignore_errors=True)
+        return target
+
+    def _state(self) -> dict[str, Any]:
+        return {"step": self.step, "config": dataclasses.asdict(self.config),
+                "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+                "sched_g": self.sched_g.state_dict(), "sched_d": self.sched_d.state_dict(),
+                "scaler": self.scaler.state_dict(), "rng_cpu": torch.random.get_rng_state(),
+                "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+                "saved_at": time.time()}
+
+    def _load_checkpoint(self, folder: Path) -> None:
+        state = torch.load(folder / STATE_FILE, map_location="cpu", weights_only=True)
+        self.generator.load_state_dict(read_weights(folder / "model.safetensors").state_dict)
+        self.discriminator.load_state_dict(read_weights(folder / "discriminator.safetensors").state_dict)
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.sched_g.load_state_dict(state["sched_g"])
+        self.sched_d.load_state_dict(state["sched_d"])
+        self.scaler.load_state_dict(state["scaler"])
+        torch.random.set_rng_state(state["rng_cpu"])
+        if state["rng_cuda"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["rng_cuda"])
+        self.step = state["step"]
+        history = folder / "history.json"
+        self.history = json.loads(history.read_text()) if history.is_file() else []
+
+
+class _EpochIndexed(torch.utils.data.Dataset):
+    """Fetches ``(index, epoch)`` items so that the jitter depends on the epoch, also in worker processes."""
+
+    def __init__(self, dataset: PairDataset) -> None:
+        self.dataset = dataset
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, item: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+        index, epoch = item
+        self.dataset.epoch = epoch
+        return self.dataset[index]
+
+
+def _plain(net: nn.Module) -> nn.Module:
+    return net.module if isinstance(net, DistributedDataParallel) else net
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _displayable(x: torch.Tensor) -> torch.Tensor:
+    """[-1, 1] tensors with 1, 2 or 3 channels as RGB in 0..1 (2-channel ab shown on mid-gray L)."""
+    x = x.float().cpu()
+    if x.shape[1] == 1:
+        x = x.expand(-1, 3, -1, -1)
+    elif x.shape[1] == 2:
+        from .color import decode_lab, lab_to_rgb
+
+        return lab_to_rgb(decode_lab(torch.zeros_like(x[:, :1]), x))
+    return ((x[:, :3] + 1) / 2).clamp(0, 1)
+
+
+def loss_curve(history: list[dict[str, float]], width: int = 640, height: int = 320):
+    """A PIL image plotting the G and D losses and the L1 term over the steps (no plotting library needed)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    if len(history) < 2:
+        return image
+    series = {"loss_g": (200, 40, 40), "loss_d": (40, 90, 200), "l1": (30, 150, 60)}
+    margin = 30
+    for name, colour in series.items():
+        values = [h[name] for h in history]
+        low, high = min(values), max(values)
+        span = (high - low) or 1.0
+        points = [(margin + i * (width - 2 * margin) / (len(values) - 1),
+                   height - margin - (v - low) / span * (height - 2 * margin)) for i, v in enumerate(values)]
+        draw.line(points, fill=colour, width=2)
+        draw.text((margin + 150 * list(series).index(name), 8), f"{name} {values[-1]:.3f}", fill=colour)
+    draw.text((margin, height - 20), f"steps 1..{history[-1]['step']}", fill=(0, 0, 0))
+    return image
