@@ -138,6 +138,7 @@ class Trainer:
         self.amp_dtype = self._amp_dtype()
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp_dtype == torch.float16)
         self._stop_signal: int | None = None
+        self._recover_interrupted_swap()
         if resume and (self.out_dir / CHECKPOINT_DIR / STATE_FILE).is_file():
             self._load_checkpoint(self.out_dir / CHECKPOINT_DIR)
 
@@ -202,8 +203,10 @@ class Trainer:
 
     def _loader(self) -> DataLoader:
         dataset = _EpochIndexed(self.dataset)
+        # its own generator: creating an iterator must not draw from the global RNG (dropout's), or a resumed run
+        # would drift from an uninterrupted one
         return DataLoader(dataset, batch_sampler=list(self._batches(self.step)), num_workers=self.config.num_workers,
-                          pin_memory=self.device.type == "cuda", persistent_workers=False)
+                          pin_memory=self.device.type == "cuda", generator=torch.Generator().manual_seed(0))
 
     # ------------------------------------------------------------------------------------------------ loop
     def run(self) -> TrainResult:
@@ -316,6 +319,12 @@ class Trainer:
         os.replace(tmp, target)
         shutil.rmtree(old, ignore_errors=True)
         return target
+
+    def _recover_interrupted_swap(self) -> None:
+        """A crash between the two renames of save_checkpoint leaves only the previous checkpoint, under .old."""
+        target, old = self.out_dir / CHECKPOINT_DIR, self.out_dir / f".{CHECKPOINT_DIR}.old"
+        if not target.exists() and (old / STATE_FILE).is_file() and _rank() == 0:
+            os.replace(old, target)
 
     def _state(self) -> dict[str, Any]:
         return {"step": self.step, "config": dataclasses.asdict(self.config),

@@ -1,0 +1,260 @@
+"""Training: learning happens, exact resume, atomic checkpoints under a kill, signals, divergence, datasets."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+import pix2pix_core as p2p
+from pix2pix_core import train as train_module
+from pix2pix_core.data import (
+    AlignedDataset,
+    DerivedPairDataset,
+    FolderPairDataset,
+    Jitter,
+    TensorPairDataset,
+    derive_pair,
+)
+from pix2pix_core.edges import canny
+from pix2pix_core.train import CHECKPOINT_DIR, TrainCallbacks, TrainConfig, Trainer, TrainingDiverged
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = {"ngf": 8, "ndf": 8, "num_downs": 6, "crop_size": 64, "load_size": 72}
+
+
+def _toy_pairs(n: int = 8) -> TensorPairDataset:
+    """A learnable task: smooth colour fields -> their negatives."""
+    torch.manual_seed(0)
+    x = F.interpolate(torch.rand(n, 3, 8, 8), size=(64, 64), mode="bilinear", align_corners=False)
+    return TensorPairDataset(x, 1 - x, jitter=Jitter(72, 64))
+
+
+def _state(net: torch.nn.Module) -> dict:
+    return {k: v.detach().clone() for k, v in net.state_dict().items()}
+
+
+def test_losses_are_finite_and_l1_falls(tmp_path):
+    result = Trainer(TrainConfig(steps=60, decay_steps=0, batch_size=4, sample_every=30, checkpoint_every=60,
+                                 **SMALL), _toy_pairs(), tmp_path).run()
+    l1 = [h["l1"] for h in result.history]
+    assert all(torch.isfinite(torch.tensor([h["loss_d"], h["loss_g"]])).all() for h in result.history)
+    assert sum(l1[-10:]) / 10 < 0.8 * sum(l1[:10]) / 10
+    assert (tmp_path / "loss_curve.png").is_file() and len(list((tmp_path / "samples").glob("*.png"))) == 2
+    loaded = p2p.load_generator(tmp_path / CHECKPOINT_DIR)  # the checkpoint is a loadable translator
+    assert loaded.training_facts["steps"] == 60 and loaded.io.train_size == 64
+
+
+def test_resume_is_exact(tmp_path):
+    config = dict(steps=12, batch_size=2, sample_every=100, checkpoint_every=100, **SMALL)
+    straight = Trainer(TrainConfig(**config), _toy_pairs(), tmp_path / "straight").run()
+    first = Trainer(TrainConfig(**config), _toy_pairs(), tmp_path / "resumed",
+                    callbacks=TrainCallbacks(should_stop=lambda: True if first_half() else False))
+    steps = iter(range(100))
+
+    def first_half() -> bool:
+        return next(steps) >= 5  # stop after 6 steps
+
+    assert first.run().steps_done == 6
+    second = Trainer(TrainConfig(**config), _toy_pairs(), tmp_path / "resumed")
+    assert second.step == 6
+    resumed = second.run()
+    assert resumed.steps_done == 12
+    for key, value in _state(straight.generator).items():
+        torch.testing.assert_close(_state(resumed.generator)[key], value, atol=1e-6, rtol=1e-5)
+    assert [h["l1"] for h in resumed.history] == pytest.approx([h["l1"] for h in straight.history], rel=1e-5)
+
+
+def test_divergence_stops_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
+    calls = {"n": 0}
+    real_loss = train_module.generator_loss
+
+    def poisoned(*args, **kwargs):
+        calls["n"] += 1
+        total, gan, l1 = real_loss(*args, **kwargs)
+        return (total * float("nan"), gan, l1) if calls["n"] == 5 else (total, gan, l1)
+
+    monkeypatch.setattr(train_module, "generator_loss", poisoned)
+    trainer = Trainer(TrainConfig(steps=10, checkpoint_every=2, sample_every=100, **SMALL), _toy_pairs(), tmp_path)
+    with pytest.raises(TrainingDiverged, match="step 5: loss is not finite.*last good checkpoint"):
+        trainer.run()
+    assert Trainer(TrainConfig(steps=10, **SMALL), _toy_pairs(), tmp_path).step == 4
+
+
+TRAIN_SCRIPT = """
+import sys, time
+from pathlib import Path
+import torch, torch.nn.functional as F
+sys.path.insert(0, {root!r})
+from pix2pix_core import train as train_module
+from pix2pix_core.data import TensorPairDataset, Jitter
+from pix2pix_core.train import Trainer, TrainConfig, TrainCallbacks
+out = Path(sys.argv[1]); mode = sys.argv[2]
+torch.manual_seed(0)
+x = F.interpolate(torch.rand(4, 3, 8, 8), size=(64, 64), mode="bilinear")
+if mode == "kill":  # the second checkpoint hangs half-way through writing: the parent kills the process there
+    real = train_module.save_pretrained
+    def slow(*args, **kwargs):
+        real(*args, **kwargs)
+        if (out / "checkpoint").exists():
+            (out / "writing").touch()
+            time.sleep(60)
+    train_module.save_pretrained = slow
+progress = lambda step, total, losses: (out / "progress").write_text(str(step))
+config = TrainConfig(steps=400, checkpoint_every=3, sample_every=1000, ngf=8, ndf=8, num_downs=6, crop_size=64,
+                     load_size=72)
+result = Trainer(config, TensorPairDataset(x, 1 - x, jitter=Jitter(72, 64)), out,
+                 callbacks=TrainCallbacks(progress=progress)).run()
+print("stopped", result.stopped_early, result.steps_done)
+"""
+
+
+def _start(tmp_path: Path, mode: str) -> subprocess.Popen:
+    script = tmp_path / "train_script.py"
+    script.write_text(TRAIN_SCRIPT.format(root=str(ROOT)))
+    (tmp_path / "run").mkdir()
+    return subprocess.Popen([sys.executable, str(script), str(tmp_path / "run"), mode], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for(condition, timeout: float = 120) -> None:
+    deadline = time.time() + timeout
+    while not condition():
+        assert time.time() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_killed_mid_save_keeps_the_previous_checkpoint(tmp_path):
+    proc = _start(tmp_path, "kill")
+    try:
+        _wait_for(lambda: (tmp_path / "run" / "writing").exists())
+        proc.kill()
+    finally:
+        proc.wait(30)
+    checkpoint = tmp_path / "run" / CHECKPOINT_DIR
+    assert p2p.load_generator(checkpoint).training_facts["steps"] == 3
+    resumed = Trainer(TrainConfig(steps=6, checkpoint_every=3, sample_every=100, **SMALL), _toy_pairs(4),
+                      tmp_path / "run")
+    assert resumed.step == 3  # and the half-written one is ignored and cleaned up on the next save
+    resumed.run()
+    assert p2p.load_generator(checkpoint).training_facts["steps"] == 6
+    assert not (tmp_path / "run" / f".{CHECKPOINT_DIR}.tmp").exists()
+
+
+def test_a_crash_between_the_renames_recovers_the_previous_checkpoint(tmp_path):
+    trainer = Trainer(TrainConfig(steps=2, checkpoint_every=2, sample_every=100, **SMALL), _toy_pairs(4), tmp_path)
+    trainer.run()
+    (tmp_path / CHECKPOINT_DIR).rename(tmp_path / f".{CHECKPOINT_DIR}.old")  # as if killed after the first rename
+    assert Trainer(TrainConfig(steps=4, **SMALL), _toy_pairs(4), tmp_path).step == 2
+
+
+def test_sigint_saves_a_checkpoint_and_stops(tmp_path):
+    proc = _start(tmp_path, "signal")
+    try:
+        _wait_for(lambda: (tmp_path / "run" / "progress").exists()
+                  and int((tmp_path / "run" / "progress").read_text() or 0) >= 4)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    stopped_at = int(out.split()[-1])
+    assert "stopped True" in out and 4 <= stopped_at < 400
+    assert p2p.load_generator(tmp_path / "run" / CHECKPOINT_DIR).training_facts["steps"] == stopped_at
+
+
+# ------------------------------------------------------------------------------------------------- datasets
+def _photo(path: Path, size=(80, 60), colour=(200, 120, 40)) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, colour).save(path)
+    return path
+
+
+def test_aligned_dataset_splits_and_directs(tmp_path):
+    image = Image.new("RGB", (128, 64), (255, 0, 0))
+    image.paste((0, 0, 255), (64, 0, 128, 64))
+    image.save(tmp_path / "1.png")
+    a, b = AlignedDataset(tmp_path)[0]
+    assert a.shape == (3, 64, 64) and a[0].mean() == 1 and b[2].mean() == 1  # red | blue, in [-1, 1]
+    a, b = AlignedDataset(tmp_path, "BtoA")[0]
+    assert a[2].mean() == 1 and b[0].mean() == 1
+
+
+def test_folder_pairs_by_stem_and_reports_unpaired(tmp_path):
+    _photo(tmp_path / "A" / "001.png")
+    _photo(tmp_path / "B" / "001.jpg", size=(40, 30))
+    _photo(tmp_path / "A" / "002.png")
+    messages = []
+    dataset = FolderPairDataset(tmp_path, report=messages.append, jitter=Jitter(72, 64))
+    assert len(dataset) == 1 and "002" in messages[0]
+    a, b = dataset[0]
+    assert a.shape == b.shape == (3, 64, 64)
+
+
+def test_jitter_is_identical_for_a_and_b_and_deterministic():
+    x = torch.rand(1, 3, 50, 70)
+    dataset = TensorPairDataset(x, x.clone(), jitter=Jitter(72, 64), seed=3)
+    a, b = dataset[0]
+    assert torch.equal(a, b)
+    assert torch.equal(dataset[0][0], a)
+    dataset.epoch = 1
+    assert not torch.equal(dataset[0][0], a)
+
+
+def test_derived_pairs_use_the_inference_functions(tmp_path):
+    photo_path = tmp_path / "photos" / "a.png"
+    photo_path.parent.mkdir()
+    Image.open(ROOT / "pix2pix_core" / "assets" / "astronaut.jpg").resize((96, 96)).save(photo_path)
+    photo = p2p.images.load_image(photo_path)
+    l_in, ab = DerivedPairDataset(tmp_path / "photos", "colorize")[0]
+    expected_l, expected_ab = derive_pair(photo, "colorize")
+    assert l_in.shape == (1, 96, 96) and ab.shape == (2, 96, 96)
+    torch.testing.assert_close(l_in, expected_l)
+    edges, target = DerivedPairDataset(tmp_path / "photos", "edges")[0]
+    torch.testing.assert_close(edges, canny(photo[None], invert=True)[0].expand(3, -1, -1) * 2 - 1)
+    torch.testing.assert_close(target, photo * 2 - 1)
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda d: (d / "x.png").write_text("broken"), "cannot read"),
+    (lambda d: _photo(d / "tiny.png", size=(4, 4)), "at least 8 pixels"),
+])
+def test_bad_training_files(tmp_path, make, message):
+    make(tmp_path)
+    with pytest.raises(p2p.InputError, match=message):
+        AlignedDataset(tmp_path)[0]
+
+
+def test_bad_dataset_folders(tmp_path):
+    with pytest.raises(p2p.InputError, match="holds no images"):
+        AlignedDataset(tmp_path)
+    _photo(tmp_path / "A" / "1.png")
+    _photo(tmp_path / "B" / "2.png")
+    with pytest.raises(p2p.InputError, match="share no file names"):
+        FolderPairDataset(tmp_path, report=lambda m: None)
+    with pytest.raises(p2p.InputError, match="same length"):
+        TensorPairDataset(torch.rand(2, 3, 8, 8), torch.rand(3, 3, 8, 8))
+    with pytest.raises(p2p.Pix2PixError, match="multiple of 64"):
+        Trainer(TrainConfig(**{**SMALL, "crop_size": 40, "load_size": 48}), _toy_pairs(), tmp_path / "run")
+
+
+def test_train_command_with_a_preset(tmp_path):
+    for name, colour in (("a", (200, 30, 30)), ("b", (30, 200, 30))):
+        _photo(tmp_path / "photos" / f"{name}.png", colour=colour)
+    done = subprocess.run([sys.executable, "-m", "pix2pix_core", "train", "--data", str(tmp_path / "photos"),
+                           "--preset", "colorize", "--out", str(tmp_path / "run"), "--steps", "4", "--ngf", "8",
+                           "--ndf", "8", "--num-downs", "6", "--crop-size", "64", "--load-size", "72"],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    model = p2p.load_generator(tmp_path / "run" / CHECKPOINT_DIR)
+    assert (model.config.in_channels, model.config.out_channels) == (1, 2)
+    assert model.io.input_space == "lab_l" and model.training_facts["dataset"] == "colorize"
