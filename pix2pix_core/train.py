@@ -238,26 +238,22 @@ class Trainer:
         d.train()
         with self._autocast():
             fake_b = g(real_a)
-        # discriminator step
+        # discriminator step, on the real pair and the detached fake pair
         self.discriminator.requires_grad_(True)
         self.opt_d.zero_grad(set_to_none=True)
-        with self._autocast():
-            loss_d = discriminator_loss(d(torch.cat([real_a, real_b], 1)),
-                                        d(torch.cat([real_a, fake_b.detach()], 1)), c.gan_mode)
-        # generator step
+        with self._autocast():  # fake first, as the reference (the order of BatchNorm's running-stat updates)
+            fake_logits = d(torch.cat([real_a, fake_b.detach()], 1))
+            loss_d = discriminator_loss(d(torch.cat([real_a, real_b], 1)), fake_logits, c.gan_mode)
+        self._check_finite("D", loss_d)
+        self.scaler.scale(loss_d).backward()
+        self.scaler.step(self.opt_d)
+        # generator step, through the updated discriminator
         self.discriminator.requires_grad_(False)
         self.opt_g.zero_grad(set_to_none=True)
         with self._autocast():
             loss_g, adversarial, l1 = generator_loss(d(torch.cat([real_a, fake_b], 1)), fake_b.float(),
                                                      real_b.float(), c.lambda_l1, c.gan_mode)
-        if not (math.isfinite(loss_d.item()) and math.isfinite(loss_g.item())):
-            raise TrainingDiverged(
-                f"step {self.step + 1}: loss is not finite (D {loss_d.item()}, G {loss_g.item()}); training stopped "
-                f"and the last good checkpoint in {self.out_dir / CHECKPOINT_DIR} is kept. Lower the learning rate or "
-                "use float32."
-            )
-        self.scaler.scale(loss_d).backward()
-        self.scaler.step(self.opt_d)
+        self._check_finite("G", loss_g)
         self.scaler.scale(loss_g).backward()
         self.scaler.step(self.opt_g)
         self.scaler.update()
@@ -265,6 +261,13 @@ class Trainer:
         self.sched_g.step()
         self.discriminator.requires_grad_(True)
         return {"loss_d": loss_d.item(), "loss_g": loss_g.item(), "gan": adversarial.item(), "l1": l1.item()}
+
+    def _check_finite(self, which: str, loss: torch.Tensor) -> None:
+        if not math.isfinite(loss.item()):
+            raise TrainingDiverged(
+                f"step {self.step + 1}: the {which} loss is not finite ({loss.item()}); training stopped and the last "
+                f"good checkpoint in {self.out_dir / CHECKPOINT_DIR} is kept. Lower the learning rate or use float32."
+            )
 
     def _autocast(self):
         if self.amp_dtype is None:

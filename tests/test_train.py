@@ -84,7 +84,7 @@ def test_divergence_stops_and_keeps_the_last_good_checkpoint(tmp_path, monkeypat
 
     monkeypatch.setattr(train_module, "generator_loss", poisoned)
     trainer = Trainer(TrainConfig(steps=10, checkpoint_every=2, sample_every=100, **SMALL), _toy_pairs(), tmp_path)
-    with pytest.raises(TrainingDiverged, match="step 5: loss is not finite.*last good checkpoint"):
+    with pytest.raises(TrainingDiverged, match="step 5: the G loss is not finite.*last good checkpoint"):
         trainer.run()
     assert Trainer(TrainConfig(steps=10, **SMALL), _toy_pairs(), tmp_path).step == 4
 
@@ -258,3 +258,44 @@ def test_train_command_with_a_preset(tmp_path):
     model = p2p.load_generator(tmp_path / "run" / CHECKPOINT_DIR)
     assert (model.config.in_channels, model.config.out_channels) == (1, 2)
     assert model.io.input_space == "lab_l" and model.training_facts["dataset"] == "colorize"
+
+
+DDP_SCRIPT = """
+import hashlib, os, sys
+from pathlib import Path
+import torch, torch.distributed as dist, torch.nn.functional as F
+sys.path.insert(0, {root!r})
+from pix2pix_core.data import TensorPairDataset, Jitter
+from pix2pix_core.train import Trainer, TrainConfig
+dist.init_process_group("gloo")
+rank = dist.get_rank()
+base = Path(sys.argv[1])
+torch.manual_seed(0)
+x = F.interpolate(torch.rand(6, 3, 8, 8), size=(64, 64), mode="bilinear")
+config = TrainConfig(steps=4, batch_size=1, checkpoint_every=2, sample_every=2, ngf=8, ndf=8, num_downs=6,
+                     crop_size=64, load_size=72)
+result = Trainer(config, TensorPairDataset(x, 1 - x, jitter=Jitter(72, 64)), base / f"rank{{rank}}").run()
+# parameters: BatchNorm running statistics are per rank (rank 0's are the ones saved)
+digest = hashlib.sha256(b"".join(p.detach().contiguous().numpy().tobytes()
+                                 for p in result.generator.parameters())).hexdigest()
+(base / f"weights{{rank}}.txt").write_text(digest)
+dist.destroy_process_group()
+"""
+
+
+def test_two_process_ddp_with_gloo(tmp_path):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    script = tmp_path / "ddp.py"
+    script.write_text(DDP_SCRIPT.format(root=str(ROOT)))
+    done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr",
+                           "127.0.0.1", "--master_port", str(port), str(script), str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (tmp_path / "weights0.txt").read_text() == (tmp_path / "weights1.txt").read_text()  # ranks agree
+    assert p2p.load_generator(tmp_path / "rank0" / CHECKPOINT_DIR).training_facts["steps"] == 4
+    assert len(list((tmp_path / "rank0" / "samples").glob("*.png"))) == 2
+    assert not (tmp_path / "rank1").exists() or not any((tmp_path / "rank1").iterdir())  # only rank 0 writes
