@@ -15,11 +15,13 @@ from .catalogue import CATALOGUE, CATALOGUE_VERSION
 from .color import check_colorization_model, colorize
 from .edges import HED_REPO, canny, hed, load_hed, xdog
 from .errors import InputError, Pix2PixError
+from .fileio import atomic_write_text
 from .hub import push_to_hub
 from .images import find_images, load_image_keeping_alpha, save_image
 from .loader import load_discriminator, load_generator
 from .pretrained import model_config_of, save_pretrained
 from .statistics import STATISTICS
+from .train import TrainConfig
 from .training_cli import PRESETS
 from .translate import FIT_MODES, PRECISIONS, translate
 
@@ -109,6 +111,16 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--device", default=default_device, help="cpu, cuda, cuda:1... (torchrun: one per process)")
     train.set_defaults(func=_train)
 
+    ev = sub.add_parser("eval", help="L1, PSNR and SSIM of a generator on a paired test split")
+    ev.add_argument("--model", required=True, help="generator: file, folder or Hub repo")
+    ev.add_argument("--data", type=Path, required=True, help="test pairs (same layouts as `pix2pix train`)")
+    ev.add_argument("--preset", choices=sorted(PRESETS), help="how pairs are made (as for training)")
+    ev.add_argument("--direction", choices=("AtoB", "BtoA"), default=None, help="default: the model's")
+    ev.add_argument("--statistics", choices=STATISTICS, default="per_image")
+    ev.add_argument("--json", type=Path, help="also write the metrics to this JSON file")
+    ev.add_argument("--device", default=default_device, help="cpu, cuda, cuda:1...")
+    ev.set_defaults(func=_eval)
+
     push = sub.add_parser("push", help="publish a saved translator directory to the Hugging Face Hub")
     push.add_argument("directory", type=Path, help="a directory written by `pix2pix convert` or training")
     push.add_argument("repo_id", help="org/name on the Hub")
@@ -192,6 +204,24 @@ def _train(args: argparse.Namespace) -> int:
     from .training_cli import run_training
 
     return run_training(args)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate
+    from .training_cli import build_dataset
+
+    generator = load_generator(args.model, device=args.device)
+    kind, overrides = PRESETS.get(args.preset, ("aligned", {}))
+    direction = args.direction or overrides.get("direction") or generator.io.direction
+    dataset = build_dataset(args.data, kind, TrainConfig(direction=direction), jitter=False)
+    metrics = evaluate(generator, dataset, args.statistics)
+    print("| metric | value |\n| --- | --- |")
+    for name, value in metrics.items():
+        print(f"| {name} | {value:.4f} |" if isinstance(value, float) else f"| {name} | {value} |")
+    if args.json:
+        atomic_write_text(args.json, json.dumps({"model": str(args.model), "data": str(args.data), **metrics},
+                                                indent=2) + "\n")
+    return 0
 
 
 def _push(args: argparse.Namespace) -> int:

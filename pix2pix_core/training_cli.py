@@ -22,8 +22,9 @@ PRESETS = {
 }
 
 
-def build_dataset(folder: Path, kind: str, config: TrainConfig) -> PairDataset:
-    jitter = Jitter(config.load_size, config.crop_size, config.flip)
+def build_dataset(folder: Path, kind: str, config: TrainConfig, jitter: bool = True) -> PairDataset:
+    """The dataset for ``folder``: derived pairs for those presets, A/ + B/ folders when present, else aligned."""
+    jitter = Jitter(config.load_size, config.crop_size, config.flip) if jitter else None
     if kind in ("edges", "colorize", "sketch"):
         return DerivedPairDataset(folder, kind, jitter=jitter, seed=config.seed)
     if (folder / "A").is_dir() and (folder / "B").is_dir():

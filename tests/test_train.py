@@ -299,3 +299,46 @@ def test_two_process_ddp_with_gloo(tmp_path):
     assert p2p.load_generator(tmp_path / "rank0" / CHECKPOINT_DIR).training_facts["steps"] == 4
     assert len(list((tmp_path / "rank0" / "samples").glob("*.png"))) == 2
     assert not (tmp_path / "rank1").exists() or not any((tmp_path / "rank1").iterdir())  # only rank 0 writes
+
+
+def test_ssim_and_psnr_match_skimage():
+    import numpy as np
+    from skimage import data
+    from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+    from pix2pix_core.evaluate import psnr, ssim
+
+    a = data.astronaut()[:96, :128] / 255.0
+    b = np.clip(a + np.random.default_rng(0).normal(0, 0.05, a.shape), 0, 1)
+    ta, tb = (torch.from_numpy(v).float().permute(2, 0, 1)[None] for v in (a, b))
+    expected = structural_similarity(a, b, channel_axis=2, data_range=1.0, gaussian_weights=True, sigma=1.5,
+                                     use_sample_covariance=False)
+    assert abs(ssim(ta, tb) - expected) < 1e-4
+    assert abs(psnr(ta, tb) - peak_signal_noise_ratio(a, b, data_range=1.0)) < 1e-3
+
+
+def test_eval_command_writes_metrics(tmp_path):
+    import json
+
+    from pix2pix_core.networks import ResnetConfig, build_network, init_weights
+
+    g = init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1)))
+    model = p2p.save_pretrained(g, tmp_path / "model")
+    pairs = tmp_path / "pairs"
+    (pairs / "A").mkdir(parents=True)
+    (pairs / "B").mkdir()
+
+    def save(t: torch.Tensor, path: Path) -> None:
+        Image.fromarray((t[0].permute(1, 2, 0).numpy() * 255).round().astype("uint8")).save(path)
+
+    for i in range(3):  # targets made by the model itself: a perfect score, up to 8-bit rounding
+        a = torch.rand(1, 3, 40, 40)
+        save(a, pairs / "A" / f"{i}.png")
+        save(p2p.translate(g, p2p.images.load_image(pairs / "A" / f"{i}.png")[None]), pairs / "B" / f"{i}.png")
+    done = subprocess.run([sys.executable, "-m", "pix2pix_core", "eval", "--model", str(model), "--data", str(pairs),
+                           "--json", str(tmp_path / "eval.json")], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    metrics = json.loads((tmp_path / "eval.json").read_text())
+    assert metrics["images"] == 3 and metrics["l1"] < 0.01 and metrics["ssim"] > 0.99 and metrics["psnr"] > 35
+    assert "| psnr |" in done.stdout
