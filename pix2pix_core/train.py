@@ -169,7 +169,9 @@ class Trainer:
         return g, d
 
     def _adam_options(self) -> dict[str, Any]:
-        return {"fused": True} if self.device.type == "cuda" else {"foreach": True}
+        # one fused kernel per parameter group: CUDA, and the CPU from torch 2.4 on
+        fused_on_cpu = tuple(int(p) for p in torch.__version__.split("+")[0].split(".")[:2]) >= (2, 4)
+        return {"fused": True} if self.device.type == "cuda" or fused_on_cpu else {"foreach": True}
 
     def _lr_factor(self, step: int) -> float:
         decay = self.config.decay_steps if self.config.decay_steps is not None else self.config.steps // 2

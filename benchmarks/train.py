@@ -1,0 +1,121 @@
+"""Training step time against a plain reference-style float32 step of the same networks, in one process.
+
+    python benchmarks/train.py            # unet_256 ngf 64 + 70x70 PatchGAN, batch 1, 256x256 (paper setting)
+
+The reference step: NCHW float32, Adam with PyTorch's CPU defaults, D step then G step as the reference's
+optimize_parameters. Ours: Trainer._train_step (channels_last, foreach Adam, zero_grad(set_to_none=True), and
+bfloat16 autocast when asked). Peak memory is measured in a fresh process per mode.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pix2pix_core.data import TensorPairDataset  # noqa: E402
+from pix2pix_core.objective import discriminator_loss, generator_loss  # noqa: E402
+from pix2pix_core.train import TrainConfig, Trainer  # noqa: E402
+
+
+def make_trainer(precision: str, tmp: Path) -> Trainer:
+    data = TensorPairDataset(torch.rand(2, 3, 256, 256), torch.rand(2, 3, 256, 256))
+    return Trainer(TrainConfig(precision=precision, steps=10**6), data, tmp, resume=False)
+
+
+def reference_step(trainer: Trainer):
+    """The reference's optimize_parameters on NCHW float32 copies of the same networks."""
+    g = trainer.generator.to(memory_format=torch.contiguous_format)
+    d = trainer.discriminator.to(memory_format=torch.contiguous_format)
+    opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
+
+    def step(a: torch.Tensor, b: torch.Tensor) -> None:
+        fake = g(a)
+        d.requires_grad_(True)
+        opt_d.zero_grad()
+        loss_d = discriminator_loss(d(torch.cat([a, b], 1)), d(torch.cat([a, fake.detach()], 1)))
+        loss_d.backward()
+        opt_d.step()
+        d.requires_grad_(False)
+        opt_g.zero_grad()
+        loss_g, _, _ = generator_loss(d(torch.cat([a, fake], 1)), fake, b)
+        loss_g.backward()
+        opt_g.step()
+
+    return step
+
+
+def timed(step, a, b, repeats: int) -> float:
+    step(a, b)
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step(a, b)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def memory_probe(mode: str) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        trainer = make_trainer("bfloat16" if mode == "bfloat16" else "float32", Path(tmp))
+        a, b = torch.rand(1, 3, 256, 256) * 2 - 1, torch.rand(1, 3, 256, 256) * 2 - 1
+        step = reference_step(trainer) if mode == "reference" else (
+            lambda x, y: trainer._train_step(trainer.generator, trainer.discriminator, x, y))
+        for _ in range(3):
+            step(a, b)
+    print(json.dumps({"peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--memory-probe", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_probe:
+        memory_probe(args.memory_probe)
+        return
+    import tempfile
+
+    a, b = torch.rand(1, 3, 256, 256) * 2 - 1, torch.rand(1, 3, 256, 256) * 2 - 1
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        ours32 = make_trainer("float32", Path(tmp) / "a")
+        ours16 = make_trainer("bfloat16", Path(tmp) / "b")
+        reference = reference_step(make_trainer("float32", Path(tmp) / "c"))
+        times = {"reference": [], "float32": [], "bfloat16": []}
+        steps = {"reference": reference,
+                 "float32": lambda x, y: ours32._train_step(ours32.generator, ours32.discriminator, x, y),
+                 "bfloat16": lambda x, y: ours16._train_step(ours16.generator, ours16.discriminator, x, y)}
+        for _ in range(args.repeats):  # interleaved so that drift hits all three alike
+            for name, step in steps.items():
+                times[name].append(timed(step, a, b, 1))
+        t = {name: statistics.median(v) for name, v in times.items()}
+    rows.append(("reference-style float32 step", f"{t['reference'] * 1000:.0f} ms"))
+    rows.append(("our float32 step", f"{t['float32'] * 1000:.0f} ms: **{t['reference'] / t['float32']:.2f}x**"))
+    rows.append(("our bfloat16 step", f"{t['bfloat16'] * 1000:.0f} ms: **{t['reference'] / t['bfloat16']:.2f}x**"))
+    for mode in ("reference", "float32", "bfloat16"):
+        done = subprocess.run([sys.executable, __file__, "--memory-probe", mode], capture_output=True, text=True,
+                              check=True)
+        peak = json.loads(done.stdout.strip().splitlines()[-1])["peak"]
+        rows.append((f"peak RSS, {mode} (whole process)", f"{peak / 2**30:.2f} GiB"))
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; unet_256 ngf 64 + PatchGAN ndf 64, "
+          "batch 1, 256x256", file=sys.stderr)
+    print("| measurement | result |\n| --- | --- |")
+    for name, value in rows:
+        print(f"| {name} | {value} |")
+
+
+if __name__ == "__main__":
+    main()
