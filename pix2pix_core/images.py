@@ -17,9 +17,11 @@ def load_image(path: str | Path, mode: str = "RGB") -> torch.Tensor:
     try:
         with Image.open(path) as im:
             im = ImageOps.exif_transpose(im)
-            if im.mode in ("I;16", "I;16B", "I;16L", "I") and mode == "L":
-                array = np.asarray(im, dtype=np.float32) / 65535.0
-                return torch.from_numpy(array)[None]
+            if im.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit gray: scale, do not clip at 255
+                gray = torch.from_numpy(np.asarray(im, dtype=np.float32) / 65535.0).clamp(0, 1)[None]
+                channels = {"L": 1, "RGB": 3, "RGBA": 4}[mode]
+                image = gray.expand(min(channels, 3), -1, -1)
+                return torch.cat([image, torch.ones_like(gray)]) if channels == 4 else image.contiguous()
             array = np.asarray(im.convert(mode), dtype=np.float32) / 255.0
     except (UnidentifiedImageError, OSError) as exc:
         raise InputError(f"cannot read {path} as an image ({exc}).") from exc

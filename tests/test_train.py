@@ -342,3 +342,16 @@ def test_eval_command_writes_metrics(tmp_path):
     metrics = json.loads((tmp_path / "eval.json").read_text())
     assert metrics["images"] == 3 and metrics["l1"] < 0.01 and metrics["ssim"] > 0.99 and metrics["psnr"] > 35
     assert "| psnr |" in done.stdout
+
+
+def test_sixteen_bit_and_palette_images_load_without_clipping(tmp_path):
+    import numpy as np
+
+    from pix2pix_core.images import load_image
+
+    ramp = (np.linspace(0, 65535, 32 * 32).reshape(32, 32)).astype(np.uint16)
+    Image.fromarray(ramp).save(tmp_path / "deep.png")
+    rgb = load_image(tmp_path / "deep.png", "RGB")
+    assert rgb.shape == (3, 32, 32) and abs(rgb.max().item() - 1) < 1e-6 and abs(rgb[0, 16, 0].item() - 0.5) < 0.01
+    Image.new("P", (16, 16), 3).save(tmp_path / "palette.png")
+    assert load_image(tmp_path / "palette.png").shape == (3, 16, 16)
