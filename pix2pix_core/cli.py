@@ -45,6 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, default=Path("pix2pix_demo.png"), help="before/after PNG to write")
     demo.add_argument("--image", type=Path, help="photo to translate (default: an embedded photo)")
     demo.add_argument("--weights", type=Path, help="generator weights (default: the vintagify translator)")
+    demo.add_argument("--train-seconds", type=float, default=60.0,
+                      help="then train a small colorizer for this long and colorize a held-out photo (0: skip)")
+    demo.add_argument("--train-out", type=Path, default=Path("pix2pix_demo_train.png"),
+                      help="grid of the training part: gray input | colorized | original")
     demo.set_defaults(func=_demo)
 
     info = sub.add_parser("info", help="print a checkpoint's architecture and parameter count")
@@ -140,9 +144,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from .demo import run_demo, run_training_demo
 
     run_demo(args.out, args.image, args.weights)
+    if args.train_seconds > 0:
+        run_training_demo(args.train_out, args.train_seconds)
     return 0
 
 

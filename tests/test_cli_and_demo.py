@@ -15,12 +15,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_demo_writes_before_and_after(tmp_path):
-    """`pix2pix demo`: the real vintagify translator on the embedded photo; the after half is a changed photo."""
+    """`pix2pix demo`: the real vintagify translator on the embedded photo, then a few seconds of colorizer training."""
     command = shutil.which("pix2pix") or sys.executable
     args = [command] if command.endswith("pix2pix") else [command, "-m", "pix2pix_core"]
     out = tmp_path / "demo.png"
-    done = subprocess.run([*args, "demo", "--out", str(out)], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    grid = tmp_path / "train.png"
+    done = subprocess.run([*args, "demo", "--out", str(out), "--train-seconds", "4", "--train-out", str(grid)],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr
     assert "block name 'block'" in done.stdout
     image = np.asarray(Image.open(out).convert("RGB"), dtype=np.float32)
@@ -28,6 +29,12 @@ def test_demo_writes_before_and_after(tmp_path):
     before, after = image[:, :512], image[:, 520:]
     assert np.abs(before - after).mean() > 5  # a visible change
     assert np.corrcoef(before.ravel(), after.ravel())[0, 1] > 0.8  # of the same photo
+    assert "trained" in done.stdout and "held-out coffee.jpg" in done.stdout
+    trained = np.asarray(Image.open(grid).convert("RGB"), dtype=np.float32)
+    assert trained.shape == (267, 400 * 3 + 16, 3)
+    gray, colorized = trained[:, :400], trained[:, 408:808]
+    assert np.abs(gray - gray.mean(2, keepdims=True)).max() < 2  # the input has no colour
+    assert np.abs(colorized - colorized.mean(2, keepdims=True)).mean() > 1  # the output has some
 
 
 def test_cli_reports_errors_without_a_traceback(tmp_path):
