@@ -57,7 +57,7 @@ def translate(generator: Generator, images: torch.Tensor, *, fit: str = "auto", 
     _check_options(fit, statistics, precision, batch_size, statistics_passes, dropout_seed)
     device = next(generator.parameters()).device
     alpha = images[:, 3:4] if images.shape[1] == 4 else None
-    x = _match_channels(images, generator.config.in_channels).to(device, torch.float32)
+    x = match_channels(images, generator.config.in_channels).to(device, torch.float32)
     net, dtype = _execution_network(generator, precision, device)
     budget = memory_budget or default_memory_budget(device)
     element_size = torch.finfo(dtype).bits // 8
@@ -192,7 +192,10 @@ def _execution_network(generator: Generator, precision: str, device: torch.devic
     dtype = _resolve_precision(precision, device)
     if dtype == torch.float32:
         return generator.to(memory_format=torch.channels_last), dtype
-    key = (dtype, device, tuple(p._version for p in generator.parameters()))
+    # weights changed in place (training) bump the version; inference tensors (made under inference_mode, as in
+    # ComfyUI) have none and cannot be trained in place
+    key = (dtype, device, tuple((p.data_ptr(), -1 if p.is_inference() else p._version)
+                                for p in generator.parameters()))
     cached = _LOW_PRECISION_COPIES.get(generator)
     if cached is None or cached[0] != key:
         low = copy.deepcopy(generator).to(dtype=dtype, memory_format=torch.channels_last)
@@ -257,7 +260,7 @@ def _check_images(images: torch.Tensor) -> None:
                          "by 255 and replace NaN values first.")
 
 
-def _match_channels(images: torch.Tensor, wanted: int) -> torch.Tensor:
+def match_channels(images: torch.Tensor, wanted: int) -> torch.Tensor:
     """Gray -> RGB by repetition, RGB(A) -> gray by BT.601 luma, RGBA -> RGB by dropping alpha."""
     have = images.shape[1]
     if have == 4:

@@ -1,0 +1,35 @@
+"""Colorize an IMAGE batch with an L -> ab model, keeping the input's full-resolution luminance."""
+
+from __future__ import annotations
+
+from comfy_api.latest import io
+
+from pix2pix_core.color import check_colorization_model, colorize
+
+from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, to_comfy, to_core
+
+
+class Pix2PixColorize(io.ComfyNode):
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="Pix2PixColorize",
+            display_name="Pix2Pix Colorize",
+            category=CATEGORY,
+            description=(
+                "Colorizes gray (or colour) images with a pix2pix colorization model (Lab L -> ab). The model "
+                "predicts colour at its own size; the result keeps every detail of the input's luminance."
+            ),
+            inputs=[
+                Pix2PixModelIO.Input("model", tooltip="A colorization translator (1 -> 2 channels), e.g. trained "
+                                                      "with the colorize preset."),
+                io.Image.Input("image", tooltip="Gray or colour images of any size."),
+            ],
+            outputs=[io.Image.Output(display_name="image", tooltip="Colorized RGB images, the input's size.")],
+        )
+
+    @classmethod
+    def execute(cls, model: Pix2PixModel, image) -> io.NodeOutput:
+        check_colorization_model(model.generator)
+        model.load()
+        return io.NodeOutput(to_comfy(colorize(model.generator, to_core(image), progress=Progress())))

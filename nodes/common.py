@@ -1,0 +1,89 @@
+"""What every node shares: IMAGE <-> core tensors, the PIX2PIX_MODEL type, devices, progress and interrupts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import comfy.model_management as mm
+import comfy.model_patcher
+import comfy.utils
+import torch
+from comfy_api.latest import io
+from torch import nn
+
+from pix2pix_core.images import to_pil
+from pix2pix_core.networks import Discriminator, Generator
+
+MODEL_TYPE = "PIX2PIX_MODEL"
+Pix2PixModelIO = io.Custom(MODEL_TYPE)
+CATEGORY = "pix2pix"
+
+
+@dataclass
+class Pix2PixModel:
+    """A translator as it travels between nodes: the generator, its discriminator when known, and a ModelPatcher
+    that lets ComfyUI's model management move both between the compute and the offload device."""
+
+    generator: Generator
+    discriminator: Discriminator | None
+    name: str
+    source: dict = field(default_factory=dict)
+    patcher: comfy.model_patcher.ModelPatcher | None = None
+
+    def __post_init__(self) -> None:
+        if self.patcher is None:
+            nets = nn.ModuleDict({"generator": self.generator})
+            if self.discriminator is not None:
+                nets["discriminator"] = self.discriminator
+            self.patcher = comfy.model_patcher.ModelPatcher(nets, load_device=mm.get_torch_device(),
+                                                            offload_device=mm.unet_offload_device())
+
+    def load(self) -> torch.device:
+        """Ask ComfyUI to put the networks on its compute device (freeing memory as it does for its own models)."""
+        mm.load_models_gpu([self.patcher])
+        return next(self.generator.parameters()).device
+
+
+def to_core(image: torch.Tensor) -> torch.Tensor:
+    """ComfyUI IMAGE ``[B, H, W, C]`` (any float dtype) -> ``[B, C, H, W]`` float32."""
+    return image.movedim(-1, 1).float()
+
+
+def to_comfy(images: torch.Tensor) -> torch.Tensor:
+    """``[B, C, H, W]`` -> IMAGE ``[B, H, W, C]`` float32 on ComfyUI's intermediate device."""
+    return images.movedim(1, -1).contiguous().to(mm.intermediate_device(), torch.float32)
+
+
+class Progress:
+    """A ComfyUI progress bar. ComfyUI's progress hook raises on Cancel, which is what stops translation loops.
+
+    With ``check_interrupt`` off (training), Cancel never raises from here: it is recorded in ``cancelled`` and
+    the trainer stops through its should_stop, after saving a checkpoint.
+    """
+
+    def __init__(self, total: int = 1, check_interrupt: bool = True) -> None:
+        self.bar = comfy.utils.ProgressBar(total)
+        self.check_interrupt = check_interrupt
+        self.cancelled = False
+
+    def __call__(self, done: int, total: int, preview: torch.Tensor | None = None) -> None:
+        image = ("JPEG", to_pil(preview), 512) if preview is not None else None
+        if self.check_interrupt:
+            mm.throw_exception_if_processing_interrupted()
+            self.bar.update_absolute(done, total, image)
+            return
+        if self.cancelled or interrupted():
+            self.cancelled = True
+            return
+        try:
+            self.bar.update_absolute(done, total, image)
+        except mm.InterruptProcessingException:  # the hook consumed the Cancel: remember it
+            self.cancelled = True
+
+    def should_stop(self) -> bool:
+        self.cancelled = self.cancelled or interrupted()
+        return self.cancelled
+
+
+def interrupted() -> bool:
+    return mm.processing_interrupted()

@@ -1,0 +1,143 @@
+"""Loading and saving translators: files and folders under ``models/pix2pix``, or a Hub repo id."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import folder_paths
+from comfy_api.latest import io
+
+from pix2pix_core import load_discriminator, load_generator, save_pretrained
+from pix2pix_core.catalogue import CATALOGUE
+from pix2pix_core.hub import push_to_hub as publish
+from pix2pix_core.pretrained import CONFIG_FILE, DISCRIMINATOR_FILE
+
+from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO
+
+FOLDER = "pix2pix"
+EXTENSIONS = {".safetensors", ".pth", ".pt", ".bin"}
+NONE = "(none)"
+_CACHE: dict[tuple, Pix2PixModel] = {}
+
+
+def register_model_folder() -> Path:
+    """Add ``models/pix2pix`` to ComfyUI's model folders, keeping paths users added in extra_model_paths.yaml."""
+    default = Path(folder_paths.models_dir) / FOLDER
+    default.mkdir(parents=True, exist_ok=True)
+    if FOLDER in folder_paths.folder_names_and_paths:
+        paths, extensions = folder_paths.folder_names_and_paths[FOLDER]
+        if str(default) not in paths:
+            paths.append(str(default))
+        folder_paths.folder_names_and_paths[FOLDER] = (paths, set(extensions) | EXTENSIONS)
+    else:
+        folder_paths.folder_names_and_paths[FOLDER] = ([str(default)], EXTENSIONS)
+    return default
+
+
+def model_dir() -> Path:
+    return Path(folder_paths.get_folder_paths(FOLDER)[0])
+
+
+def local_choices() -> list[str]:
+    return [NONE, *sorted(folder_paths.get_filename_list(FOLDER))]
+
+
+def _load_local(choice: str) -> Pix2PixModel:
+    path = Path(folder_paths.get_full_path_or_raise(FOLDER, choice))
+    folder = path.parent if (path.parent / CONFIG_FILE).is_file() and path.name != DISCRIMINATOR_FILE else None
+    key = ("local", str(path), path.stat().st_mtime_ns)
+    if key not in _CACHE:
+        source = folder or path
+        discriminator = load_discriminator(folder) if folder and (folder / DISCRIMINATOR_FILE).is_file() else None
+        _CACHE[key] = Pix2PixModel(load_generator(source), discriminator, choice)
+    return _CACHE[key]
+
+
+def _load_hub(repo_id: str, revision: str) -> Pix2PixModel:
+    key = ("hub", repo_id, revision)
+    if key not in _CACHE:
+        local_dir = model_dir() / repo_id.replace("/", "--")
+        options = {"revision": revision or None, "local_dir": local_dir}
+        generator = load_generator(repo_id, **options)
+        try:
+            discriminator = load_discriminator(repo_id, **options)
+        except Exception:  # noqa: BLE001 - most published translators come without their discriminator
+            discriminator = None
+        _CACHE[key] = Pix2PixModel(generator, discriminator, repo_id, dict(generator.source))
+    return _CACHE[key]
+
+
+class Pix2PixLoadModel(io.ComfyNode):
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="Pix2PixLoadModel",
+            display_name="Pix2Pix Load Model",
+            category=f"{CATEGORY}/loaders",
+            description=(
+                "Loads a pix2pix translator once and keeps it for every run: a file or folder under "
+                "models/pix2pix (official latest_net_G.pth, Hub-community pytorch_model.bin, or our config.json + "
+                "model.safetensors; the architecture is read from the weights), or a Hugging Face Hub repo. Hub "
+                "files are downloaded into models/pix2pix/<org>--<name> and work offline afterwards."
+            ),
+            inputs=[
+                io.Combo.Input("model", options=local_choices(), default=NONE,
+                               tooltip="A translator under models/pix2pix. For a folder, pick its model.safetensors."),
+                io.Combo.Input("catalogue", options=[NONE, *(e.repo_id for e in CATALOGUE)], default=NONE,
+                               tooltip="A known pretrained translator on the Hub (see `pix2pix models` for what "
+                                       "each expects as input). Used when 'model' is (none)."),
+                io.String.Input("repo_id", default="", tooltip="Any Hub repo id (org/name); overrides the other two."),
+                io.String.Input("revision", default="", tooltip="Hub branch, tag or commit to pin (default: main)."),
+            ],
+            outputs=[Pix2PixModelIO.Output(display_name="model", tooltip="The translator, for Translate, "
+                                                                            "Colorize, Critic and Save Model.")],
+        )
+
+    @classmethod
+    def execute(cls, model: str, catalogue: str, repo_id: str, revision: str) -> io.NodeOutput:
+        if repo_id.strip():
+            return io.NodeOutput(_load_hub(repo_id.strip(), revision.strip()))
+        if model != NONE:
+            return io.NodeOutput(_load_local(model))
+        if catalogue != NONE:
+            return io.NodeOutput(_load_hub(catalogue, revision.strip()))
+        raise ValueError("Pix2Pix Load Model: choose a model under models/pix2pix, a catalogue entry or a repo_id.")
+
+
+class Pix2PixSaveModel(io.ComfyNode):
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="Pix2PixSaveModel",
+            display_name="Pix2Pix Save Model",
+            category=f"{CATEGORY}/loaders",
+            description=("Saves a translator into models/pix2pix/<name>/ (config.json + model.safetensors + "
+                         "discriminator + model card), written atomically; optionally publishes it to the Hub."),
+            is_output_node=True,
+            inputs=[
+                Pix2PixModelIO.Input("model", tooltip="The translator to save."),
+                io.String.Input("name", default="my-translator", tooltip="Folder name under models/pix2pix."),
+                io.Boolean.Input("push_to_hub", default=False, tooltip="Also upload it to the Hugging Face Hub."),
+                io.String.Input("repo_id", default="", tooltip="Hub repo (org/name) when pushing."),
+                io.String.Input("token", default="", tooltip="Hub token with write access. Leave empty to use HF_TOKEN "
+                                                             "or the saved login: a token typed here is saved in "
+                                                             "the workflow file."),
+                io.Boolean.Input("private", default=True, tooltip="Create the Hub repo private."),
+            ],
+            outputs=[io.String.Output(display_name="path", tooltip="Where the translator was saved.")],
+        )
+
+    @classmethod
+    def execute(cls, model: Pix2PixModel, name: str, push_to_hub: bool, repo_id: str, token: str,
+                private: bool) -> io.NodeOutput:
+        if not name.strip() or os.sep in name or name.startswith("."):
+            raise ValueError(f"Pix2Pix Save Model: {name!r} is not a plain folder name.")
+        target = save_pretrained(model.generator, model_dir() / name.strip(), model.discriminator)
+        if push_to_hub:
+            if not repo_id.strip():
+                raise ValueError("Pix2Pix Save Model: push_to_hub needs a repo_id (org/name).")
+            publish(model.generator, repo_id.strip(), discriminator=model.discriminator, private=private,
+                            token=token.strip() or None)
+        return io.NodeOutput(str(target))
+

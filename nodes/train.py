@@ -1,0 +1,95 @@
+"""Train a translator inside ComfyUI from two IMAGE batches or a folder, with progress, preview and Cancel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import comfy.model_management as mm
+import numpy as np
+import torch
+from comfy_api.latest import io
+
+from pix2pix_core.data import Jitter, TensorPairDataset
+from pix2pix_core.pretrained import save_pretrained
+from pix2pix_core.train import CHECKPOINT_DIR, TrainCallbacks, TrainConfig, Trainer, loss_curve
+from pix2pix_core.training_cli import PRESETS, build_dataset
+
+from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, to_core
+from .models import model_dir
+
+
+class Pix2PixTrain(io.ComfyNode):
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="Pix2PixTrain",
+            display_name="Pix2Pix Train",
+            category=f"{CATEGORY}/training",
+            description=(
+                "Trains a pix2pix translator (the paper's recipe) from paired IMAGE batches or a folder, showing a "
+                "preview as it goes. Cancel stops it and keeps a checkpoint; queueing it again resumes. The result "
+                "is saved in models/pix2pix/<save_name>/ and returned."
+            ),
+            is_output_node=True,
+            inputs=[
+                io.Image.Input("inputs", optional=True, tooltip="Input images (A), paired with 'targets' by index."),
+                io.Image.Input("targets", optional=True, tooltip="Target images (B), same count as 'inputs'."),
+                io.String.Input("folder", default="", tooltip="Or a folder: aligned A|B images, A/ + B/ folders, or "
+                                                             "photos with the colorize / edges2photo preset."),
+                io.Combo.Input("preset", options=["custom", *sorted(PRESETS)], default="custom",
+                               tooltip="colorize / edges2photo derive pairs from photos; facades: aligned, BtoA."),
+                io.Int.Input("steps", default=1000, min=1, max=10**7, tooltip="Optimisation steps."),
+                io.Float.Input("learning_rate", default=2e-4, min=1e-6, max=1e-2, step=1e-5,
+                               tooltip="Adam learning rate (the paper: 0.0002), decayed linearly over the second "
+                                       "half."),
+                io.Int.Input("crop_size", default=256, min=64, max=1024, step=64,
+                             tooltip="Training crop (the paper: 256 from 286); a multiple of 2^num_downs."),
+                io.Int.Input("ngf", default=64, min=4, max=128, tooltip="Generator width (the paper: 64)."),
+                io.Int.Input("num_downs", default=8, min=5, max=9, tooltip="U-Net levels: 8 for 256 px crops."),
+                io.Combo.Input("precision", options=["auto", "float32", "bfloat16", "float16"], default="auto",
+                               tooltip="Mixed precision for speed where supported."),
+                io.String.Input("save_name", default="my-translator", tooltip="Folder under models/pix2pix."),
+                io.Int.Input("seed", default=0, min=0, max=2**31 - 1, tooltip="Seed for init, data order, jitter."),
+            ],
+            outputs=[Pix2PixModelIO.Output(display_name="model", tooltip="The trained translator."),
+                     io.Image.Output(display_name="loss_curve", tooltip="G, D and L1 losses over the steps.")],
+        )
+
+    @classmethod
+    def execute(cls, inputs=None, targets=None, folder: str = "", preset: str = "custom", steps: int = 1000,
+                learning_rate: float = 2e-4, crop_size: int = 256, ngf: int = 64, num_downs: int = 8,
+                precision: str = "auto", save_name: str = "my-translator", seed: int = 0) -> io.NodeOutput:
+        kind, overrides = PRESETS.get(preset, ("aligned", {}))
+        load = crop_size + crop_size // 8
+        config = TrainConfig(**{**overrides, "steps": steps, "lr": learning_rate, "crop_size": crop_size,
+                                "load_size": load, "ngf": ngf, "ndf": ngf, "num_downs": num_downs,
+                                "precision": precision, "seed": seed, "sample_every": max(1, min(50, steps // 10)),
+                                "checkpoint_every": max(1, min(500, steps)), "dataset": save_name})
+        with torch.inference_mode(False), torch.enable_grad():
+            dataset = cls._dataset(inputs, targets, folder, kind, config)
+            run_dir = Path(model_dir()) / save_name / "run"
+            bar = Progress(steps, check_interrupt=False)
+            latest = {}
+            callbacks = TrainCallbacks(
+                progress=lambda step, total, losses: bar(step, total, latest.pop("preview", None)),
+                preview=lambda step, grid: latest.__setitem__("preview", grid),
+                should_stop=bar.should_stop)
+            trainer = Trainer(config, dataset, run_dir, mm.get_torch_device(), callbacks)
+            result = trainer.run()
+            generator, discriminator = trainer.generator.eval(), trainer.discriminator.eval()
+            save_pretrained(generator, Path(model_dir()) / save_name, discriminator)
+        if result.stopped_early:  # Cancel: the checkpoint is saved, now stop the graph as ComfyUI expects
+            raise mm.InterruptProcessingException()
+        curve = torch.from_numpy(np.asarray(loss_curve(result.history))).float()[None] / 255  # IMAGE [1, H, W, 3]
+        model = Pix2PixModel(generator, discriminator, save_name, {"trained": str(run_dir / CHECKPOINT_DIR)})
+        return io.NodeOutput(model, curve.to(mm.intermediate_device()))
+
+    @staticmethod
+    def _dataset(inputs, targets, folder: str, kind: str, config: TrainConfig):
+        if folder.strip():
+            return build_dataset(Path(folder.strip()), kind, config)
+        if inputs is None or targets is None:
+            raise ValueError("Pix2Pix Train: connect both 'inputs' and 'targets' images, or give a folder.")
+        return TensorPairDataset(to_core(inputs).clone(), to_core(targets).clone(),
+                                 jitter=Jitter(config.load_size, config.crop_size), seed=config.seed)
+

@@ -1,0 +1,57 @@
+"""Translate an IMAGE batch with a pix2pix generator."""
+
+from __future__ import annotations
+
+from comfy_api.latest import io
+
+from pix2pix_core import translate
+from pix2pix_core.statistics import STATISTICS
+from pix2pix_core.translate import FIT_MODES, PRECISIONS
+
+from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, to_comfy, to_core
+
+
+class Pix2PixTranslate(io.ComfyNode):
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="Pix2PixTranslate",
+            display_name="Pix2Pix Translate",
+            category=CATEGORY,
+            description=(
+                "Translates every image of the batch with a pix2pix generator and returns images of the input "
+                "size. Any size works: 'native' pads to the network's multiple, 'resize' runs at the training "
+                "size, 'tiled' handles very large images in bounded memory, 'auto' picks native or tiled."
+            ),
+            inputs=[
+                Pix2PixModelIO.Input("model", tooltip="From Pix2Pix Load Model or Pix2Pix Train."),
+                io.Image.Input("image", tooltip="Images to translate (gray, RGB or RGBA; any size)."),
+                io.Combo.Input("fit", options=list(FIT_MODES), default="auto",
+                               tooltip="auto: native unless it would not fit in memory, then tiled. resize: for "
+                                       "models that need the whole scene at their training size."),
+                io.Int.Input("tile_size", default=512, min=64, max=4096, step=64,
+                             tooltip="Tiled mode: tile side in pixels (rounded up to the network's multiple)."),
+                io.Combo.Input("statistics", options=list(STATISTICS), default="per_image",
+                               tooltip="per_image: BatchNorm on each image's own statistics, as the reference "
+                                       "test.py. eval: the running statistics saved with the model."),
+                io.Boolean.Input("dropout", default=False,
+                                 tooltip="Keep dropout on (the reference's stochastic output), drawn from the seed."),
+                io.Int.Input("seed", default=0, min=0, max=2**31 - 1, control_after_generate=True,
+                             tooltip="Dropout seed, used when dropout is on."),
+                io.Combo.Input("precision", options=list(PRECISIONS), default="auto",
+                               tooltip="auto: bfloat16 where the hardware runs it fast (quality loss measured "
+                                       "below 0.1% PSNR-wise), else float32."),
+            ],
+            outputs=[io.Image.Output(display_name="image", tooltip="Translated images, the input's size.")],
+        )
+
+    @classmethod
+    def execute(cls, model: Pix2PixModel, image, fit: str, tile_size: int, statistics: str, dropout: bool,
+                seed: int, precision: str) -> io.NodeOutput:
+        if model.generator.io.output_space == "lab_ab":
+            raise ValueError(f"{model.name} is a colorization model (L -> ab): use Pix2Pix Colorize.")
+        model.load()
+        result = translate(model.generator, to_core(image), fit=fit, statistics=statistics,
+                           dropout_seed=seed if dropout else None, precision=precision, tile_size=tile_size,
+                           progress=Progress())
+        return io.NodeOutput(to_comfy(result))

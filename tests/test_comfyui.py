@@ -1,0 +1,215 @@
+"""The node pack inside a real ComfyUI server: import, documentation, contract, every shipped workflow, errors,
+Cancel during training, memory over many prompts, and the workflow templates route."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from comfyui_harness import ComfyServer, PromptRejected
+from hub_server import HubServer
+from PIL import Image
+
+import pix2pix_core as p2p
+from pix2pix_core.catalogue import CATALOGUE
+from pix2pix_core.networks import (
+    CommunityUnetConfig,
+    PatchGANConfig,
+    ResnetConfig,
+    UnetConfig,
+    build_network,
+    init_weights,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS = ROOT / "workflows"
+CONTRACT = Path(__file__).parent / "data" / "node_contract.json"
+NODES = ["Pix2PixLoadModel", "Pix2PixTranslate", "Pix2PixEdges", "Pix2PixColorize", "Pix2PixCritic", "Pix2PixTrain",
+         "Pix2PixSaveModel"]
+TINY_TRAINING = {"steps": 3, "crop_size": 64, "ngf": 4, "num_downs": 6, "precision": "float32"}
+
+
+def _bin(net) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(net.state_dict(), buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def comfy(tmp_path_factory):
+    home = tmp_path_factory.mktemp("hf")
+    with HubServer() as hub:
+        for i, entry in enumerate(CATALOGUE):  # tiny models under the catalogue's repo ids: the graphs stay as shipped
+            torch.manual_seed(i)
+            hub.state.add_commit(entry.repo_id, {"pytorch_model.bin": _bin(init_weights(build_network(
+                CommunityUnetConfig(ngf=4))))})
+        env = {"HF_ENDPOINT": hub.endpoint, "HF_HOME": str(home), "HF_HUB_OFFLINE": "0", "CI": "true"}
+        with ComfyServer(env) as server:
+            _prepare_inputs(server.base, tmp_path_factory.mktemp("photos"))
+            server.photos = tmp_path_factory.mktemp("photos_done")
+            yield server
+
+
+def _prepare_inputs(base: Path, photos: Path) -> None:
+    assets = ROOT / "pix2pix_core" / "assets"
+    shutil.copy(assets / "coffee.jpg", base / "input" / "shoe.jpg")
+    shutil.copy(assets / "rocket.jpg", base / "input" / "night.jpg")
+    Image.open(assets / "chelsea.jpg").convert("L").save(base / "input" / "gray_photo.jpg")
+    labels = Image.new("RGB", (96, 128), (0, 0, 170))
+    labels.paste((170, 0, 0), (20, 30, 76, 60))
+    labels.save(base / "input" / "facade_labels.png")
+    Image.new("RGB", (1, 1), (10, 20, 30)).save(base / "input" / "one_pixel.png")
+    torch.manual_seed(0)
+    colorizer = init_weights(build_network(UnetConfig(1, 2, num_downs=6, ngf=4)))
+    colorizer.io = colorizer.io.__class__("lab_l", "lab_ab", 64)
+    p2p.save_pretrained(colorizer, base / "models" / "pix2pix" / "my-colorizer",
+                        init_weights(build_network(PatchGANConfig(in_channels=3, ndf=4))))
+    p2p.save_pretrained(init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1))),
+                        base / "models" / "pix2pix" / "rgb-model")
+    photos_dir = base / "photos"
+    photos_dir.mkdir()
+    for name in ("astronaut.jpg", "rocket.jpg"):
+        shutil.copy(assets / name, photos_dir / name)
+
+
+def _workflow(name: str) -> dict:
+    return json.loads((WORKFLOWS / "api" / f"{name}.json").read_text())
+
+
+def _output_images(comfy: ComfyServer, history: dict, node: str) -> list[Image.Image]:
+    files = history["outputs"][node]["images"]
+    return [Image.open(comfy.base / "output" / f["subfolder"] / f["filename"]) for f in files]
+
+
+def _errors(history: dict) -> str:
+    return json.dumps([m for m in history["status"].get("messages", []) if m[0] == "execution_error"])
+
+
+def test_pack_imports_and_every_node_documents_itself(comfy):
+    log = comfy.log_text()
+    line = next(line for line in log.splitlines() if "comfyui-pix2pix" in line and "seconds" in line)
+    assert "IMPORT FAILED" not in line
+    assert float(line.split("seconds")[0].strip()) < 0.3  # nothing heavy at import
+    info = comfy.get("/object_info")
+    for name in NODES:
+        node = info[name]
+        assert node["category"].startswith("pix2pix") and len(node["description"]) > 40, name
+        for group in ("required", "optional"):
+            for input_name, spec in node["input"].get(group, {}).items():
+                assert spec[1].get("tooltip") if len(spec) > 1 else False, f"{name}.{input_name} has no tooltip"
+        assert all(node["output_tooltips"]), f"{name} outputs lack tooltips"
+
+
+def _contract(info: dict) -> dict:
+    contract = {}
+    for name in NODES:
+        node = info[name]
+        inputs = {}
+        for group in ("required", "optional"):
+            for input_name, spec in node["input"].get(group, {}).items():
+                kind = "COMBO" if isinstance(spec[0], list) else spec[0]
+                inputs[input_name] = {"type": kind, "required": group == "required"}
+        contract[name] = {"inputs": inputs, "outputs": node["output"], "output_names": node["output_name"]}
+    return contract
+
+
+def test_node_contract_is_unchanged(comfy):
+    """Saved workflows depend on these names and types: changing them must be a deliberate act."""
+    assert _contract(comfy.get("/object_info")) == json.loads(CONTRACT.read_text())
+
+
+def test_ui_workflows_are_the_api_twins(comfy):
+    import sys
+
+    sys.path.insert(0, str(WORKFLOWS))
+    from build_ui import build_all
+
+    for name, workflow in build_all(comfy.get("/object_info")).items():
+        assert json.loads((WORKFLOWS / f"{name}.json").read_text()) == workflow, name
+        assert (WORKFLOWS / f"{name}.jpg").is_file(), f"{name} has no thumbnail"
+
+
+def test_hub_workflows_run(comfy):
+    for name, node, size in (("edges2shoes", "6", (400, 267)), ("night2day", "4", (400, 267)),
+                             ("labels2facade", "4", (96, 128))):
+        history = comfy.run(_workflow(name))
+        assert history["status"]["status_str"] == "success", (name, _errors(history)[-1500:])
+        assert _output_images(comfy, history, node)[0].size == size
+
+
+def test_train_colorize_and_critic_workflows_run(comfy):
+    train = _workflow("train_colorizer")
+    train["1"]["inputs"].update(TINY_TRAINING, folder=str(comfy.base / "photos"), save_name="trained-colorizer")
+    history = comfy.run(train)
+    assert history["status"]["status_str"] == "success", _errors(history)
+    assert _output_images(comfy, history, "5")[0].size == Image.open(comfy.base / "input" / "gray_photo.jpg").size
+    assert p2p.load_generator(comfy.base / "models" / "pix2pix" / "trained-colorizer").training_facts["steps"] == 3
+    for name, node in (("colorize", "4"), ("critic_heatmap", "5")):
+        history = comfy.run(_workflow(name))
+        assert history["status"]["status_str"] == "success", (name, _errors(history)[-1500:])
+        assert _output_images(comfy, history, node)[0].mode == "RGB"
+
+
+def _translate_prompt(image: str, model: str = "rgb-model/model.safetensors") -> dict:
+    prompt = copy.deepcopy(_workflow("night2day"))
+    prompt["1"]["inputs"]["image"] = image
+    prompt["2"]["inputs"].update(model=model, catalogue="(none)")
+    return prompt
+
+
+def test_bad_inputs_give_node_errors_and_the_server_keeps_serving(comfy):
+    wrong = _workflow("colorize")
+    wrong["1"]["inputs"]["model"] = "rgb-model/model.safetensors"
+    history = comfy.run(wrong)
+    assert history["status"]["status_str"] == "error" and "maps 3 -> 3 channels" in _errors(history)
+    try:  # refused at validation, or a node error at run time: either way it names the missing file
+        missing = comfy.run(_translate_prompt("night.jpg", model="missing-model/model.safetensors"))
+        assert missing["status"]["status_str"] == "error" and "missing-model" in _errors(missing)
+    except PromptRejected as rejected:
+        assert "missing-model" in str(rejected)
+    tiny = comfy.run(_translate_prompt("one_pixel.png"))
+    assert tiny["status"]["status_str"] == "success" and _output_images(comfy, tiny, "4")[0].size == (1, 1)
+    after = comfy.run(_translate_prompt("night.jpg"))
+    assert after["status"]["status_str"] == "success"
+
+
+def test_interrupt_stops_training_and_keeps_a_checkpoint(comfy):
+    train = _workflow("train_colorizer")
+    train["1"]["inputs"].update(TINY_TRAINING, steps=100000, folder=str(comfy.base / "photos"),
+                                save_name="interrupted")
+    prompt_id = comfy.queue(train)
+    deadline = time.time() + 120
+    while not comfy.get("/queue")["queue_running"] and time.time() < deadline:
+        time.sleep(0.1)
+    time.sleep(4)  # some steps
+    comfy.post("/interrupt", {})
+    history = comfy.wait(prompt_id, timeout=120)
+    assert history["status"]["status_str"] != "success"
+    checkpoint = comfy.base / "models" / "pix2pix" / "interrupted" / "run" / "checkpoint"
+    assert 0 < p2p.load_generator(checkpoint).training_facts["steps"] < 100000
+
+
+def test_many_translate_prompts_do_not_grow_memory(comfy):
+    for _ in range(3):
+        comfy.run(_translate_prompt("night.jpg"))
+    before = comfy.rss()
+    ids = []
+    for seed in range(20):
+        prompt = _translate_prompt("night.jpg")
+        prompt["3"]["inputs"]["seed"] = seed  # new inputs: ComfyUI cannot serve it from its cache
+        prompt["3"]["inputs"]["dropout"] = True
+        ids.append(comfy.queue(prompt))
+    for prompt_id in ids:
+        assert comfy.wait(prompt_id)["status"]["status_str"] == "success"
+    assert comfy.rss() - before < 64 * 2**20
+
+
+def test_workflow_templates_are_listed(comfy):
+    templates = comfy.get("/workflow_templates")
+    assert set(templates["comfyui-pix2pix"]) >= {path.stem for path in (WORKFLOWS / "api").glob("*.json")}
