@@ -66,7 +66,7 @@ def free_port() -> int:
 class ComfyServer:
     """Start with ``with ComfyServer(env=...) as server:``; ``server.run(prompt)`` queues and waits."""
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    def __init__(self, env: dict[str, str] | None = None, frontend: bool = False) -> None:
         self.comfy_dir = ensure_comfyui()
         self.base = Path(tempfile.mkdtemp(prefix="comfy-base-"))
         for sub in ("custom_nodes", "models/pix2pix", "input", "output", "temp", "user"):
@@ -77,13 +77,15 @@ class ComfyServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = self.base / "comfyui.log"
         self.env = {**os.environ, **(env or {})}
+        self.frontend = frontend  # serve the real UI (needs comfyui-frontend-package); tests run headless
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> ComfyServer:
         command = [sys.executable, "main.py", "--cpu", "--listen", "127.0.0.1", "--port", str(self.port),
                    "--disable-auto-launch", "--disable-api-nodes", "--dont-print-server",
-                   "--database-url", "sqlite:///:memory:", "--base-directory", str(self.base),
-                   "--front-end-root", str(self.base / "front-end")]
+                   "--database-url", "sqlite:///:memory:", "--base-directory", str(self.base)]
+        if not self.frontend:
+            command += ["--front-end-root", str(self.base / "front-end")]
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(command, cwd=self.comfy_dir, stdout=self.log, stderr=subprocess.STDOUT,
                                      env=self.env)
