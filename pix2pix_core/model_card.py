@@ -34,7 +34,7 @@ def render_model_card(config: dict[str, Any], n_params: int, name: str, license:
         f"In ComfyUI (the comfyui-pix2pix node pack): **Pix2Pix Load Model** with `repo_id` = `{name}` (or this "
         "folder under `ComfyUI/models/pix2pix/`), wired into **Pix2Pix Translate**; the pack's example workflows "
         "show the full graphs.", "",
-        "From the command line (`pip install comfyui-pix2pix`) or Python:", "",
+        "From the command line (`pip install pix2pix-nodes`, the comfyui-pix2pix core) or Python:", "",
         "```bash", f"pix2pix translate --model {name} photos/ --out translated/", "```", "",
         "```python", "import pix2pix_core as p2p", f'g = p2p.load_generator("{name}")',
         "y = p2p.translate(g, images)  # [B, C, H, W] floats in 0..1", "```", "",
