@@ -213,3 +213,22 @@ def test_many_translate_prompts_do_not_grow_memory(comfy):
 def test_workflow_templates_are_listed(comfy):
     templates = comfy.get("/workflow_templates")
     assert set(templates["comfyui-pix2pix"]) >= {path.stem for path in (WORKFLOWS / "api").glob("*.json")}
+
+
+def test_save_model_node_writes_a_loadable_translator(comfy):
+    prompt = {
+        "1": {"class_type": "Pix2PixLoadModel", "inputs": {"model": "rgb-model/model.safetensors",
+                                                           "catalogue": "(none)", "repo_id": "", "revision": ""}},
+        "2": {"class_type": "Pix2PixSaveModel", "inputs": {"model": ["1", 0], "name": "saved-copy",
+                                                           "push_to_hub": False, "repo_id": "", "token": "",
+                                                           "private": True}},
+    }
+    history = comfy.run(prompt)
+    assert history["status"]["status_str"] == "success", _errors(history)[-1500:]
+    saved = p2p.load_generator(comfy.base / "models" / "pix2pix" / "saved-copy")
+    original = p2p.load_generator(comfy.base / "models" / "pix2pix" / "rgb-model")
+    x = torch.rand(1, 3, 32, 32)
+    assert torch.equal(p2p.translate(saved, x), p2p.translate(original, x))
+    bad = copy.deepcopy(prompt)
+    bad["2"]["inputs"]["name"] = "../escape"
+    assert comfy.run(bad)["status"]["status_str"] == "error"
