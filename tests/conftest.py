@@ -31,6 +31,20 @@ def reference_dir() -> Path:
     return REFERENCE_DIR
 
 
+@pytest.fixture
+def hub(monkeypatch, tmp_path):
+    """A Hub-compatible server on 127.0.0.1 that huggingface_hub talks to (HF_ENDPOINT), with a clean HF_HOME."""
+    from hub_server import HubServer
+
+    with HubServer() as server:
+        monkeypatch.setenv("HF_ENDPOINT", server.endpoint)
+        monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
+        monkeypatch.delenv("HF_TOKEN", raising=False)
+        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+        monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+        yield server
+
+
 @pytest.fixture(autouse=True)
 def _deterministic():
     torch.manual_seed(0)

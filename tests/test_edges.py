@@ -10,7 +10,6 @@ import pytest
 import torch
 import torch.nn.functional as F
 from conftest import random_images
-from hub_server import HubServer
 from skimage import color, data, feature
 
 import pix2pix_core as p2p
@@ -83,15 +82,11 @@ def _hed_checkpoint() -> dict:
 
 
 @pytest.fixture
-def hed_hub(monkeypatch, tmp_path):
-    with HubServer() as server:
-        monkeypatch.setenv("HF_ENDPOINT", server.endpoint)
-        monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
-        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-        buffer = io.BytesIO()
-        torch.save(_hed_checkpoint(), buffer)
-        server.state.add_commit(HED_REPO, {HED_FILE: buffer.getvalue(), "other.pth": b"not needed"})
-        yield server
+def hed_hub(hub):
+    buffer = io.BytesIO()
+    torch.save(_hed_checkpoint(), buffer)
+    hub.state.add_commit(HED_REPO, {HED_FILE: buffer.getvalue(), "other.pth": b"not needed"})
+    return hub
 
 
 def test_hed_from_the_hub_matches_an_independent_forward(hed_hub, tmp_path):

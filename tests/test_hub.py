@@ -8,24 +8,12 @@ import json
 import pytest
 import torch
 from conftest import random_images
-from hub_server import HubServer
 from PIL import Image
 
 import pix2pix_core as p2p
 from pix2pix_core.cli import main as cli_main
 from pix2pix_core.hub import SOURCE_FILE
 from pix2pix_core.networks import CommunityUnetConfig, PatchGANConfig, ResnetConfig, build_network, init_weights
-
-
-@pytest.fixture
-def hub(monkeypatch, tmp_path):
-    with HubServer() as server:
-        monkeypatch.setenv("HF_ENDPOINT", server.endpoint)
-        monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
-        monkeypatch.delenv("HF_TOKEN", raising=False)
-        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-        monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
-        yield server
 
 
 def _net(config=None, seed=0):
