@@ -13,8 +13,10 @@ from tqdm import tqdm
 
 from .catalogue import CATALOGUE, CATALOGUE_VERSION
 from .color import check_colorization_model, colorize
+from .demo import run_demo, run_training_demo
 from .edges import HED_REPO, canny, hed, load_hed, xdog
 from .errors import InputError, Pix2PixError
+from .evaluate import evaluate
 from .fileio import atomic_write_text
 from .hub import push_to_hub
 from .images import find_images, load_image_keeping_alpha, save_image
@@ -22,7 +24,7 @@ from .loader import load_discriminator, load_generator
 from .pretrained import model_config_of, save_pretrained
 from .statistics import STATISTICS
 from .train import TrainConfig
-from .training_cli import PRESETS
+from .training_cli import PRESETS, build_dataset, run_training
 from .translate import FIT_MODES, PRECISIONS, translate
 
 
@@ -144,8 +146,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo, run_training_demo
-
     run_demo(args.out, args.image, args.weights)
     if args.train_seconds > 0:
         run_training_demo(args.train_out, args.train_seconds)
@@ -207,15 +207,10 @@ def _over_files(args: argparse.Namespace, label: str, run, keep_alpha: bool = Tr
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .training_cli import run_training
-
     return run_training(args)
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate
-    from .training_cli import build_dataset
-
     generator = load_generator(args.model, device=args.device)
     kind, overrides = PRESETS.get(args.preset, ("aligned", {}))
     direction = args.direction or overrides.get("direction") or generator.io.direction

@@ -14,7 +14,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .checkpoints import read_weights
 from .errors import InputError
+from .hub import fetch_file
 
 LUMA_709 = (0.2125, 0.7154, 0.0721)  # as skimage.color.rgb2gray
 HED_REPO, HED_FILE = "lllyasviel/Annotators", "ControlNetHED.pth"
@@ -221,9 +223,6 @@ def load_hed(source: str | os.PathLike | None = None, *, revision: str | None = 
 
     Hub downloads follow the shared rules (pinned revision, offline mode, a message naming the manual path).
     """
-    from .checkpoints import read_weights
-    from .hub import fetch_file
-
     if source is None:
         source = fetch_file(HED_REPO, HED_FILE, revision=revision or HED_REVISION, cache_dir=cache_dir,
                             local_dir=local_dir, local_files_only=local_files_only, token=token)

@@ -24,11 +24,13 @@ from typing import Any
 
 import torch
 import torch.distributed as dist
+from PIL import Image, ImageDraw
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
 from .checkpoints import read_weights
+from .color import decode_lab, lab_to_rgb
 from .config import IOSpec
 from .data import PairDataset
 from .errors import Pix2PixError
@@ -386,16 +388,12 @@ def _displayable(x: torch.Tensor) -> torch.Tensor:
     if x.shape[1] == 1:
         x = x.expand(-1, 3, -1, -1)
     elif x.shape[1] == 2:
-        from .color import decode_lab, lab_to_rgb
-
         return lab_to_rgb(decode_lab(torch.zeros_like(x[:, :1]), x))
     return ((x[:, :3] + 1) / 2).clamp(0, 1)
 
 
 def loss_curve(history: list[dict[str, float]], width: int = 640, height: int = 320):
     """A PIL image plotting the G and D losses and the L1 term over the steps (no plotting library needed)."""
-    from PIL import Image, ImageDraw
-
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
     if len(history) < 2:

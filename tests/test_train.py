@@ -56,13 +56,9 @@ def test_losses_are_finite_and_l1_falls(tmp_path):
 def test_resume_is_exact(tmp_path):
     config = dict(steps=12, batch_size=2, sample_every=100, checkpoint_every=100, **SMALL)
     straight = Trainer(TrainConfig(**config), _toy_pairs(), tmp_path / "straight").run()
+    answers = iter([False] * 5 + [True])  # should_stop is asked after every step: stop after the sixth
     first = Trainer(TrainConfig(**config), _toy_pairs(), tmp_path / "resumed",
-                    callbacks=TrainCallbacks(should_stop=lambda: True if first_half() else False))
-    steps = iter(range(100))
-
-    def first_half() -> bool:
-        return next(steps) >= 5  # stop after 6 steps
-
+                    callbacks=TrainCallbacks(should_stop=lambda: next(answers)))
     assert first.run().steps_done == 6
     second = Trainer(TrainConfig(**config), _toy_pairs(), tmp_path / "resumed")
     assert second.step == 6
