@@ -29,7 +29,9 @@ PRECISIONS = ("float32", "bfloat16", "float16", "auto")
 LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601, as PIL's convert("L")
 Progress = Callable[[int, int], None]
 
-_LOW_PRECISION_COPIES: weakref.WeakKeyDictionary[nn.Module, tuple[tuple, nn.Module]] = weakref.WeakKeyDictionary()
+# converted copies of a user's generator, per (dtype, memory format), with the weights' identity they were made from
+_CONVERTED_COPIES: weakref.WeakKeyDictionary[nn.Module, dict[tuple, tuple[tuple, nn.Module]]] = (
+    weakref.WeakKeyDictionary())
 
 
 def translate(generator: Generator, images: torch.Tensor, *, fit: str = "auto", statistics: str = "per_image",
@@ -58,7 +60,8 @@ def translate(generator: Generator, images: torch.Tensor, *, fit: str = "auto", 
     device = next(generator.parameters()).device
     alpha = images[:, 3:4] if images.shape[1] == 4 else None
     x = match_channels(images, generator.config.in_channels).to(device, torch.float32)
-    net, dtype = _execution_network(generator, precision, device)
+    memory_format = torch.contiguous_format if dropout_seed is not None else None
+    net, dtype = _execution_network(generator, precision, device, memory_format)
     budget = memory_budget or default_memory_budget(device)
     element_size = torch.finfo(dtype).bits // 8
     if fit == "auto":
@@ -86,7 +89,7 @@ class _Engine:
         self.net, self.dtype, self.statistics, self.dropout_seed = net, dtype, statistics, dropout_seed
         self.budget, self.element_size = budget, element_size
         self.progress = progress or (lambda done, total: None)
-        self.memory_format = torch.channels_last
+        self.memory_format = _memory_format_of(net)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """[-1, 1] float32 (already padded) -> [-1, 1] float32."""
@@ -187,20 +190,35 @@ def _to_network_range(x: torch.Tensor, original: torch.Tensor) -> torch.Tensor:
     return x * 2 - 1 if x is original else x.mul_(2).sub_(1)
 
 
-def _execution_network(generator: Generator, precision: str, device: torch.device) -> tuple[Generator, torch.dtype]:
-    """The network to run: the generator itself in float32 (channels_last), or a cached low-precision copy."""
+def _execution_network(generator: Generator, precision: str, device: torch.device,
+                       memory_format: torch.memory_format | None) -> tuple[Generator, torch.dtype]:
+    """The network to run, never the user's generator changed: the generator itself when it already has the dtype
+    (and, when one is required, the memory format), else a cached converted copy.
+
+    Reduced precision copies are channels_last (faster convolutions). Seeded dropout requires NCHW activations:
+    dropout draws its masks in memory order, so only an NCHW forward reproduces the reference's masks.
+    """
     dtype = _resolve_precision(precision, device)
-    if dtype == torch.float32:
-        return generator.to(memory_format=torch.channels_last), dtype
+    if dtype == torch.float32 and memory_format in (None, _memory_format_of(generator)):
+        return generator, dtype
+    memory_format = memory_format or torch.channels_last
     # weights changed in place (training) bump the version; inference tensors (made under inference_mode, as in
     # ComfyUI) have none and cannot be trained in place
-    key = (dtype, device, tuple((p.data_ptr(), -1 if p.is_inference() else p._version)
-                                for p in generator.parameters()))
-    cached = _LOW_PRECISION_COPIES.get(generator)
-    if cached is None or cached[0] != key:
-        low = copy.deepcopy(generator).to(dtype=dtype, memory_format=torch.channels_last)
-        _LOW_PRECISION_COPIES[generator] = (key, low)
-    return _LOW_PRECISION_COPIES[generator][1], dtype
+    key = (dtype, memory_format, device, tuple((p.data_ptr(), -1 if p.is_inference() else p._version)
+                                               for p in generator.parameters()))
+    copies = _CONVERTED_COPIES.setdefault(generator, {})
+    if (dtype, memory_format) not in copies or copies[dtype, memory_format][0] != key:
+        converted = copy.deepcopy(generator).to(dtype=dtype, memory_format=memory_format)
+        copies[dtype, memory_format] = (key, converted)
+    return copies[dtype, memory_format][1], dtype
+
+
+def _memory_format_of(net: nn.Module) -> torch.memory_format:
+    """channels_last when the network's convolution weights are stored that way, else NCHW."""
+    weight = next((p for p in net.parameters() if p.dim() == 4 and p.shape[1] * p.shape[2] * p.shape[3] > 1), None)
+    channels_last = weight is not None and not weight.is_contiguous() and weight.is_contiguous(
+        memory_format=torch.channels_last)
+    return torch.channels_last if channels_last else torch.contiguous_format
 
 
 def _resolve_precision(precision: str, device: torch.device) -> torch.dtype:

@@ -99,6 +99,24 @@ def test_translate_matches_per_image_reference(reference_dir):
     torch.testing.assert_close(out, ((io["out_train_nodrop"] + 1) / 2).clamp(0, 1), atol=ATOL, rtol=RTOL)
 
 
+def test_translate_leaves_the_generator_unchanged_and_seeded_dropout_exact(reference_dir):
+    """Any call order: translate first, then the reference's stochastic output through the context manager and
+    through translate itself (dropout draws masks in memory order, so the layout of the user's net matters)."""
+    net, io = _load(reference_dir, "unet256_batch")
+    before = {k: (v.clone(), v.stride()) for k, v in net.state_dict().items()}
+    for precision in ("float32", "bfloat16"):
+        p2p.translate(net, torch.rand(2, 3, 40, 300), precision=precision)
+    assert all(torch.equal(v, before[k][0]) and v.stride() == before[k][1] for k, v in net.state_dict().items())
+    with torch.no_grad(), p2p.inference_statistics(net, "per_image", dropout_seed=1234):
+        torch.testing.assert_close(net(io["input"]), io["out_train_dropout_seed1234"], atol=ATOL, rtol=RTOL)
+    seeded = p2p.translate(net, (io["input"] + 1) / 2, dropout_seed=1234)
+    expected = ((io["out_train_dropout_seed1234"] + 1) / 2).clamp(0, 1)
+    torch.testing.assert_close(seeded, expected, atol=ATOL, rtol=RTOL)
+    net.to(memory_format=torch.channels_last)  # a user's own channels_last network: translate still reproduces it
+    torch.testing.assert_close(p2p.translate(net, (io["input"] + 1) / 2, dropout_seed=1234), expected, atol=ATOL,
+                               rtol=RTOL)
+
+
 @pytest.mark.parametrize("name", sorted(REFERENCE_FIXTURES))
 def test_info_prints_architecture(reference_dir, name, capsys):
     assert cli_main(["info", str(reference_dir / REFERENCE_FIXTURES[name][0])]) == 0
