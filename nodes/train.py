@@ -10,9 +10,19 @@ import torch
 from comfy_api.latest import io
 
 from pix2pix_core.data import Jitter, TensorPairDataset
+from pix2pix_core.networks.norm import NORMS
 from pix2pix_core.pretrained import save_pretrained
-from pix2pix_core.train import CHECKPOINT_DIR, TrainCallbacks, TrainConfig, Trainer, loss_curve
-from pix2pix_core.training_cli import PRESETS, build_dataset
+from pix2pix_core.train import (
+    CHECKPOINT_DIR,
+    DISCRIMINATORS,
+    GENERATORS,
+    TrainCallbacks,
+    TrainConfig,
+    Trainer,
+    loss_curve,
+)
+from pix2pix_core.training_cli import DEFAULTS, PRESETS, build_dataset
+from pix2pix_core.training_cli import preset as training_preset
 
 from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, to_core
 from .models import model_dir
@@ -50,6 +60,26 @@ class Pix2PixTrain(io.ComfyNode):
                                tooltip="Mixed precision for speed where supported."),
                 io.String.Input("save_name", default="my-translator", tooltip="Folder under models/pix2pix."),
                 io.Int.Input("seed", default=0, min=0, max=2**31 - 1, tooltip="Seed for init, data order, jitter."),
+                io.Float.Input("minutes", default=0.0, min=0.0, max=10**5, step=1.0,
+                               tooltip="Stop after this long with a checkpoint and return the model (0: no limit). "
+                                       "Queueing again continues the same schedule."),
+                io.Combo.Input("generator", options=list(GENERATORS), default=DEFAULTS.generator,
+                               tooltip="unet (pix2pix, skip connections) or resnet (CycleGAN-style residual blocks)."),
+                io.Int.Input("n_blocks", default=DEFAULTS.n_blocks, min=1, max=32,
+                             tooltip="ResNet generator: residual blocks (9 for 256 px, 6 for 128)."),
+                io.Combo.Input("norm", options=list(NORMS), default=DEFAULTS.norm,
+                               tooltip="Normalisation of both networks (the paper: batch)."),
+                io.Boolean.Input("dropout", default=DEFAULTS.dropout,
+                                 tooltip="Dropout 0.5 in the generator (the paper: on, it is its noise source)."),
+                io.Combo.Input("discriminator", options=list(DISCRIMINATORS), default=DEFAULTS.discriminator,
+                               tooltip="patchgan (judges overlapping patches) or pixel (1x1, colour only)."),
+                io.Int.Input("n_layers", default=DEFAULTS.n_layers, min=1, max=5,
+                             tooltip="PatchGAN layers: 1/2/3/4/5 give 16/34/70/142/286 px patches (the paper: 3)."),
+                io.Float.Input("beta1", default=DEFAULTS.beta1, min=0.0, max=0.999, step=0.01,
+                               tooltip="Adam beta1 (the paper: 0.5)."),
+                io.Int.Input("decay_steps", default=-1, min=-1, max=10**7,
+                             tooltip="Steps of linear learning-rate decay at the end (-1: the second half of the "
+                                     "run, as the paper; 0: constant)."),
             ],
             outputs=[Pix2PixModelIO.Output(display_name="model", tooltip="The trained translator."),
                      io.Image.Output(display_name="loss_curve", tooltip="G, D and L1 losses over the steps.")],
@@ -58,13 +88,21 @@ class Pix2PixTrain(io.ComfyNode):
     @classmethod
     def execute(cls, inputs=None, targets=None, folder: str = "", preset: str = "custom", steps: int = 1000,
                 learning_rate: float = 2e-4, crop_size: int = 256, ngf: int = 64, num_downs: int = 8,
-                precision: str = "auto", save_name: str = "my-translator", seed: int = 0) -> io.NodeOutput:
-        kind, overrides = PRESETS.get(preset, ("aligned", {}))
-        load = crop_size + crop_size // 8
+                precision: str = "auto", save_name: str = "my-translator", seed: int = 0, minutes: float = 0.0,
+                generator: str = DEFAULTS.generator, n_blocks: int = DEFAULTS.n_blocks, norm: str = DEFAULTS.norm,
+                dropout: bool = DEFAULTS.dropout, discriminator: str = DEFAULTS.discriminator,
+                n_layers: int = DEFAULTS.n_layers, beta1: float = DEFAULTS.beta1,
+                decay_steps: int = -1) -> io.NodeOutput:
+        kind, overrides = training_preset(preset if preset != "custom" else None)
         config = TrainConfig(**{**overrides, "steps": steps, "lr": learning_rate, "crop_size": crop_size,
-                                "load_size": load, "ngf": ngf, "ndf": ngf, "num_downs": num_downs,
-                                "precision": precision, "seed": seed, "sample_every": max(1, min(50, steps // 10)),
-                                "checkpoint_every": max(1, min(500, steps)), "dataset": save_name})
+                                "load_size": crop_size + crop_size // 8, "ngf": ngf, "ndf": ngf,
+                                "num_downs": num_downs, "precision": precision, "seed": seed,
+                                "sample_every": max(1, min(50, steps // 10)),
+                                "checkpoint_every": max(1, min(500, steps)), "dataset": save_name,
+                                "generator": generator, "n_blocks": n_blocks, "norm": norm, "dropout": dropout,
+                                "discriminator": discriminator, "n_layers": n_layers, "beta1": beta1,
+                                "decay_steps": None if decay_steps < 0 else decay_steps})
+        config.validate()
         with torch.inference_mode(False), torch.enable_grad():
             dataset = cls._dataset(inputs, targets, folder, kind, config)
             run_dir = Path(model_dir()) / save_name / "run"
@@ -75,7 +113,8 @@ class Pix2PixTrain(io.ComfyNode):
                 preview=lambda step, grid: latest.__setitem__("preview", grid),
                 should_stop=bar.should_stop)
             trainer = Trainer(config, dataset, run_dir, mm.get_torch_device(), callbacks)
-            result = trainer.run()
+            print(f"Pix2Pix Train: {dataset.describe()}")
+            result = trainer.run(minutes * 60 if minutes > 0 else None)
             generator, discriminator = trainer.generator.eval(), trainer.discriminator.eval()
             save_pretrained(generator, Path(model_dir()) / save_name, discriminator)
         if result.stopped_early:  # Cancel: the checkpoint is saved, now stop the graph as ComfyUI expects

@@ -24,7 +24,7 @@ from .loader import load_discriminator, load_generator
 from .pretrained import model_config_of, save_pretrained
 from .statistics import STATISTICS
 from .train import TrainConfig
-from .training_cli import PRESETS, build_dataset, run_training
+from .training_cli import PRESETS, add_train_arguments, build_dataset, kind_for_model, run_training
 from .translate import FIT_MODES, PRECISIONS, translate
 
 
@@ -96,31 +96,19 @@ def _parser() -> argparse.ArgumentParser:
     edges.add_argument("--device", default=default_device, help="cpu, cuda, cuda:1...")
     edges.set_defaults(func=_edges)
 
-    train = sub.add_parser("train", help="train a translator on paired images (paper defaults)")
-    train.add_argument("--data", type=Path, required=True, help="aligned A|B images, a folder with A/ and B/, or "
-                       "photos (with --preset colorize or edges2photo)")
-    train.add_argument("--out", type=Path, required=True, help="run folder: checkpoint/, samples/, loss_curve.png")
-    train.add_argument("--preset", choices=sorted(PRESETS), help="facades (aligned, BtoA), edges2photo or colorize "
-                       "(pairs derived from photos)")
-    train.add_argument("--direction", choices=("AtoB", "BtoA"), help="which side is the input (default AtoB)")
-    length = train.add_mutually_exclusive_group()
-    length.add_argument("--steps", type=int, help="optimisation steps (default 1000)")
-    length.add_argument("--epochs", type=float, help="passes over the data (the paper: 200)")
-    train.add_argument("--no-resume", action="store_true", help="start afresh even if OUT holds a checkpoint")
-    for name, kind in (("batch-size", int), ("lr", float), ("ngf", int), ("ndf", int), ("num-downs", int),
-                       ("load-size", int), ("crop-size", int), ("seed", int), ("checkpoint-every", int),
-                       ("sample-every", int), ("num-workers", int), ("lambda-l1", float)):
-        train.add_argument(f"--{name}", type=kind, help=f"TrainConfig.{name.replace('-', '_')}")
-    train.add_argument("--gan-mode", choices=("vanilla", "lsgan"))
-    train.add_argument("--precision", choices=PRECISIONS, help="float32 (default), bfloat16, float16 or auto")
-    train.add_argument("--sync-batchnorm", action="store_true", help="SyncBatchNorm across processes (torchrun)")
-    train.add_argument("--device", default=default_device, help="cpu, cuda, cuda:1... (torchrun: one per process)")
+    train = sub.add_parser("train", help="train a translator on paired images (paper defaults)",
+                           description="Train a pix2pix translator. Defaults are the paper's (U-Net 256, 70x70 "
+                           "PatchGAN, batch 1, Adam 2e-4 / 0.5, L1 weight 100).")
+    add_train_arguments(train)
+    train.add_argument("--device", default=default_device, help=f"cpu, cuda, cuda:1... (default {default_device}; "
+                       "torchrun: one per process)")
     train.set_defaults(func=_train)
 
     ev = sub.add_parser("eval", help="L1, PSNR and SSIM of a generator on a paired test split")
     ev.add_argument("--model", required=True, help="generator: file, folder or Hub repo")
     ev.add_argument("--data", type=Path, required=True, help="test pairs (same layouts as `pix2pix train`)")
-    ev.add_argument("--preset", choices=sorted(PRESETS), help="how pairs are made (as for training)")
+    ev.add_argument("--preset", choices=sorted(PRESETS), help="how pairs are made (default: from the model's io "
+                    "contract: Lab pairs for a colorizer, Canny pairs for an edges model, else the folder's layout)")
     ev.add_argument("--direction", choices=("AtoB", "BtoA"), default=None, help="default: the model's")
     ev.add_argument("--statistics", choices=STATISTICS, default="per_image")
     ev.add_argument("--json", type=Path, help="also write the metrics to this JSON file")
@@ -212,7 +200,7 @@ def _train(args: argparse.Namespace) -> int:
 
 def _eval(args: argparse.Namespace) -> int:
     generator = load_generator(args.model, device=args.device)
-    kind, overrides = PRESETS.get(args.preset, ("aligned", {}))
+    kind, overrides = kind_for_model(generator.io, args.preset)
     direction = args.direction or overrides.get("direction") or generator.io.direction
     dataset = build_dataset(args.data, kind, TrainConfig(direction=direction), jitter=False)
     metrics = evaluate(generator, dataset, args.statistics)

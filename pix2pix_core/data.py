@@ -16,6 +16,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
 from .color import encode_ab, encode_l, rgb_to_lab
@@ -54,6 +55,21 @@ def list_images(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
 
 
+ALIGNED_RATIO = (1.8, 2.2)  # width / height of an input | target image of two roughly square halves
+
+
+def oriented_size(path: Path) -> tuple[int, int] | None:
+    """``(width, height)`` as displayed (EXIF rotation applied) from the header alone; None when unreadable (the
+    read during training names the file)."""
+    try:
+        with Image.open(path) as im:
+            width, height = im.size
+            rotated = im.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+    except (UnidentifiedImageError, OSError):
+        return None
+    return (height, width) if rotated else (width, height)
+
+
 def _read(path: Path, mode: str = "RGB") -> torch.Tensor:
     image = load_image(path, mode)
     if min(image.shape[-2:]) < MIN_SIDE:
@@ -74,6 +90,10 @@ class PairDataset(Dataset):
 
     def pair(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError
+
+    def describe(self) -> str:
+        """The detected layout and the number of pairs, in words (printed at the start of every run)."""
+        return f"{len(self)} pair(s)"
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         a, b = self.pair(index)
@@ -98,8 +118,23 @@ class AlignedDataset(PairDataset):
             raise InputError(f"{folder} holds no images (.png, .jpg, ...).")
         self.direction = direction
 
+        not_pairs = [(path, size) for path, size in ((p, oriented_size(p)) for p in self.paths)
+                     if size is not None and not ALIGNED_RATIO[0] <= size[0] / size[1] <= ALIGNED_RATIO[1]]
+        if not_pairs:
+            listed = ", ".join(f"{path.name} ({w}x{h})" for path, (w, h) in not_pairs[:3])
+            raise InputError(
+                f"{folder} does not look like aligned pairs: {len(not_pairs)} of {len(self.paths)} image(s) are not "
+                f"about twice as wide as high ({listed}{', ...' if len(not_pairs) > 3 else ''}), as an input | "
+                "target image is. For plain photos use --preset colorize or --preset edges2photo (pairs derived "
+                "from the photos); for separate input and target files use A/ and B/ subfolders with matching names."
+            )
+
     def __len__(self) -> int:
         return len(self.paths)
+
+    def describe(self) -> str:
+        sides = "A | B" if self.direction == "AtoB" else "B | A (BtoA: the right half is the input)"
+        return f"aligned pairs, {len(self)} image(s) split into {sides}"
 
     def pair(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         image = _read(self.paths[index])
@@ -128,6 +163,11 @@ class FolderPairDataset(PairDataset):
                              "alike (A/001.png with B/001.jpg).")
         self.pairs = [(a_files[s], b_files[s]) for s in stems]
         self.direction = direction
+        self.unpaired = len(unpaired)
+
+    def describe(self) -> str:
+        skipped = f", {self.unpaired} file(s) without a partner skipped" if self.unpaired else ""
+        return f"A/ + B/ folders paired by file name, {len(self)} pair(s) ({self.direction}){skipped}"
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -154,6 +194,9 @@ class TensorPairDataset(PairDataset):
     def __len__(self) -> int:
         return len(self.inputs)
 
+    def describe(self) -> str:
+        return f"{len(self)} in-memory pair(s)"
+
     def pair(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         a, b = self.inputs[index], self.targets[index]
         if a.shape[-2:] != b.shape[-2:]:
@@ -161,7 +204,9 @@ class TensorPairDataset(PairDataset):
         return a, b
 
 
-DERIVED_KINDS = ("colorize", "edges", "sketch")
+DERIVED_DESCRIPTIONS = {"colorize": "Lab L -> ab (colorization)", "edges": "Canny edges -> photo",
+                        "sketch": "XDoG sketch -> photo"}
+DERIVED_KINDS = tuple(DERIVED_DESCRIPTIONS)
 
 
 class DerivedPairDataset(PairDataset):
@@ -180,6 +225,9 @@ class DerivedPairDataset(PairDataset):
 
     def __len__(self) -> int:
         return len(self.paths)
+
+    def describe(self) -> str:
+        return f"{len(self)} photo(s), each made into a {DERIVED_DESCRIPTIONS[self.kind]} pair"
 
     def pair(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         return derive_pair(_read(self.paths[index]), self.kind)

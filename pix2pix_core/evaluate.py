@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from .data import PairDataset
 from .edges import gaussian_kernel
 from .networks import Generator
-from .translate import translate
+from .translate import match_channels, translate
 
 
 def psnr(x: torch.Tensor, y: torch.Tensor) -> float:
@@ -47,7 +47,7 @@ def evaluate(generator: Generator, dataset: PairDataset, statistics: str = "per_
         for i in range(len(dataset)):
             a, b = dataset[i]
             fake01 = translate(generator, ((a[None] + 1) / 2).clamp(0, 1), fit="native", statistics=statistics)
-            real01 = ((b[None] + 1) / 2).clamp(0, 1)
+            real01 = match_channels(((b[None] + 1) / 2).clamp(0, 1), fake01.shape[1])  # gray models: luma targets
             totals["l1"] += F.l1_loss(fake01, real01).item()
             totals["psnr"] += psnr(fake01, real01)
             totals["ssim"] += ssim(fake01, real01)

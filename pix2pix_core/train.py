@@ -35,12 +35,23 @@ from .config import IOSpec
 from .data import PairDataset
 from .errors import Pix2PixError
 from .images import side_by_side
-from .networks import PatchGANConfig, PixelDiscriminatorConfig, ResnetConfig, UnetConfig, build_network, init_weights
+from .networks import (
+    NetworkConfig,
+    PatchGANConfig,
+    PixelDiscriminatorConfig,
+    ResnetConfig,
+    UnetConfig,
+    build_network,
+    init_weights,
+)
+from .networks.norm import NORMS
 from .objective import GAN_MODES, discriminator_loss, generator_loss
 from .pretrained import save_pretrained
-from .translate import cpu_has_fast_bfloat16
+from .translate import PRECISIONS, cpu_has_fast_bfloat16
 
 CHECKPOINT_DIR = "checkpoint"
+GENERATORS = ("unet", "resnet")
+DISCRIMINATORS = ("patchgan", "pixel")
 STATE_FILE = "trainer_state.pt"
 
 
@@ -84,15 +95,45 @@ class TrainConfig:
     output_space: str = ""
 
     def validate(self) -> None:
-        if self.gan_mode not in GAN_MODES:
-            raise Pix2PixError(f"gan_mode must be one of {', '.join(GAN_MODES)}, got {self.gan_mode!r}.")
-        if self.steps < 1 or self.batch_size < 1 or self.lr <= 0:
-            raise Pix2PixError("steps and batch_size must be at least 1 and lr positive.")
+        """Refuse settings that cannot train, naming the field and what it accepts (0 is a value, never "unset")."""
+        for name, allowed in (("gan_mode", GAN_MODES), ("generator", GENERATORS), ("discriminator", DISCRIMINATORS),
+                              ("norm", NORMS), ("precision", PRECISIONS), ("direction", ("AtoB", "BtoA"))):
+            if getattr(self, name) not in allowed:
+                raise Pix2PixError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}.")
+        for name in ("steps", "batch_size", "ngf", "ndf", "num_downs", "n_blocks", "n_layers", "load_size",
+                     "crop_size", "checkpoint_every", "sample_every"):
+            if getattr(self, name) < 1:
+                raise Pix2PixError(f"{name} must be at least 1, got {getattr(self, name)}.")
+        for name in ("seed", "num_workers"):
+            if getattr(self, name) < 0:
+                raise Pix2PixError(f"{name} must be 0 or more, got {getattr(self, name)}.")
+        if not self.lr > 0 or not self.lambda_l1 >= 0:
+            raise Pix2PixError(f"lr must be positive and lambda_l1 0 or more, got {self.lr} and {self.lambda_l1}.")
+        if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
+            raise Pix2PixError(f"Adam's beta1 and beta2 must lie in [0, 1), got {self.beta1} and {self.beta2}.")
+        if self.decay_steps is not None and not 0 <= self.decay_steps <= self.steps:
+            raise Pix2PixError(f"decay_steps must lie between 0 and steps ({self.steps}), got {self.decay_steps}.")
         if self.crop_size > self.load_size:
-            raise Pix2PixError(f"crop_size {self.crop_size} exceeds load_size {self.load_size}.")
-        if self.generator == "unet" and self.crop_size % 2**self.num_downs:
-            raise Pix2PixError(f"crop_size {self.crop_size} must be a multiple of {2 ** self.num_downs} for a U-Net "
-                               f"with {self.num_downs} levels: lower num_downs or change crop_size.")
+            raise Pix2PixError(f"crop_size {self.crop_size} exceeds load_size {self.load_size}: the crop is taken "
+                               "from the image resized to load_size.")
+        generator, discriminator = self.network_configs(3, 3)
+        for config in (generator, discriminator):
+            config.validate()
+        if self.crop_size % generator.multiple:
+            hint = " lower num_downs or" if self.generator == "unet" else ""
+            raise Pix2PixError(f"crop_size {self.crop_size} must be a multiple of {generator.multiple} for this "
+                               f"{self.generator} generator:{hint} change crop_size.")
+
+    def network_configs(self, in_channels: int, out_channels: int) -> tuple[NetworkConfig, NetworkConfig]:
+        """The generator and discriminator this run trains (the discriminator sees the pair: in + out channels)."""
+        if self.generator == "unet":
+            g = UnetConfig(in_channels, out_channels, self.num_downs, self.ngf, self.norm, self.dropout)
+        else:
+            g = ResnetConfig(in_channels, out_channels, self.ngf, self.n_blocks, self.norm, dropout=self.dropout)
+        d_args = {"in_channels": in_channels + out_channels, "ndf": self.ndf, "norm": self.norm}
+        d = PatchGANConfig(n_layers=self.n_layers, **d_args) if self.discriminator == "patchgan" \
+            else PixelDiscriminatorConfig(**d_args)
+        return g, d
 
 
 @dataclass
@@ -104,12 +145,20 @@ class TrainCallbacks:
     should_stop: Callable[[], bool] = lambda: False
 
 
+STOP_REASONS = ("completed", "time budget", "signal", "stop request")
+
+
 @dataclass
 class TrainResult:
     generator: nn.Module
     steps_done: int
-    stopped_early: bool
+    stop_reason: str  # one of STOP_REASONS
     history: list[dict[str, float]] = field(default_factory=list)
+
+    @property
+    def stopped_early(self) -> bool:
+        """Interrupted (signal or stop request), as opposed to finished or out of its time budget."""
+        return self.stop_reason in ("signal", "stop request")
 
 
 def _rank() -> int:
@@ -148,19 +197,7 @@ class Trainer:
     def _build_networks(self, in_channels: int, out_channels: int) -> tuple[nn.Module, nn.Module]:
         c = self.config
         torch.manual_seed(c.seed)
-        if c.generator == "unet":
-            g_config = UnetConfig(in_channels, out_channels, c.num_downs, c.ngf, c.norm, c.dropout)
-        elif c.generator == "resnet":
-            g_config = ResnetConfig(in_channels, out_channels, c.ngf, c.n_blocks, c.norm, dropout=c.dropout)
-        else:
-            raise Pix2PixError(f"generator must be 'unet' or 'resnet', got {c.generator!r}.")
-        d_args = {"in_channels": in_channels + out_channels, "ndf": c.ndf, "norm": c.norm}
-        if c.discriminator == "patchgan":
-            d_config = PatchGANConfig(n_layers=c.n_layers, **d_args)
-        elif c.discriminator == "pixel":
-            d_config = PixelDiscriminatorConfig(**d_args)
-        else:
-            raise Pix2PixError(f"discriminator must be 'patchgan' or 'pixel', got {c.discriminator!r}.")
+        g_config, d_config = c.network_configs(in_channels, out_channels)
         g, d = (init_weights(build_network(cfg)).to(self.device) for cfg in (g_config, d_config))
         g.io = IOSpec(c.input_space or IOSpec.default_for(in_channels, out_channels).input_space,
                       c.output_space or IOSpec.default_for(in_channels, out_channels).output_space,
@@ -188,36 +225,25 @@ class Trainer:
         return {"float32": None, "bfloat16": torch.bfloat16, "float16": torch.float16}[precision]
 
     # ------------------------------------------------------------------------------------------------ data
-    def _permutation(self, epoch: int) -> torch.Tensor:
-        return torch.randperm(len(self.dataset), generator=torch.Generator().manual_seed(self.config.seed + epoch))
-
-    def _batches(self, start_step: int) -> Iterator[list[tuple[int, int]]]:
-        """(index, epoch) pairs of each step's batch for this rank: a pure function of seed and step."""
-        n, b, world, rank = len(self.dataset), self.config.batch_size, _world(), _rank()
-        permutations: dict[int, torch.Tensor] = {}
-        for step in range(start_step, self.config.steps):
-            batch = []
-            for j in range(b):
-                position = (step * world + rank) * b + j
-                epoch = position // n
-                if epoch not in permutations:
-                    permutations = {epoch: self._permutation(epoch)}
-                batch.append((int(permutations[epoch][position % n]), epoch))
-            yield batch
-
     def _loader(self) -> DataLoader:
         dataset = _EpochIndexed(self.dataset)
+        schedule = BatchSchedule(len(self.dataset), self.config.batch_size, self.config.seed, _world(), _rank())
         # its own generator: creating an iterator must not draw from the global RNG (dropout's), or a resumed run
         # would drift from an uninterrupted one
-        return DataLoader(dataset, batch_sampler=list(self._batches(self.step)), num_workers=self.config.num_workers,
-                          pin_memory=self.device.type == "cuda", generator=torch.Generator().manual_seed(0))
+        return DataLoader(dataset, batch_sampler=schedule.steps(self.step, self.config.steps),
+                          num_workers=self.config.num_workers, pin_memory=self.device.type == "cuda",
+                          generator=torch.Generator().manual_seed(0))
 
     # ------------------------------------------------------------------------------------------------ loop
-    def run(self) -> TrainResult:
-        """Train until ``config.steps``, a stop request, or a signal; always leaves a loadable checkpoint."""
+    def run(self, time_budget: float | None = None) -> TrainResult:
+        """Train until ``config.steps``, ``time_budget`` seconds, a stop request, or a signal; always leaves a
+        loadable checkpoint. A run stopped by its time budget resumes where it stopped, as after a signal."""
+        if time_budget is not None and not time_budget > 0:
+            raise Pix2PixError(f"the time budget must be a positive number of seconds, got {time_budget}.")
         g_train = DistributedDataParallel(self.generator) if _world() > 1 else self.generator
         d_train = DistributedDataParallel(self.discriminator) if _world() > 1 else self.discriminator
-        stopped = False
+        deadline = time.monotonic() + time_budget if time_budget is not None else math.inf
+        reason = "completed"
         with self._signals():
             for a, b in self._loader():
                 losses = self._train_step(g_train, d_train, a.to(self.device), b.to(self.device))
@@ -226,13 +252,22 @@ class Trainer:
                 self.callbacks.progress(self.step, self.config.steps, losses)
                 if self.step % self.config.sample_every == 0:
                     self._sample(a, b)
-                stop = self._stop_signal is not None or self.callbacks.should_stop()
-                if stop or self.step % self.config.checkpoint_every == 0 or self.step == self.config.steps:
+                reason = self._stop_reason(deadline)
+                if reason != "completed" or self.step % self.config.checkpoint_every == 0 \
+                        or self.step == self.config.steps:
                     self.save_checkpoint()
-                if stop:
-                    stopped = True
+                if reason != "completed":
                     break
-        return TrainResult(self.generator, self.step, stopped, self.history)
+        return TrainResult(self.generator, self.step, reason, self.history)
+
+    def _stop_reason(self, deadline: float) -> str:
+        if self._stop_signal is not None:
+            return "signal"
+        if self.callbacks.should_stop():
+            return "stop request"
+        if time.monotonic() >= deadline and self.step < self.config.steps:
+            return "time budget"
+        return "completed"
 
     def _train_step(self, g: nn.Module, d: nn.Module, real_a: torch.Tensor, real_b: torch.Tensor) -> dict[str, float]:
         c = self.config
@@ -356,6 +391,48 @@ class Trainer:
         self.step = state["step"]
         history = folder / "history.json"
         self.history = json.loads(history.read_text()) if history.is_file() else []
+
+
+class BatchSchedule:
+    """Which samples each step trains on: ``(index, epoch)`` pairs, a pure function of the seed and the step.
+
+    Each epoch is a permutation of the dataset seeded with ``seed + epoch``; the global sample position of step
+    ``s``, batch slot ``j`` on ``rank`` is ``(s * world + rank) * batch_size + j``, so ranks never share a
+    sample. Any step is computed directly (O(dataset) for a new epoch, nothing per skipped step): set-up costs
+    the same for 10 steps or 10**9, and a resumed run starts exactly where an uninterrupted one would be.
+    """
+
+    def __init__(self, dataset_size: int, batch_size: int, seed: int, world: int = 1, rank: int = 0) -> None:
+        self.size, self.batch_size, self.seed, self.world, self.rank = dataset_size, batch_size, seed, world, rank
+        self._epoch, self._permutation = -1, torch.empty(0, dtype=torch.long)
+
+    def __getitem__(self, step: int) -> list[tuple[int, int]]:
+        batch = []
+        for j in range(self.batch_size):
+            position = (step * self.world + self.rank) * self.batch_size + j
+            epoch = position // self.size
+            if epoch != self._epoch:
+                generator = torch.Generator().manual_seed(self.seed + epoch)
+                self._epoch, self._permutation = epoch, torch.randperm(self.size, generator=generator)
+            batch.append((int(self._permutation[position % self.size]), epoch))
+        return batch
+
+    def steps(self, start: int, stop: int) -> _ScheduledSteps:
+        """The batches of steps ``start .. stop - 1``, produced one at a time (a DataLoader batch_sampler)."""
+        return _ScheduledSteps(self, start, stop)
+
+
+@dataclass
+class _ScheduledSteps:
+    schedule: BatchSchedule
+    start: int
+    stop: int
+
+    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+        return (self.schedule[step] for step in range(self.start, self.stop))
+
+    def __len__(self) -> int:
+        return max(0, self.stop - self.start)
 
 
 class _EpochIndexed(torch.utils.data.Dataset):

@@ -1,4 +1,4 @@
-"""``pix2pix train``: presets, dataset layout detection, torchrun/DDP set-up, a progress bar with the losses."""
+"""``pix2pix train``: its options, presets, dataset layout detection, torchrun/DDP set-up, a progress bar."""
 
 from __future__ import annotations
 
@@ -11,8 +11,13 @@ from pathlib import Path
 import torch.distributed as dist
 from tqdm import tqdm
 
+from .config import IOSpec
 from .data import AlignedDataset, DerivedPairDataset, FolderPairDataset, Jitter, PairDataset
-from .train import CHECKPOINT_DIR, TrainCallbacks, TrainConfig, Trainer
+from .errors import Pix2PixError
+from .networks.norm import NORMS
+from .objective import GAN_MODES
+from .train import CHECKPOINT_DIR, DISCRIMINATORS, GENERATORS, TrainCallbacks, TrainConfig, Trainer
+from .translate import PRECISIONS
 
 # preset -> (dataset kind, TrainConfig overrides)
 PRESETS = {
@@ -20,6 +25,89 @@ PRESETS = {
     "edges2photo": ("edges", {"input_space": "edges", "dataset": "edges2photo"}),
     "colorize": ("colorize", {"input_space": "lab_l", "output_space": "lab_ab", "dataset": "colorize"}),
 }
+DEFAULTS = TrainConfig()
+
+EPILOG = """examples:
+  pix2pix train --data facades/train --out runs/facades --preset facades --epochs 200   the paper's facades run
+  pix2pix train --data my_pairs --out runs/mine --steps 20000                            my_pairs/A + my_pairs/B
+  pix2pix train --data photos --out runs/color --preset colorize --minutes 30            gray -> colour, 30 min
+
+  small and fast (a CPU, a first try): a narrow U-Net of 6 levels on 64 px crops
+  pix2pix train --data my_pairs --out runs/quick --ngf 16 --ndf 16 --num-downs 6 --crop-size 64 --load-size 72 \\
+      --batch-size 4 --minutes 10
+
+  CycleGAN-style ResNet generator, instance norm, least-squares GAN
+  pix2pix train --data my_pairs --out runs/resnet --generator resnet --n-blocks 9 --norm instance --no-dropout \\
+      --gan-mode lsgan
+
+Running the same command again resumes from OUT/checkpoint; --steps and --epochs give the length of the
+learning-rate schedule, --minutes only when this invocation stops (run again to continue)."""
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``pix2pix train``: every TrainConfig field, with its meaning and its default."""
+    d = DEFAULTS
+    parser.epilog, parser.formatter_class = EPILOG, argparse.RawDescriptionHelpFormatter
+    data = parser.add_argument_group("data")
+    data.add_argument("--data", type=Path, required=True, help="aligned A|B images, a folder with A/ and B/, or "
+                      "photos (with --preset colorize or edges2photo)")
+    data.add_argument("--out", type=Path, required=True, help="run folder: checkpoint/, samples/, loss_curve.png")
+    data.add_argument("--preset", choices=sorted(PRESETS), help="facades (aligned, BtoA); edges2photo or colorize "
+                      "(pairs derived from photos). Default: the layout of --data")
+    data.add_argument("--direction", choices=("AtoB", "BtoA"), help=f"which side is the input (default {d.direction})")
+    data.add_argument("--load-size", type=int, help=f"resize images to this side before cropping (default "
+                      f"{d.load_size})")
+    data.add_argument("--crop-size", type=int, help=f"random crop side, the training size; a multiple of "
+                      f"2^num-downs for a U-Net (default {d.crop_size})")
+    data.add_argument("--no-flip", dest="flip", action="store_const", const=False, help="no random horizontal flips")
+    data.add_argument("--num-workers", type=int, help=f"DataLoader worker processes (default {d.num_workers})")
+    data.add_argument("--seed", type=int, help=f"seed of the init, data order and jitter (default {d.seed})")
+
+    length = parser.add_argument_group("length (the learning-rate schedule is constant, then decays linearly)")
+    steps = length.add_mutually_exclusive_group()
+    steps.add_argument("--steps", type=int, help=f"optimisation steps (default {d.steps})")
+    steps.add_argument("--epochs", type=float, help="passes over the data instead (the paper: 200)")
+    length.add_argument("--decay-steps", type=int, help="steps of linear decay to 0 at the end of the schedule "
+                        "(default: half of the steps; the paper: 100 of 200 epochs)")
+    length.add_argument("--minutes", type=float, help="stop this invocation after this long, with a checkpoint "
+                        "(default: no limit; run again to continue)")
+    length.add_argument("--no-resume", action="store_true", help="start afresh even if OUT holds a checkpoint")
+
+    nets = parser.add_argument_group("networks")
+    nets.add_argument("--generator", choices=GENERATORS, help=f"U-Net (pix2pix) or ResNet (CycleGAN) (default "
+                      f"{d.generator})")
+    nets.add_argument("--ngf", type=int, help=f"generator width: filters of its first layer (default {d.ngf})")
+    nets.add_argument("--num-downs", type=int, help=f"U-Net levels: 8 for 256 px crops, 7 for 128 (default "
+                      f"{d.num_downs})")
+    nets.add_argument("--n-blocks", type=int, help=f"ResNet residual blocks: 9 for 256 px, 6 for 128 (default "
+                      f"{d.n_blocks})")
+    nets.add_argument("--norm", choices=NORMS, help=f"normalisation of both networks (default {d.norm})")
+    nets.add_argument("--no-dropout", dest="dropout", action="store_const", const=False,
+                      help="no dropout in the generator (default: on, 0.5, as in the paper)")
+    nets.add_argument("--discriminator", choices=DISCRIMINATORS, help=f"PatchGAN or per-pixel (1x1) discriminator "
+                      f"(default {d.discriminator})")
+    nets.add_argument("--ndf", type=int, help=f"discriminator width (default {d.ndf})")
+    nets.add_argument("--n-layers", type=int, help=f"PatchGAN layers: 1/2/3/4/5 give 16/34/70/142/286 px patches "
+                      f"(default {d.n_layers})")
+
+    objective = parser.add_argument_group("objective and optimiser")
+    objective.add_argument("--gan-mode", choices=GAN_MODES, help=f"vanilla (the paper's cross-entropy) or lsgan "
+                           f"(default {d.gan_mode})")
+    objective.add_argument("--lambda-l1", type=float, help=f"weight of the L1 term; 0 trains a pure GAN (default "
+                           f"{d.lambda_l1:g})")
+    objective.add_argument("--lr", type=float, help=f"Adam learning rate (default {d.lr:g})")
+    objective.add_argument("--beta1", type=float, help=f"Adam beta1 (default {d.beta1:g})")
+    objective.add_argument("--batch-size", type=int, help=f"images per step (default {d.batch_size})")
+
+    output = parser.add_argument_group("outputs and speed")
+    output.add_argument("--checkpoint-every", type=int, help=f"steps between checkpoints; one is also written at "
+                        f"the end and on Ctrl-C (default {d.checkpoint_every})")
+    output.add_argument("--sample-every", type=int, help=f"steps between samples/*.png and loss_curve.png "
+                        f"(default {d.sample_every})")
+    output.add_argument("--precision", choices=PRECISIONS, help=f"{d.precision} (default); bfloat16 on CUDA or a "
+                        "CPU with AVX512-BF16/AMX; float16 on CUDA; auto picks what the hardware runs fast")
+    output.add_argument("--sync-batchnorm", action="store_const", const=True, help="SyncBatchNorm across "
+                        "processes (torchrun)")
 
 
 def build_dataset(folder: Path, kind: str, config: TrainConfig, jitter: bool = True) -> PairDataset:
@@ -32,16 +120,46 @@ def build_dataset(folder: Path, kind: str, config: TrainConfig, jitter: bool = T
     return AlignedDataset(folder, config.direction, jitter=jitter, seed=config.seed)
 
 
+def preset(name: str | None) -> tuple[str, dict]:
+    """``(dataset kind, TrainConfig overrides)`` of a preset; no preset means pairs as the folder lays them out."""
+    return PRESETS[name] if name else ("aligned", {})
+
+
+# the pairs a model's io contract asks for: input space -> dataset kind (anything else: pairs as laid out on disk)
+KIND_OF_INPUT_SPACE = {"lab_l": "colorize", "edges": "edges"}
+
+
+def kind_for_model(io: IOSpec, preset_name: str | None) -> tuple[str, dict]:
+    """How to prepare evaluation pairs for a model: from its io contract, or from ``preset_name`` when it agrees.
+
+    A colorizer (lab_l -> lab_ab) gets Lab pairs derived from photos, an edges model Canny pairs; a preset that
+    contradicts the contract is refused, since its pairs would not be what the model was trained on."""
+    expected = KIND_OF_INPUT_SPACE.get(io.input_space)
+    if preset_name is None:
+        return (expected or "aligned"), {}
+    kind, overrides = preset(preset_name)
+    wants_lab = io.input_space == "lab_l" or io.output_space == "lab_ab"
+    if (kind == "colorize") != wants_lab or (expected is not None and kind != expected):
+        needed = next((name for name, (k, _) in PRESETS.items() if k == expected), None)
+        hint = f"use --preset {needed} or leave --preset out" if needed else "leave --preset out"
+        raise Pix2PixError(f"--preset {preset_name} prepares {kind} pairs, but this model maps "
+                           f"{io.input_space} -> {io.output_space}: {hint}.")
+    return kind, overrides
+
+
 def _config(args: argparse.Namespace) -> tuple[str, TrainConfig]:
-    kind, overrides = PRESETS.get(args.preset, ("aligned", {}))
+    kind, overrides = preset(args.preset)
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
-    chosen = {k: v for k, v in vars(args).items() if k in fields and v not in (None, False)}
-    config = TrainConfig(**{**overrides, **chosen})
-    return kind, config
+    chosen = {k: v for k, v in vars(args).items() if k in fields and v is not None}  # 0 and False are values
+    return kind, TrainConfig(**{**overrides, **chosen})
 
 
 def run_training(args: argparse.Namespace) -> int:
     kind, config = _config(args)
+    config.validate()
+    for name, value in (("minutes", args.minutes), ("epochs", args.epochs)):
+        if value is not None and not value > 0:
+            raise Pix2PixError(f"--{name} must be positive, got {value}: leave it out for the default.")
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
     device = args.device
     if distributed:
@@ -50,11 +168,13 @@ def run_training(args: argparse.Namespace) -> int:
         if device.startswith("cuda"):
             device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
     try:
+        rank0 = not distributed or dist.get_rank() == 0
         dataset = build_dataset(args.data, kind, config)
+        if rank0:
+            print(f"data: {args.data}: {dataset.describe()}", file=sys.stderr)
         if args.epochs is not None:
             per_step = config.batch_size * (dist.get_world_size() if distributed else 1)
             config.steps = max(1, round(args.epochs * len(dataset) / per_step))
-        rank0 = not distributed or dist.get_rank() == 0
         bar = tqdm(total=config.steps, desc="training", unit="step", file=sys.stderr, disable=not rank0)
 
         def progress(step: int, total: int, losses: dict[str, float]) -> None:
@@ -65,15 +185,17 @@ def run_training(args: argparse.Namespace) -> int:
         trainer = Trainer(config, dataset, args.out, device, TrainCallbacks(progress=progress),
                           resume=not args.no_resume)
         bar.n = trainer.step
-        result = trainer.run()
+        result = trainer.run(args.minutes * 60 if args.minutes is not None else None)
         bar.close()
         if rank0:
-            where = Path(args.out) / CHECKPOINT_DIR
-            if result.stopped_early:
-                print(f"stopped at step {result.steps_done}; checkpoint saved in {where} (run again to resume)")
-            else:
-                print(f"trained {result.steps_done} steps; the translator is {where} (load it with load_generator)")
+            print(_summary(result.stop_reason, result.steps_done, config.steps, Path(args.out) / CHECKPOINT_DIR))
         return 130 if result.stopped_early else 0
     finally:
         if distributed:
             dist.destroy_process_group()
+
+
+def _summary(reason: str, done: int, total: int, where: Path) -> str:
+    if reason == "completed":
+        return f"trained {done} steps; the translator is {where} (load it with load_generator)"
+    return f"stopped by {reason} at step {done} of {total}; checkpoint saved in {where} (run again to resume)"

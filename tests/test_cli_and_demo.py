@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,8 @@ def test_demo_writes_before_and_after(tmp_path):
     assert np.abs(before - after).mean() > 5  # a visible change
     assert np.corrcoef(before.ravel(), after.ravel())[0, 1] > 0.8  # of the same photo
     assert "trained" in done.stdout and "held-out coffee.jpg" in done.stdout
+    errors = re.search(r"mean ab error ([\d.]+) against ([\d.]+) for the gray baseline", done.stdout)
+    assert errors and float(errors[2]) > 10  # the held-out photo has colour to find (the figure: README)
     trained = np.asarray(Image.open(grid).convert("RGB"), dtype=np.float32)
     assert trained.shape == (267, 400 * 3 + 16, 3)
     gray, colorized = trained[:, :400], trained[:, 408:808]

@@ -16,6 +16,7 @@ from PIL import Image
 
 import pix2pix_core as p2p
 from pix2pix_core import train as train_module
+from pix2pix_core.cli import main as cli_main
 from pix2pix_core.data import (
     AlignedDataset,
     DerivedPairDataset,
@@ -25,7 +26,14 @@ from pix2pix_core.data import (
     derive_pair,
 )
 from pix2pix_core.edges import canny
-from pix2pix_core.train import CHECKPOINT_DIR, TrainCallbacks, TrainConfig, Trainer, TrainingDiverged
+from pix2pix_core.train import (
+    CHECKPOINT_DIR,
+    BatchSchedule,
+    TrainCallbacks,
+    TrainConfig,
+    Trainer,
+    TrainingDiverged,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {"ngf": 8, "ndf": 8, "num_downs": 6, "crop_size": 64, "load_size": 72}
@@ -67,6 +75,29 @@ def test_resume_is_exact(tmp_path):
     for key, value in _state(straight.generator).items():
         torch.testing.assert_close(_state(resumed.generator)[key], value, atol=1e-6, rtol=1e-5)
     assert [h["l1"] for h in resumed.history] == pytest.approx([h["l1"] for h in straight.history], rel=1e-5)
+
+
+def test_batch_schedule_is_a_pure_function_of_the_step():
+    schedule = BatchSchedule(7, 3, seed=2)
+    run = list(schedule.steps(0, 10))
+    assert [BatchSchedule(7, 3, seed=2)[step] for step in reversed(range(10))] == run[::-1]  # any order, same batches
+    assert list(schedule.steps(4, 10)) == run[4:] and len(schedule.steps(4, 10)) == 6
+    positions = [item for batch in run for item in batch]
+    assert sorted(index for index, epoch in positions if epoch == 1) == list(range(7))  # each epoch: all, once
+    assert len(schedule[10**12]) == 3  # computed directly: nothing is built for the steps before it
+    ranks = [BatchSchedule(7, 1, seed=2, world=2, rank=r) for r in (0, 1)]
+    assert [ranks[step % 2][step // 2] for step in range(6)] == [BatchSchedule(7, 1, seed=2)[s] for s in range(6)]
+
+
+def test_time_budget_stops_with_a_checkpoint_then_resumes(tmp_path):
+    """A schedule of 10**12 steps starts at once (batches are produced lazily) and the budget ends the run."""
+    config = TrainConfig(steps=10**12, batch_size=2, sample_every=10**6, checkpoint_every=10**6, **SMALL)
+    result = Trainer(config, _toy_pairs(), tmp_path).run(time_budget=1.0)
+    assert result.stop_reason == "time budget" and not result.stopped_early and result.steps_done >= 1
+    resumed = Trainer(TrainConfig(**{**config.__dict__}), _toy_pairs(), tmp_path)
+    assert resumed.step == result.steps_done
+    with pytest.raises(p2p.Pix2PixError, match="positive"):
+        resumed.run(time_budget=0)
 
 
 def test_divergence_stops_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
@@ -222,7 +253,7 @@ def test_derived_pairs_use_the_inference_functions(tmp_path):
 
 @pytest.mark.parametrize(("make", "message"), [
     (lambda d: (d / "x.png").write_text("broken"), "cannot read"),
-    (lambda d: _photo(d / "tiny.png", size=(4, 4)), "at least 8 pixels"),
+    (lambda d: _photo(d / "tiny.png", size=(6, 3)), "at least 8 pixels"),
 ])
 def test_bad_training_files(tmp_path, make, message):
     make(tmp_path)
@@ -241,6 +272,73 @@ def test_bad_dataset_folders(tmp_path):
         TensorPairDataset(torch.rand(2, 3, 8, 8), torch.rand(3, 3, 8, 8))
     with pytest.raises(p2p.Pix2PixError, match="multiple of 64"):
         Trainer(TrainConfig(**{**SMALL, "crop_size": 40, "load_size": 48}), _toy_pairs(), tmp_path / "run")
+
+
+def _aligned_folder(folder: Path, n: int = 2) -> Path:
+    for i in range(n):
+        _photo(folder / f"{i}.png", size=(128, 64), colour=(40 * i, 90, 200))
+    return folder
+
+
+TRAIN_SMALL = ["--ngf", "8", "--ndf", "8", "--num-downs", "6", "--crop-size", "64", "--load-size", "72"]
+
+
+def test_train_says_which_layout_it_found_and_refuses_photos_without_a_preset(tmp_path, capsys):
+    _aligned_folder(tmp_path / "pairs")
+    assert cli_main(["train", "--data", str(tmp_path / "pairs"), "--out", str(tmp_path / "run"), "--steps", "1",
+                     *TRAIN_SMALL]) == 0
+    assert "aligned pairs, 2 image(s) split into A | B" in capsys.readouterr().err
+    for name in ("a", "b"):
+        _photo(tmp_path / "photos" / f"{name}.jpg", size=(120, 90))
+    assert cli_main(["train", "--data", str(tmp_path / "photos"), "--out", str(tmp_path / "run2"), "--steps", "1",
+                     *TRAIN_SMALL]) == 2
+    err = capsys.readouterr().err
+    assert "does not look like aligned pairs" in err and "a.jpg (120x90)" in err and "--preset colorize" in err
+    assert not (tmp_path / "run2").exists()
+
+
+def test_train_help_gives_every_option_a_meaning_and_a_default(capsys):
+    with pytest.raises(SystemExit):
+        cli_main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "TrainConfig" not in text and "examples:" in text and "--minutes 10" in text
+    for option in ("--generator", "--n-blocks", "--norm", "--no-dropout", "--discriminator", "--n-layers", "--beta1",
+                   "--decay-steps", "--minutes", "--lambda-l1", "--crop-size", "--batch-size", "--lr"):
+        assert f"{option} " in text, option
+    for default in ("(default unet)", "(default 9)", "(default batch)", "(default patchgan)", "(default 3)",
+                    "(default 0.5)", "(default 100)", "(default 0.0002)", "(default 256)", "(default 286)"):
+        assert default in text, default
+
+
+# every numeric option at 0: either a meaningful value that reaches the config, or a refusal naming the field
+ZERO_IS_A_VALUE = {"--lambda-l1": "lambda_l1", "--seed": "seed", "--num-workers": "num_workers",
+                   "--decay-steps": "decay_steps", "--beta1": "beta1"}
+ZERO_IS_REFUSED = {"--steps": "steps", "--batch-size": "batch_size", "--lr": "lr", "--ngf": "ngf", "--ndf": "ndf",
+                   "--num-downs": "num_downs", "--n-blocks": "n_blocks", "--n-layers": "n_layers",
+                   "--load-size": "load_size", "--crop-size": "crop_size", "--checkpoint-every": "checkpoint_every",
+                   "--sample-every": "sample_every", "--minutes": "minutes", "--epochs": "epochs"}
+
+
+@pytest.mark.parametrize("option", sorted(ZERO_IS_A_VALUE))
+def test_numeric_options_at_zero_are_kept(tmp_path, option):
+    _aligned_folder(tmp_path / "pairs")
+    args = ["train", "--data", str(tmp_path / "pairs"), "--out", str(tmp_path / "run"), "--steps", "2",
+            "--checkpoint-every", "1", *TRAIN_SMALL, option, "0"]
+    assert cli_main(args) == 0
+    state = torch.load(tmp_path / "run" / CHECKPOINT_DIR / "trainer_state.pt", weights_only=True)
+    assert state["config"][ZERO_IS_A_VALUE[option]] == 0
+
+
+@pytest.mark.parametrize("option", sorted(ZERO_IS_REFUSED))
+def test_numeric_options_at_zero_are_refused_by_name(tmp_path, option, capsys):
+    _aligned_folder(tmp_path / "pairs")
+    small = [a for i, a in enumerate(TRAIN_SMALL) if option not in (a, TRAIN_SMALL[i - 1])]
+    length = [] if option in ("--steps", "--epochs") else ["--steps", "2"]
+    args = ["train", "--data", str(tmp_path / "pairs"), "--out", str(tmp_path / "run"), *length, *small, option, "0"]
+    assert cli_main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and ZERO_IS_REFUSED[option].replace("_", "-") in err.replace("_", "-"), err
+    assert "Traceback" not in err
 
 
 def test_train_command_with_a_preset(tmp_path):
@@ -338,6 +436,23 @@ def test_eval_command_writes_metrics(tmp_path):
     metrics = json.loads((tmp_path / "eval.json").read_text())
     assert metrics["images"] == 3 and metrics["l1"] < 0.01 and metrics["ssim"] > 0.99 and metrics["psnr"] > 35
     assert "| psnr |" in done.stdout
+
+
+def test_eval_prepares_pairs_from_the_models_contract(tmp_path, capsys):
+    """A colorizer is evaluated on Lab pairs derived from photos without --preset; a contradicting preset is refused."""
+    from pix2pix_core.config import IOSpec
+    from pix2pix_core.networks import UnetConfig, build_network, init_weights
+
+    g = init_weights(build_network(UnetConfig(1, 2, num_downs=5, ngf=4)))
+    g.io = IOSpec("lab_l", "lab_ab", 64)
+    model = p2p.save_pretrained(g, tmp_path / "colorizer")
+    for name in ("a", "b"):
+        _photo(tmp_path / "photos" / f"{name}.png", size=(70, 50))
+    assert cli_main(["eval", "--model", str(model), "--data", str(tmp_path / "photos")]) == 0
+    assert "| images | 2 |" in capsys.readouterr().out
+    assert cli_main(["eval", "--model", str(model), "--data", str(tmp_path / "photos"), "--preset", "facades"]) == 2
+    err = capsys.readouterr().err
+    assert "maps lab_l -> lab_ab" in err and "--preset colorize" in err and "Traceback" not in err
 
 
 def test_sixteen_bit_and_palette_images_load_without_clipping(tmp_path):
