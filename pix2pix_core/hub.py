@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from huggingface_hub import HfApi, hf_hub_download
+from huggingface_hub import HfApi, hf_hub_download, hf_hub_url
 from huggingface_hub.errors import (
     EntryNotFoundError,
     GatedRepoError,
@@ -32,6 +32,7 @@ from .networks import Discriminator, Generator
 from .pretrained import CONFIG_FILE, DISCRIMINATOR_FILE, GENERATOR_FILE, save_pretrained
 
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
+TIMEOUT = float(os.environ.get("PIX2PIX_HUB_TIMEOUT", 30))  # seconds for one metadata request
 SOURCE_FILE = "hub_source.json"  # written next to files downloaded into a local folder: repo, revision, commit
 
 # Layouts a pix2pix repo may use, in order of preference: (name, files to fetch)
@@ -88,7 +89,7 @@ def download(repo_id: str, role: str = "generator", *, revision: str | None = No
         local_files_only = offline()
     if local_files_only:
         return _find_local(repo_id, role, revision, cache_dir, local_dir)
-    commit, files = _list_repo(repo_id, revision, token)
+    commit, files = _list_repo(repo_id, revision, token, local_dir=local_dir)
     name, wanted = _pick_layout(repo_id, role, files, revision)
     paths = [_fetch(repo_id, filename, commit, cache_dir, local_dir, token, revision) for filename in wanted]
     if local_dir is None:
@@ -101,18 +102,21 @@ def download(repo_id: str, role: str = "generator", *, revision: str | None = No
 
 def fetch_file(repo_id: str, filename: str, *, revision: str | None = None, cache_dir=None, local_dir=None,
                local_files_only: bool | None = None, token: str | bool | None = None) -> Path:
-    """One file of a repo (auxiliary weights such as HED), with the same pinning and offline rules as models."""
+    """One file of a repo (auxiliary weights such as HED), with the same pinning and offline rules as models:
+    the repo is listed first (one bounded request, no retries), so a missing network fails at once."""
     check_repo_id(repo_id)
     if local_files_only is None:
         local_files_only = offline()
     if not local_files_only:
-        return _fetch(repo_id, filename, revision or "main", cache_dir, local_dir, token, revision)
+        commit, files = _list_repo(repo_id, revision, token, filename, local_dir)
+        if filename not in files:
+            raise HubError(f"{repo_id}@{revision or 'main'} has no file {filename}; files in the repo: "
+                           f"{', '.join(sorted(files)[:20]) or 'none'}.")
+        return _fetch(repo_id, filename, commit, cache_dir, local_dir, token, revision)
     path = _local_file(repo_id, filename, revision, cache_dir, local_dir)
     if path is None:
-        folder = _manual_folder(repo_id, local_dir)
         raise HubError(f"offline (HF_HUB_OFFLINE or local_files_only) and {filename} of {repo_id}@{revision or 'main'} "
-                       f"is not in the local files. Download it by hand and put it at {folder / filename} (or pass "
-                       "its path directly).")
+                       f"is not in the local files. {_by_hand(repo_id, revision, filename, local_dir)}")
     return path
 
 
@@ -132,11 +136,12 @@ def _default_cache() -> Path:
     return Path(home) / "hub"
 
 
-def _list_repo(repo_id: str, revision: str | None, token: str | bool | None) -> tuple[str, list[str]]:
+def _list_repo(repo_id: str, revision: str | None, token: str | bool | None, filename: str | None = None,
+               local_dir=None) -> tuple[str, list[str]]:
     try:
-        info = HfApi(endpoint=_endpoint(), token=token).model_info(repo_id, revision=revision)
+        info = HfApi(endpoint=_endpoint(), token=token).model_info(repo_id, revision=revision, timeout=TIMEOUT)
     except Exception as exc:  # noqa: BLE001 - translated into one clear message
-        raise _explain(exc, repo_id, revision) from exc
+        raise _explain(exc, repo_id, revision, filename, local_dir) from exc
     return info.sha, [s.rfilename for s in info.siblings or []]
 
 
@@ -167,12 +172,8 @@ def _find_local(repo_id: str, role: str, revision: str | None, cache_dir, local_
         if all(paths):
             commit = _recorded_commit(local_dir)
             return HubFiles(repo_id, commit, name, paths)
-    first = LAYOUTS[role][0][1]
-    raise HubError(
-        f"offline (HF_HUB_OFFLINE or local_files_only) and {repo_id}@{revision or 'main'} has no {role} weights "
-        f"in the local files. Download {' + '.join(first)} (or pytorch_model.bin) from the repo by hand and put "
-        f"them in {_manual_folder(repo_id, local_dir)}, then load that folder."
-    )
+    raise HubError(f"offline (HF_HUB_OFFLINE or local_files_only) and {repo_id}@{revision or 'main'} has no {role} "
+                   f"weights in the local files. {_by_hand(repo_id, revision, None, local_dir, role)}")
 
 
 def _local_file(repo_id: str, filename: str, revision, cache_dir, local_dir) -> Path | None:
@@ -196,8 +197,21 @@ def _manual_folder(repo_id: str, local_dir) -> Path:
     return Path(local_dir) if local_dir is not None else Path.cwd() / repo_id.split("/")[1]
 
 
+def _by_hand(repo_id: str, revision: str | None, filename: str | None, local_dir, role: str = "generator") -> str:
+    """How to get the file(s) without this code: where they are on the Hub and where to put them."""
+    folder = _manual_folder(repo_id, local_dir)
+    if filename is not None:
+        url = hf_hub_url(repo_id, filename, revision=revision or "main", endpoint=_endpoint())
+        return f"Download {url} by hand and put it at {folder / filename} (or pass that path directly)."
+    files = " or ".join(" + ".join(wanted) for _, wanted in LAYOUTS[role])
+    return (f"Download {files} from {_endpoint()}/{repo_id}/tree/{revision or 'main'} by hand into {folder}, "
+            "then load that folder.")
+
+
 def _explain(exc: Exception, repo_id: str, revision: str | None, filename: str | None = None,
              local_dir=None) -> HubError:
+    """A download failure in words. The local-cache miss (which subclasses EntryNotFoundError) is a network failure,
+    not a missing file, so it is tested before the Hub's own answers."""
     at = f"{repo_id}@{revision or 'main'}" + (f" file {filename}" if filename else "")
     if isinstance(exc, GatedRepoError):
         return HubError(f"{repo_id} is gated: accept its conditions on the Hub, then pass token=... (or log in with "
@@ -207,16 +221,36 @@ def _explain(exc: Exception, repo_id: str, revision: str | None, filename: str |
                         "path either). Check the id or path, or pass token=... / set HF_TOKEN for a private repo.")
     if isinstance(exc, RevisionNotFoundError):
         return HubError(f"{repo_id} has no revision {revision!r}: give a branch, tag or commit that exists.")
-    if isinstance(exc, EntryNotFoundError):
+    if isinstance(exc, EntryNotFoundError) and not isinstance(exc, LocalEntryNotFoundError):
         return HubError(f"{at} does not exist in the repo.")
-    if isinstance(exc, HfHubHTTPError):
-        return HubError(f"the Hub answered an error for {at}: {exc}")
-    folder = _manual_folder(repo_id, local_dir)
+    if isinstance(exc, HfHubHTTPError) and exc.response is not None:
+        return HubError(f"the Hub answered HTTP {exc.response.status_code} for {at}: {_first_line(exc)}")
     return HubError(
-        f"could not download {at} from {_endpoint()} ({type(exc).__name__}: {exc}). Nothing partial was kept. "
-        f"Retry, set HF_HUB_OFFLINE=1 to use files already downloaded, or download "
-        f"{filename or 'the weights'} by hand into {folder} and load that folder."
+        f"could not download {at} from {_endpoint()}: the Hub could not be reached ({type(exc).__name__}: "
+        f"{_first_line(exc)}). Nothing partial was kept. Check the network connection (and HF_ENDPOINT if set), "
+        f"or set HF_HUB_OFFLINE=1 to use files already downloaded. "
+        f"{_by_hand(repo_id, revision, filename, local_dir)}"
     )
+
+
+def _explain_upload(exc: Exception, repo_id: str) -> HubError:
+    """An upload failure in words: what failed and what to do (the repo is unchanged: a push is one commit)."""
+    if isinstance(exc, HfHubHTTPError) and exc.response is not None:
+        status = exc.response.status_code
+        if status in (401, 403):
+            return HubError(f"pushing to {repo_id} needs a token with write access to it: pass token=... "
+                            "(`pix2pix push --token`), set HF_TOKEN, or log in with `hf auth login`.")
+        return HubError(f"the Hub refused the upload to {repo_id} (HTTP {status}: {_first_line(exc)}). No commit "
+                        "was made; fix what it names and push again.")
+    return HubError(
+        f"could not upload to {repo_id}: {_endpoint()} could not be reached ({type(exc).__name__}: "
+        f"{_first_line(exc)}). No commit was made. Check the network connection (and HF_ENDPOINT if set), then push "
+        "again; the translator on disk is unchanged."
+    )
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [""])[0][:300]
 
 
 def push_to_hub(generator: Generator, repo_id: str, *, discriminator: Discriminator | None = None,
@@ -234,11 +268,6 @@ def push_to_hub(generator: Generator, repo_id: str, *, discriminator: Discrimina
         try:
             api.create_repo(repo_id, private=private, exist_ok=True)
             info = api.upload_folder(repo_id=repo_id, folder_path=folder, commit_message=commit_message)
-        except HfHubHTTPError as exc:
-            if exc.response is not None and exc.response.status_code in (401, 403):
-                raise HubError(f"pushing to {repo_id} needs a token with write access to it: pass token=... "
-                               "(`pix2pix push --token`), set HF_TOKEN, or log in with `hf auth login`.") from exc
-            raise _explain(exc, repo_id, None) from exc
         except Exception as exc:  # noqa: BLE001 - translated into one clear message
-            raise _explain(exc, repo_id, None) from exc
+            raise _explain_upload(exc, repo_id) from exc
     return info.oid

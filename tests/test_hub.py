@@ -181,3 +181,53 @@ def test_models_command_lists_the_catalogue(capsys):
     out = capsys.readouterr().out
     for repo_id in ("huggan/pix2pix-edge2shoes", "huggan/pix2pix-night2day", "huggan/pix2pix-facades-demo"):
         assert repo_id in out
+
+
+@pytest.fixture
+def dead_endpoint(monkeypatch, tmp_path):
+    """HF_ENDPOINT on a closed port of 127.0.0.1, offline mode not set: every connection is refused."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        endpoint = f"http://127.0.0.1:{s.getsockname()[1]}"
+    monkeypatch.setenv("HF_ENDPOINT", endpoint)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    return endpoint
+
+
+def test_no_network_says_so_and_where_to_put_files_by_hand(dead_endpoint, tmp_path):
+    from pix2pix_core.edges import load_hed
+
+    with pytest.raises(p2p.HubError) as hed_error:
+        load_hed(local_dir=tmp_path / "hed")
+    message = str(hed_error.value)
+    assert "could not download" in message and "could not be reached" in message and "does not exist" not in message
+    assert f"{dead_endpoint}/lllyasviel/Annotators/resolve/main/ControlNetHED.pth" in message
+    assert str(tmp_path / "hed" / "ControlNetHED.pth") in message
+    with pytest.raises(p2p.HubError) as model_error:
+        p2p.load_generator("org/translator", local_dir=tmp_path / "mine")
+    message = str(model_error.value)
+    assert "could not download" in message and f"{dead_endpoint}/org/translator/tree/main" in message
+    assert str(tmp_path / "mine") in message and "model.safetensors" in message
+
+
+def test_a_local_cache_miss_is_not_a_missing_file():
+    """huggingface_hub's LocalEntryNotFoundError (a network failure with nothing cached) subclasses
+    EntryNotFoundError: it must not be reported as a file missing from the repo."""
+    from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
+
+    from pix2pix_core.hub import _explain
+
+    assert issubclass(LocalEntryNotFoundError, EntryNotFoundError)  # the trap, in huggingface_hub >= 1.0
+    message = str(_explain(LocalEntryNotFoundError("no cache"), "org/x", None, "f.pth"))
+    assert "could not download org/x@main file f.pth" in message and "does not exist" not in message
+
+
+def test_push_without_network_speaks_of_the_upload(dead_endpoint, tmp_path, capsys):
+    folder = p2p.save_pretrained(_net(), tmp_path / "model")
+    assert cli_main(["push", str(folder), "org/translator"]) == 2
+    err = capsys.readouterr().err
+    assert "could not upload to org/translator" in err and "No commit was made" in err
+    assert "download" not in err and "HF_HUB_OFFLINE" not in err
