@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import os
+import stat
 import zipfile
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from conftest import random_images
 from safetensors.torch import save_file
 
 import pix2pix_core as p2p
+from pix2pix_core.data import TensorPairDataset
 from pix2pix_core.demo import default_photo, vintagify_weights
 from pix2pix_core.images import load_image
 from pix2pix_core.networks import (
@@ -171,3 +174,24 @@ def test_vintagify_translator_loads_exactly():
             got = ours(photo)
     torch.testing.assert_close(got, expected, atol=1e-6, rtol=1e-5)
     assert (got - photo).abs().mean() > 0.02  # it really changes the photo
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002])
+def test_written_files_get_the_permissions_of_the_umask(tmp_path, umask):
+    """Models, cards, images and checkpoints are created as open() would create them, not mkstemp's 0600."""
+    from pix2pix_core.images import save_image
+    from pix2pix_core.train import TrainConfig, Trainer
+
+    previous = os.umask(umask)
+    try:
+        g = init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1)))
+        folder = p2p.save_pretrained(g, tmp_path / "model")
+        save_image(torch.rand(3, 8, 8), tmp_path / "out.png")
+        config = TrainConfig(steps=1, ngf=4, ndf=4, num_downs=5, crop_size=32, load_size=36)
+        Trainer(config, TensorPairDataset(torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)), tmp_path / "run").run()
+    finally:
+        os.umask(previous)
+    written = [*folder.iterdir(), tmp_path / "out.png", *(tmp_path / "run" / "checkpoint").iterdir()]
+    assert len(written) >= 8
+    for path in written:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path
