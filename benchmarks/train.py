@@ -4,7 +4,7 @@
 
 The reference step: NCHW float32, Adam with PyTorch's CPU defaults, D step then G step as the reference's
 optimize_parameters. Ours: Trainer._train_step (channels_last, foreach Adam, zero_grad(set_to_none=True), and
-bfloat16 autocast when asked). Peak memory is measured in a fresh process per mode.
+bfloat16 autocast where the CPU has native bfloat16). Peak memory is measured in a fresh process per mode.
 """
 
 from __future__ import annotations
@@ -16,11 +16,15 @@ import statistics
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from machine import bfloat16_rows_apply, cpu_row  # noqa: E402
 
 from pix2pix_core.data import TensorPairDataset  # noqa: E402
 from pix2pix_core.objective import discriminator_loss, generator_loss  # noqa: E402
@@ -53,6 +57,10 @@ def reference_step(trainer: Trainer):
         opt_g.step()
 
     return step
+
+
+def _our_step(trainer: Trainer, a: torch.Tensor, b: torch.Tensor) -> None:
+    trainer._train_step(trainer.generator, trainer.discriminator, a, b)
 
 
 def timed(step, a, b, repeats: int) -> float:
@@ -89,29 +97,25 @@ def main() -> None:
     import tempfile
 
     a, b = torch.rand(1, 3, 256, 256) * 2 - 1, torch.rand(1, 3, 256, 256) * 2 - 1
-    rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        ours32 = make_trainer("float32", Path(tmp) / "a")
-        ours16 = make_trainer("bfloat16", Path(tmp) / "b")
-        reference = reference_step(make_trainer("float32", Path(tmp) / "c"))
-        times = {"reference": [], "float32": [], "bfloat16": []}
-        steps = {"reference": reference,
-                 "float32": lambda x, y: ours32._train_step(ours32.generator, ours32.discriminator, x, y),
-                 "bfloat16": lambda x, y: ours16._train_step(ours16.generator, ours16.discriminator, x, y)}
+        modes = ("float32", "bfloat16") if bfloat16_rows_apply() else ("float32",)
+        ours = {mode: make_trainer(mode, Path(tmp) / mode) for mode in modes}
+        steps = {"reference": reference_step(make_trainer("float32", Path(tmp) / "reference")),
+                 **{mode: partial(_our_step, trainer) for mode, trainer in ours.items()}}
+        times = {name: [] for name in steps}
         for _ in range(args.repeats):  # interleaved so that drift hits all three alike
             for name, step in steps.items():
                 times[name].append(timed(step, a, b, 1))
         t = {name: statistics.median(v) for name, v in times.items()}
-    rows.append(("reference-style float32 step", f"{t['reference'] * 1000:.0f} ms"))
-    rows.append(("our float32 step", f"{t['float32'] * 1000:.0f} ms: **{t['reference'] / t['float32']:.2f}x**"))
-    rows.append(("our bfloat16 step", f"{t['bfloat16'] * 1000:.0f} ms: **{t['reference'] / t['bfloat16']:.2f}x**"))
-    for mode in ("reference", "float32", "bfloat16"):
+    rows = [cpu_row(), ("reference-style float32 step", f"{t['reference'] * 1000:.0f} ms")]
+    for mode in modes:
+        rows.append((f"our {mode} step", f"{t[mode] * 1000:.0f} ms: **{t['reference'] / t[mode]:.2f}x**"))
+    for mode in ("reference", *modes):
         done = subprocess.run([sys.executable, __file__, "--memory-probe", mode], capture_output=True, text=True,
                               check=True)
         peak = json.loads(done.stdout.strip().splitlines()[-1])["peak"]
         rows.append((f"peak RSS, {mode} (whole process)", f"{peak / 2**30:.2f} GiB"))
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; unet_256 ngf 64 + PatchGAN ndf 64, "
-          "batch 1, 256x256", file=sys.stderr)
+    print("unet_256 ngf 64 + PatchGAN ndf 64, batch 1, 256x256", file=sys.stderr)
     print("| measurement | result |\n| --- | --- |")
     for name, value in rows:
         print(f"| {name} | {value} |")

@@ -26,10 +26,12 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from machine import bfloat16_rows_apply, cpu_row  # noqa: E402
 
 import pix2pix_core as p2p  # noqa: E402
 from pix2pix_core.networks import UnetConfig, build_network, init_weights  # noqa: E402
-from pix2pix_core.translate import cpu_has_fast_bfloat16  # noqa: E402
 
 GMAC_PER_IMAGE = 6.05  # unet_256, ngf 64, one 256x256 image
 TILED_BUDGET = 512 * 2**20  # memory_budget of the tiled runs: one 1024x1024 tile at a time
@@ -69,16 +71,18 @@ def speed_rows(repeats: int) -> list[tuple[str, str]]:
     torch.manual_seed(0)
     net = init_weights(build_network(UnetConfig())).eval()
     fns = {"eager": reference_forward(net),
-           "float32": lambda v: p2p.translate(net, v, fit="native"),
-           "bfloat16": lambda v: p2p.translate(net, v, fit="native", precision="bfloat16")}
+           "float32": lambda v: p2p.translate(net, v, fit="native")}
+    if bfloat16_rows_apply():
+        fns["bfloat16"] = lambda v: p2p.translate(net, v, fit="native", precision="bfloat16")
     rows = []
     for batch in (1, 8):
         t = timed(fns, torch.rand(batch, 3, 256, 256), repeats if batch == 1 else max(3, repeats // 3))
         per_image = {name: seconds / batch * 1000 for name, seconds in t.items()}
         rows.append((f"float32, 256x256, batch {batch}", f"{per_image['eager']:.0f} ms/img eager vs "
                      f"{per_image['float32']:.0f} ms/img: **{t['eager'] / t['float32']:.2f}x**"))
-        rows.append((f"bfloat16, 256x256, batch {batch}",
-                     f"{per_image['bfloat16']:.0f} ms/img: **{t['eager'] / t['bfloat16']:.2f}x** eager float32"))
+        if "bfloat16" in t:
+            rows.append((f"bfloat16, 256x256, batch {batch}",
+                         f"{per_image['bfloat16']:.0f} ms/img: **{t['eager'] / t['bfloat16']:.2f}x** eager float32"))
         if batch == 8:
             gmacs = GMAC_PER_IMAGE * batch / t["float32"]
             rows.append(("float32 throughput, batch 8", f"{gmacs:.1f} GMAC/s = {gmacs / cpu_peak_gmacs():.0%} of the "
@@ -100,12 +104,14 @@ def quality_rows() -> list[tuple[str, str]]:
     g = p2p.load_generator(vintagify_weights())
     photo = load_image(default_photo())[None]
     full = p2p.translate(g, photo, fit="native")
-    half = p2p.translate(g, photo, fit="native", precision="bfloat16")
-    psnr = -10 * torch.log10(F.mse_loss(half, full)).item()
     tiled = p2p.translate(g, photo, fit="tiled", tile_size=256, tile_overlap=64)
     psnr_tiled = -10 * torch.log10(F.mse_loss(tiled, full)).item()
-    return [("bfloat16 quality (vintagify, 512 px photo)", f"PSNR **{psnr:.1f} dB** against float32"),
-            ("tiled quality (vintagify, 256 px tiles, 2 passes)", f"PSNR {psnr_tiled:.1f} dB against native")]
+    rows = [("tiled quality (vintagify, 256 px tiles, 2 passes)", f"PSNR {psnr_tiled:.1f} dB against native")]
+    if bfloat16_rows_apply():
+        half = p2p.translate(g, photo, fit="native", precision="bfloat16")
+        psnr = -10 * torch.log10(F.mse_loss(half, full)).item()
+        rows.insert(0, ("bfloat16 quality (vintagify, 512 px photo)", f"PSNR **{psnr:.1f} dB** against float32"))
+    return rows
 
 
 def memory_probe(fit: str, side: int) -> None:
@@ -142,9 +148,7 @@ def main() -> None:
     if args.memory_probe:
         memory_probe(args.memory_probe[0], int(args.memory_probe[1]))
         return
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"native bfloat16: {cpu_has_fast_bfloat16()}", file=sys.stderr)
-    rows = speed_rows(args.repeats) + quality_rows()
+    rows = [cpu_row(), *speed_rows(args.repeats), *quality_rows()]
     if not args.quick:
         rows += memory_rows([1024, 2048, 4096])
     print("| measurement | result |\n| --- | --- |")

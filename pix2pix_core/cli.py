@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from functools import partial
 from pathlib import Path
 
@@ -21,14 +22,16 @@ from .fileio import atomic_write_text
 from .hub import push_to_hub
 from .images import find_images, load_image_keeping_alpha, save_image
 from .loader import load_discriminator, load_generator
+from .precision import PRECISIONS
 from .pretrained import model_config_of, save_pretrained
 from .statistics import STATISTICS
 from .train import TrainConfig
 from .training_cli import PRESETS, add_train_arguments, build_dataset, kind_for_model, run_training
-from .translate import FIT_MODES, PRECISIONS, translate
+from .translate import FIT_MODES, translate
 
 
 def main(argv: list[str] | None = None) -> int:
+    warnings.formatwarning = _one_line_warning
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -36,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     except Pix2PixError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    return f"warning: {message}\n"
 
 
 def _parser() -> argparse.ArgumentParser:

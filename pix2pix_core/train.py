@@ -46,8 +46,8 @@ from .networks import (
 )
 from .networks.norm import NORMS
 from .objective import GAN_MODES, discriminator_loss, generator_loss
+from .precision import PRECISIONS, resolve_precision
 from .pretrained import save_pretrained
-from .translate import PRECISIONS, cpu_has_fast_bfloat16
 
 CHECKPOINT_DIR = "checkpoint"
 GENERATORS = ("unet", "resnet")
@@ -218,11 +218,8 @@ class Trainer:
         return 1.0 if step < constant else max(0.0, 1.0 - (step - constant + 1) / (decay + 1))
 
     def _amp_dtype(self) -> torch.dtype | None:
-        precision = self.config.precision
-        if precision == "auto":
-            precision = ("bfloat16" if self.device.type == "cpu" and cpu_has_fast_bfloat16() or self.device.type
-                         == "cuda" and torch.cuda.is_bf16_supported() else "float32")
-        return {"float32": None, "bfloat16": torch.bfloat16, "float16": torch.float16}[precision]
+        dtype = resolve_precision(self.config.precision, self.device)
+        return None if dtype == torch.float32 else dtype
 
     # ------------------------------------------------------------------------------------------------ data
     def _loader(self) -> DataLoader:

@@ -16,8 +16,8 @@ from .data import AlignedDataset, DerivedPairDataset, FolderPairDataset, Jitter,
 from .errors import Pix2PixError
 from .networks.norm import NORMS
 from .objective import GAN_MODES
+from .precision import PRECISIONS
 from .train import CHECKPOINT_DIR, DISCRIMINATORS, GENERATORS, TrainCallbacks, TrainConfig, Trainer
-from .translate import PRECISIONS
 
 # preset -> (dataset kind, TrainConfig overrides)
 PRESETS = {

@@ -21,11 +21,11 @@ from torch import nn
 from .errors import InputError, ResourceError
 from .memory import default_memory_budget, estimate_native_bytes
 from .networks import Generator
+from .precision import PRECISIONS, resolve_precision
 from .statistics import STATISTICS, inference_statistics
 from .tiling import run_tiled, tile_grid
 
 FIT_MODES = ("auto", "native", "resize", "tiled")
-PRECISIONS = ("float32", "bfloat16", "float16", "auto")
 LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601, as PIL's convert("L")
 Progress = Callable[[int, int], None]
 
@@ -198,7 +198,7 @@ def _execution_network(generator: Generator, precision: str, device: torch.devic
     Reduced precision copies are channels_last (faster convolutions). Seeded dropout requires NCHW activations:
     dropout draws its masks in memory order, so only an NCHW forward reproduces the reference's masks.
     """
-    dtype = _resolve_precision(precision, device)
+    dtype = resolve_precision(precision, device)
     if dtype == torch.float32 and memory_format in (None, _memory_format_of(generator)):
         return generator, dtype
     memory_format = memory_format or torch.channels_last
@@ -219,26 +219,6 @@ def _memory_format_of(net: nn.Module) -> torch.memory_format:
     channels_last = weight is not None and not weight.is_contiguous() and weight.is_contiguous(
         memory_format=torch.channels_last)
     return torch.channels_last if channels_last else torch.contiguous_format
-
-
-def _resolve_precision(precision: str, device: torch.device) -> torch.dtype:
-    if precision == "float32":
-        return torch.float32
-    if precision == "float16":
-        return torch.float16
-    if precision == "bfloat16" or device.type == "cuda" and torch.cuda.is_bf16_supported():
-        return torch.bfloat16
-    if device.type == "cuda":
-        return torch.float16
-    return torch.bfloat16 if cpu_has_fast_bfloat16() else torch.float32
-
-
-def cpu_has_fast_bfloat16() -> bool:
-    """Whether this CPU has native bfloat16 dot products (AVX512-BF16 or AMX), as oneDNN reports it."""
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
 
 
 @contextlib.contextmanager

@@ -197,3 +197,30 @@ def test_bad_images(unet, images, message):
 def test_bad_options(unet, options, message):
     with pytest.raises(p2p.InputError, match=message):
         p2p.translate(unet, random_images(1, 3, 64, 64), **options)
+
+
+def test_bfloat16_without_native_support_warns_once(tmp_path):
+    """oneDNN held to AVX2 (ONEDNN_MAX_CPU_ISA) has no native bfloat16, as on an AVX2-only CPU: an explicit
+    bfloat16 request warns once, naming the cost and 'auto'; 'auto' picks float32 there, silently."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from PIL import Image
+
+    model = p2p.save_pretrained(init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1))), tmp_path / "model")
+    for name in ("a", "b", "c"):
+        Image.new("RGB", (24, 16), (200, 30, 10)).save(tmp_path / f"{name}.png")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "ONEDNN_MAX_CPU_ISA": "AVX2",
+           "ATEN_CPU_CAPABILITY": "avx2"}
+    outputs = {}
+    for precision in ("bfloat16", "auto"):
+        done = subprocess.run([sys.executable, "-m", "pix2pix_core", "translate", "--model", str(model),
+                               *(str(tmp_path / f"{n}.png") for n in "abc"), "--out", str(tmp_path / precision),
+                               "--precision", precision], capture_output=True, text=True, timeout=300, env=env)
+        assert done.returncode == 0, done.stderr
+        outputs[precision] = done.stderr
+    assert outputs["bfloat16"].count("warning: bfloat16 was requested") == 1
+    assert "'auto'" in outputs["bfloat16"] and "slower than float32" in outputs["bfloat16"]
+    assert "warning" not in outputs["auto"]

@@ -1,0 +1,36 @@
+"""What a benchmark ran on: the CPU, its vector features, and what PyTorch's kernels use of them.
+
+Printed as the first row of every benchmark table, since figures from an AVX512-BF16 machine and an AVX2-only one
+differ several-fold for bfloat16. ``ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2`` holds PyTorch's kernels to
+AVX2 on a larger CPU, which is how this project measures the AVX2 rows of its README.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import torch
+
+from pix2pix_core.precision import cpu_has_fast_bfloat16
+
+FEATURES = ("avx2", "fma", "avx512f", "avx512_bf16", "amx_bf16")
+
+
+def cpu_row() -> tuple[str, str]:
+    text = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = re.search(r"model name\s*:\s*(.+)", text)
+    flags = set((re.search(r"^flags\s*:\s*(.+)$", text, re.M) or ["", ""])[1].split())
+    present = " ".join(f for f in FEATURES if f in flags) or "unknown"
+    limits = ", ".join(f"{name}={os.environ[name]}" for name in ("ONEDNN_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY")
+                       if name in os.environ)
+    used = (f"kernels: ATen {torch.backends.cpu.get_cpu_capability()}, native bfloat16 "
+            f"{'yes' if cpu_has_fast_bfloat16() else 'no'}" + (f" ({limits})" if limits else ""))
+    return "CPU", (f"{model[1].strip() if model else 'unknown'}, {torch.get_num_threads()} threads, torch "
+                   f"{torch.__version__}; features: {present}; {used}")
+
+
+def bfloat16_rows_apply() -> bool:
+    """bfloat16 rows only where the CPU computes it natively (elsewhere it is emulated, tens of times slower)."""
+    return cpu_has_fast_bfloat16()
