@@ -22,6 +22,7 @@ from .fileio import atomic_write_text
 from .hub import push_to_hub
 from .images import find_images, load_image_keeping_alpha, save_image
 from .loader import load_discriminator, load_generator
+from .model_card import UNKNOWN_LICENSE
 from .precision import PRECISIONS
 from .pretrained import model_config_of, save_pretrained
 from .statistics import STATISTICS
@@ -39,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     except Pix2PixError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # before any file was written (the file loops and training stop on their own)
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 def _one_line_warning(message, category, filename, lineno, line=None) -> str:
@@ -127,6 +131,8 @@ def _parser() -> argparse.ArgumentParser:
     push.add_argument("repo_id", help="org/name on the Hub")
     push.add_argument("--private", action="store_true", help="create the repo private")
     push.add_argument("--token", help="Hub token with write access (default: HF_TOKEN or the saved login)")
+    push.add_argument("--license", default=UNKNOWN_LICENSE, help="licence of the weights for the card (default: "
+                      "unknown, said so in the card)")
     push.set_defaults(func=_push)
 
     models = sub.add_parser("models", help="list known pretrained translators on the Hub")
@@ -136,6 +142,9 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("checkpoint", help="generator file or directory (official .pth, .bin, .safetensors)")
     convert.add_argument("--out", type=Path, required=True, help="directory to write")
     convert.add_argument("--discriminator", help="also convert this discriminator checkpoint")
+    convert.add_argument("--license", default=UNKNOWN_LICENSE, help="licence of the weights as a Hub identifier "
+                         "(mit, apache-2.0, cc-by-nc-4.0, ...); third-party weights keep their own (default: unknown, "
+                         "said so in the card)")
     convert.set_defaults(func=_convert)
     return parser
 
@@ -186,18 +195,27 @@ def _over_files(args: argparse.Namespace, label: str, run, keep_alpha: bool = Tr
     files = find_images(args.inputs)
     if not files:
         raise Pix2PixError(f"no images found in {' '.join(args.inputs)}.")
-    failures = 0
-    for path, relative in tqdm(files, desc=label, unit="image", file=sys.stderr):
-        target = args.out / relative
-        if target.resolve() == path.resolve():
-            raise Pix2PixError(f"--out would overwrite the input {path}: choose another output folder.")
-        try:
-            image, image_format = load_image_keeping_alpha(path)
-            save_image(run(image if keep_alpha else image[:3]), target, image_format)
-        except InputError as exc:
-            failures += 1
-            tqdm.write(f"skipped {path}: {exc}", file=sys.stderr)
-    print(f"wrote {len(files) - failures} image(s) to {args.out}" + (f"; skipped {failures}" if failures else ""))
+    failures = written = 0
+    bar = tqdm(files, desc=label, unit="image", file=sys.stderr)
+    try:
+        for path, relative in bar:
+            target = args.out / relative
+            if target.resolve() == path.resolve():
+                raise Pix2PixError(f"--out would overwrite the input {path}: choose another output folder.")
+            try:
+                image, image_format = load_image_keeping_alpha(path)
+                save_image(run(image if keep_alpha else image[:3]), target, image_format)
+                written += 1
+            except InputError as exc:
+                failures += 1
+                tqdm.write(f"skipped {path}: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:  # every file is written atomically: the finished ones are whole, none is partial
+        bar.close()
+        print(f"interrupted: wrote {written} of {len(files)} image(s) to {args.out}; no partial file was left",
+              file=sys.stderr)
+        return 130
+    bar.close()
+    print(f"wrote {written} image(s) to {args.out}" + (f"; skipped {failures}" if failures else ""))
     return 1 if failures else 0
 
 
@@ -227,7 +245,7 @@ def _push(args: argparse.Namespace) -> int:
     discriminator = load_discriminator(directory) if config.get("discriminator") else None
     samples = sorted((directory / "samples").glob("*.png")) if (directory / "samples").is_dir() else []
     commit = push_to_hub(generator, args.repo_id, discriminator=discriminator, samples=samples,
-                         private=args.private, token=args.token)
+                         private=args.private, token=args.token, license=args.license)
     print(f"pushed {directory} to {args.repo_id} (commit {commit})")
     return 0
 
@@ -256,8 +274,7 @@ def _info(args: argparse.Namespace) -> int:
     if args.json:
         print(config.to_json(net.multiple), end="")
         return 0
-    params = sum(p.numel() for p in net.parameters())
-    print(f"{args.checkpoint}: {config.role} '{config.architecture}', {params:,} parameters")
+    print(f"{args.checkpoint}: {config.role} '{config.architecture}', {_parameters(net)}")
     for key, value in config.arguments.items():
         print(f"  {key:<13} {value}")
     if net.role == "generator":
@@ -273,7 +290,19 @@ def _info(args: argparse.Namespace) -> int:
 def _convert(args: argparse.Namespace) -> int:
     generator = load_generator(args.checkpoint)
     discriminator = load_discriminator(args.discriminator) if args.discriminator else None
-    save_pretrained(generator, args.out, discriminator)
-    print(f"wrote {args.out}: {', '.join(sorted(p.name for p in args.out.iterdir()))}")
-    print(json.dumps(model_config_of(generator).arguments))
+    save_pretrained(generator, args.out, discriminator, license=args.license)
+    config = model_config_of(generator)
+    print(f"wrote {args.out}: the {config.architecture} generator ({_parameters(generator)}, "
+          f"{config.io.input_space} -> {config.io.output_space}, sizes padded to multiples of {generator.multiple}) "
+          "as config.json + model.safetensors")
+    if discriminator is not None:
+        print(f"  the {discriminator.config.architecture} discriminator ({_parameters(discriminator)}) as "
+              "discriminator.safetensors")
+    licence = (f"licence {args.license}" if args.license != UNKNOWN_LICENSE else
+               "licence not stated: the card says so; pass --license with the original weights' licence")
+    print(f"  a model card README.md ({licence})")
     return 0
+
+
+def _parameters(net: torch.nn.Module) -> str:
+    return f"{sum(p.numel() for p in net.parameters()):,} parameters"

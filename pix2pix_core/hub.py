@@ -28,6 +28,7 @@ from huggingface_hub.file_download import repo_folder_name
 
 from .errors import HubError
 from .fileio import atomic_write_text
+from .model_card import UNKNOWN_LICENSE
 from .networks import Discriminator, Generator
 from .pretrained import CONFIG_FILE, DISCRIMINATOR_FILE, GENERATOR_FILE, save_pretrained
 
@@ -255,7 +256,7 @@ def _first_line(exc: Exception) -> str:
 
 def push_to_hub(generator: Generator, repo_id: str, *, discriminator: Discriminator | None = None,
                 private: bool = False, token: str | None = None, samples: list[Path] | None = None,
-                license: str = "mit", commit_message: str = "Upload pix2pix translator") -> str:
+                license: str = UNKNOWN_LICENSE, commit_message: str = "Upload pix2pix translator") -> str:
     """Create (or reuse) ``repo_id`` and upload the translator as config.json + model.safetensors + card.
 
     Returns the commit id. Sample images, when given, go under ``samples/`` and are shown in the card.

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+
+from .errors import ConfigError
 
 CITATION = """@inproceedings{isola2017image,
   title     = {Image-to-Image Translation with Conditional Adversarial Networks},
@@ -13,30 +16,49 @@ CITATION = """@inproceedings{isola2017image,
 }"""
 
 
-def render_model_card(config: dict[str, Any], n_params: int, name: str, license: str = "mit",
-                      samples: list[str] | None = None) -> str:
-    """Render the card from the config.json dictionary; ``name`` is the repo id (or folder name)."""
+UNKNOWN_LICENSE = "unknown"
+LICENSE_ID = re.compile(r"^[a-z0-9][a-z0-9.+-]{0,63}$")  # Hub licence identifiers: mit, apache-2.0, cc-by-nc-4.0
+
+
+def check_license(license: str) -> str:
+    if not LICENSE_ID.match(license or ""):
+        raise ConfigError(f"license {license!r} is not a licence identifier as the Hub writes them (lowercase, e.g. "
+                          f"'mit', 'apache-2.0', 'cc-by-nc-4.0', 'other'); leave it out if it is not known.")
+    return license
+
+
+def render_model_card(config: dict[str, Any], n_params: int, name: str, license: str = UNKNOWN_LICENSE,
+                      samples: list[str] | None = None, repo_id: str | None = None) -> str:
+    """Render the card from the config.json dictionary; ``name`` titles it (the repo id or the folder's name);
+    usage names ``repo_id`` when the card is for the Hub, else the folder."""
     io = config.get("io") or {}
     training = config.get("training") or {}
     source = config.get("source") or {}
     datasets = training.get("dataset")
     front = ["---", "library_name: comfyui-pix2pix", "pipeline_tag: image-to-image",
-             "tags: [pix2pix, gan, comfyui]", f"license: {license}"]
+             "tags: [pix2pix, gan, comfyui]", f"license: {check_license(license)}"]
     if datasets:
         front.append(f"datasets: [{datasets}]")
     front.append("---")
     arguments = ", ".join(f"{k}={v}" for k, v in config["arguments"].items())
+    where = f"`repo_id` = `{repo_id}`" if repo_id else f"this folder, placed as `ComfyUI/models/pix2pix/{name}/`"
+    model = repo_id or f"path/to/{name}"
     lines = [
         *front, "", f"# {name}", "",
         f"A pix2pix image-to-image translator ({config['architecture']} generator, {n_params:,} parameters), "
         "packaged by comfyui-pix2pix.", "",
+    ]
+    if license == UNKNOWN_LICENSE:
+        lines += ["**Licence: not stated.** Whoever saved these weights did not say under which terms they may be "
+                  "used; the terms of their original authors apply. State it with `--license` (`pix2pix convert`, "
+                  "`pix2pix push`) or `license=` (`save_pretrained`, `push_to_hub`).", ""]
+    lines += [
         "## Use it", "",
-        f"In ComfyUI (the comfyui-pix2pix node pack): **Pix2Pix Load Model** with `repo_id` = `{name}` (or this "
-        "folder under `ComfyUI/models/pix2pix/`), wired into **Pix2Pix Translate**; the pack's example workflows "
-        "show the full graphs.", "",
+        f"In ComfyUI (the comfyui-pix2pix node pack): **Pix2Pix Load Model** with {where}, wired into **Pix2Pix "
+        "Translate**; the pack's example workflows show the full graphs.", "",
         "From the command line (`pip install pix2pix-nodes`, the comfyui-pix2pix core) or Python:", "",
-        "```bash", f"pix2pix translate --model {name} photos/ --out translated/", "```", "",
-        "```python", "import pix2pix_core as p2p", f'g = p2p.load_generator("{name}")',
+        "```bash", f"pix2pix translate --model {model} photos/ --out translated/", "```", "",
+        "```python", "import pix2pix_core as p2p", f'g = p2p.load_generator("{model}")',
         "y = p2p.translate(g, images)  # [B, C, H, W] floats in 0..1", "```", "",
         "## Architecture and input contract", "",
         "| field | value |", "| --- | --- |",

@@ -13,7 +13,7 @@ from .checkpoints import CONFIG_METADATA_KEY, build_and_load, read_weights
 from .config import ModelConfig
 from .errors import CheckpointError, ConfigError
 from .fileio import atomic_path, atomic_write_text
-from .model_card import render_model_card
+from .model_card import UNKNOWN_LICENSE, check_license, render_model_card
 from .networks import Discriminator, Generator, Pix2PixNetwork, config_from_arguments
 
 CONFIG_FILE = "config.json"
@@ -49,7 +49,8 @@ def network_from_config(config: ModelConfig, state_dict: dict[str, torch.Tensor]
 
 
 def save_pretrained(generator: Generator, directory: str | Path, discriminator: Discriminator | None = None,
-                    license: str = "mit", repo_id: str | None = None, samples: list[Path] | None = None) -> Path:
+                    license: str = UNKNOWN_LICENSE, repo_id: str | None = None,
+                    samples: list[Path] | None = None) -> Path:
     """Write ``generator`` (and optionally its discriminator) as a loadable directory; each file atomically.
 
     The weights are written first and config.json last, so an interrupted save never leaves a config that
@@ -58,6 +59,7 @@ def save_pretrained(generator: Generator, directory: str | Path, discriminator: 
     if not isinstance(generator, Generator):
         raise TypeError(f"save_pretrained needs a pix2pix Generator, got {type(generator).__name__}.")
     directory = Path(directory)
+    check_license(license)
     config = model_config_of(generator)
     data = json.loads(config.to_json(generator.multiple))
     _write_weights(generator, directory / GENERATOR_FILE, config.to_json(generator.multiple))
@@ -72,7 +74,7 @@ def save_pretrained(generator: Generator, directory: str | Path, discriminator: 
         with atomic_path(directory / sample_names[-1]) as tmp:
             shutil.copyfile(sample, tmp)
     n_params = sum(p.numel() for p in generator.parameters())
-    card = render_model_card(data, n_params, repo_id or directory.name, license, sample_names)
+    card = render_model_card(data, n_params, repo_id or directory.name, license, sample_names, repo_id)
     atomic_write_text(directory / CARD_FILE, card)
     atomic_write_text(directory / CONFIG_FILE, json.dumps(data, indent=2) + "\n")
     return directory

@@ -112,3 +112,54 @@ def test_edges_and_colorize_commands(tmp_path):
     done = subprocess.run([sys.executable, "-m", "pix2pix_core", "colorize", "--model", str(rgb_model), str(photo),
                            "--out", str(tmp_path / "c2")], capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 2 and "3 -> 3 channels" in done.stderr
+
+
+def test_ctrl_c_during_translate_stops_cleanly(tmp_path):
+    """SIGINT in the middle of a folder: exit 130, a one-line summary, finished files whole, no partial file."""
+    import signal
+    import time
+
+    import pix2pix_core as p2p
+    from pix2pix_core.networks import ResnetConfig, build_network, init_weights
+
+    model = p2p.save_pretrained(init_weights(build_network(ResnetConfig(ngf=16, n_blocks=6))), tmp_path / "model")
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i in range(60):
+        Image.new("RGB", (320, 240), (4 * i, 90, 200)).save(inputs / f"{i:02d}.png")
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "pix2pix_core", "translate", "--model", str(model), str(inputs),
+                                "--out", str(out), "--device", "cpu"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    deadline = time.monotonic() + 120
+    while not (out.is_dir() and len(list(out.glob("*.png"))) >= 2) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr[-2000:]
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+    written = sorted(out.iterdir())
+    assert f"interrupted: wrote {len(written)} of 60 image(s)" in stderr and 2 <= len(written) < 60
+    for path in written:  # no temp file, and every file written is a whole image
+        assert path.suffix == ".png" and not path.name.startswith(".")
+        with Image.open(path) as im:
+            im.load()
+            assert im.size == (320, 240)
+
+
+def test_convert_states_the_licence_and_says_what_it_wrote(tmp_path, capsys):
+    from pix2pix_core.cli import main
+
+    weights = ROOT / "tests" / "data" / "reference" / "ref_resnet9_ngf8_instance.pth"
+    assert main(["convert", str(weights), "--out", str(tmp_path / "unknown")]) == 0
+    out = capsys.readouterr().out
+    assert "the resnet generator (" in out and "model card README.md (licence not stated" in out
+    assert "{" not in out  # words, not a JSON dump
+    card = (tmp_path / "unknown" / "README.md").read_text()
+    assert "license: unknown" in card and "Licence: not stated" in card
+    assert "repo_id" not in card and "ComfyUI/models/pix2pix/unknown/" in card
+    assert main(["convert", str(weights), "--out", str(tmp_path / "mit"), "--license", "apache-2.0"]) == 0
+    card = (tmp_path / "mit" / "README.md").read_text()
+    assert "license: apache-2.0" in card and "not stated" not in card
+    assert main(["convert", str(weights), "--out", str(tmp_path / "bad"), "--license", "mit\ntags: [x]"]) == 2
+    assert "not a licence identifier" in capsys.readouterr().err and not (tmp_path / "bad").exists()
