@@ -20,7 +20,7 @@ from .errors import InputError, Pix2PixError
 from .evaluate import evaluate
 from .fileio import atomic_write_text
 from .hub import push_to_hub
-from .images import find_images, load_image_keeping_alpha, save_image
+from .images import find_images, read_image, save_image
 from .loader import load_discriminator, load_generator
 from .model_card import UNKNOWN_LICENSE
 from .precision import PRECISIONS
@@ -81,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--tile-size", type=int, help="tiled mode: tile side in pixels")
     tr.add_argument("--tile-overlap", type=int, help="tiled mode: overlap between tiles in pixels")
     tr.add_argument("--device", default=default_device, help="cpu, cuda, cuda:1...")
+    _add_format(tr, "same", "each input's own format")
     tr.set_defaults(func=_translate)
 
     col = sub.add_parser("colorize", help="colorize image files and folders with an L -> ab model")
@@ -90,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     col.add_argument("--fit", choices=FIT_MODES, default="resize", help="how ab is predicted (default: resize)")
     col.add_argument("--precision", choices=PRECISIONS, default="float32", help="compute precision")
     col.add_argument("--device", default=default_device, help="cpu, cuda, cuda:1...")
+    _add_format(col, "same", "each input's own format")
     col.set_defaults(func=_colorize)
 
     edges = sub.add_parser("edges", help="edge maps of image files and folders (Canny, XDoG, HED)")
@@ -100,11 +102,12 @@ def _parser() -> argparse.ArgumentParser:
     edges.add_argument("--high", type=float, default=0.2, help="canny: high threshold (0..1)")
     edges.add_argument("--sigma", type=float, help="canny/xdog: Gaussian sigma (default 1.0 / 0.8)")
     edges.add_argument("--paper-postprocess", action="store_true",
-                       help="hed: the pix2pix paper's NMS, threshold 25/255, thinning and small-component removal")
+                       help="hed only: the pix2pix paper's NMS, threshold 25/255, thinning and small-component removal")
     edges.add_argument("--hed-weights", help=f"hed: local ControlNetHED.pth (default: {HED_REPO} on the Hub)")
     edges.add_argument("--white-on-black", action="store_true", help="canny/hed: white edges on black instead of "
                        "black lines on white (the edges2shoes convention)")
     edges.add_argument("--device", default=default_device, help="cpu, cuda, cuda:1...")
+    _add_format(edges, "png", "lossless, whatever the input's format")
     edges.set_defaults(func=_edges)
 
     train = sub.add_parser("train", help="train a translator on paired images (paper defaults)",
@@ -179,6 +182,10 @@ def _colorize(args: argparse.Namespace) -> int:
 
 
 def _edges(args: argparse.Namespace) -> int:
+    if args.paper_postprocess and args.method != "hed":
+        raise Pix2PixError(f"--paper-postprocess is the paper's recipe for HED maps (thinning soft HED edges to "
+                           f"one-pixel lines); {args.method} lines need none of it. Use --method hed with it, or "
+                           "leave it out.")
     sigma = {"sigma": args.sigma} if args.sigma else {}
     if args.method == "canny":
         detect = partial(canny, low=args.low, high=args.high, invert=not args.white_on_black, **sigma)
@@ -187,27 +194,43 @@ def _edges(args: argparse.Namespace) -> int:
     else:
         net = load_hed(args.hed_weights, device=args.device)
         detect = partial(hed, net, paper_postprocess=args.paper_postprocess, invert=not args.white_on_black)
-    return _over_files(args, f"{args.method} edges", lambda image: detect(image[None])[0], keep_alpha=False)
+    return _over_files(args, f"{args.method} edges", lambda image: detect(image[None])[0], keep_alpha=False,
+                       keep_depth=False)
 
 
-def _over_files(args: argparse.Namespace, label: str, run, keep_alpha: bool = True) -> int:
-    """Apply ``run`` ([C, H, W] -> [C', H, W]) to every input image, writing same names, sizes and formats."""
+OUTPUT_FORMATS = {"same": (None, None), "png": ("PNG", ".png"), "jpeg": ("JPEG", ".jpg"), "webp": ("WEBP", ".webp"),
+                  "tiff": ("TIFF", ".tif")}
+
+
+def _add_format(parser: argparse.ArgumentParser, default: str, what: str) -> None:
+    parser.add_argument("--format", choices=sorted(OUTPUT_FORMATS), default=default,
+                        help=f"output file format (default {default}: {what}); 16-bit inputs stay 16-bit in png/tiff")
+
+
+def _over_files(args: argparse.Namespace, label: str, run, keep_alpha: bool = True, keep_depth: bool = True) -> int:
+    """Apply ``run`` ([C, H, W] -> [C', H, W]) to every input image, writing same names and sizes in the format
+    ``args.format`` asks for (``same``: the input's format and bit depth)."""
     files = find_images(args.inputs)
     if not files:
         raise Pix2PixError(f"no images found in {' '.join(args.inputs)}.")
+    chosen_format, suffix = OUTPUT_FORMATS[args.format]
+    targets = [args.out / (relative.with_suffix(suffix) if suffix else relative) for _, relative in files]
+    _refuse_collisions(files, targets)
     failures = written = 0
-    bar = tqdm(files, desc=label, unit="image", file=sys.stderr)
+    bar = tqdm(total=len(files), desc=label, unit="image", file=sys.stderr)
     try:
-        for path, relative in bar:
-            target = args.out / relative
+        for (path, _), target in zip(files, targets):
             if target.resolve() == path.resolve():
                 raise Pix2PixError(f"--out would overwrite the input {path}: choose another output folder.")
             try:
-                image, image_format = load_image_keeping_alpha(path)
-                save_image(run(image if keep_alpha else image[:3]), target, image_format)
+                source = read_image(path)
+                image = source.pixels if keep_alpha or source.pixels.shape[0] != 4 else source.pixels[:3]
+                save_image(run(image), target, chosen_format or source.format, source.bits if keep_depth else 8)
                 written += 1
+                bar.update(1)
             except InputError as exc:
                 failures += 1
+                bar.update(1)
                 tqdm.write(f"skipped {path}: {exc}", file=sys.stderr)
     except KeyboardInterrupt:  # every file is written atomically: the finished ones are whole, none is partial
         bar.close()
@@ -217,6 +240,15 @@ def _over_files(args: argparse.Namespace, label: str, run, keep_alpha: bool = Tr
     bar.close()
     print(f"wrote {written} image(s) to {args.out}" + (f"; skipped {failures}" if failures else ""))
     return 1 if failures else 0
+
+
+def _refuse_collisions(files: list[tuple[Path, Path]], targets: list[Path]) -> None:
+    seen: dict[Path, Path] = {}
+    for (path, _), target in zip(files, targets):
+        if target in seen:
+            raise Pix2PixError(f"{seen[target]} and {path} would both be written to {target}: translate them into "
+                               "separate --out folders, or rename one.")
+        seen[target] = path
 
 
 def _train(args: argparse.Namespace) -> int:

@@ -1,35 +1,112 @@
-"""Reading and writing image files as tensors: ``[C, H, W]`` float 0..1, EXIF orientation applied."""
+"""Reading and writing image files as tensors: ``[C, H, W]`` float 0..1, EXIF orientation applied.
+
+8-bit files go through Pillow. 16-bit files keep their precision: gray ones through Pillow's ``I;16`` modes,
+colour PNGs through pypng and colour TIFFs through tifffile (Pillow reduces those to 8 bits), and they are
+written back with 16 bits when the output format can hold them (PNG, TIFF).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import png
+import tifffile
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import InputError
 from .fileio import atomic_path
 
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
+SIXTEEN_BIT_GRAY = ("I;16", "I;16B", "I;16L", "I")
+SIXTEEN_BIT_FORMATS = ("PNG", "TIFF")
+CHANNELS = {"L": 1, "RGB": 3, "RGBA": 4}
+
+
+@dataclass(frozen=True)
+class ImageFile:
+    """An image file's pixels ``[C, H, W]`` in 0..1 (C = 1 gray, 3 RGB, 4 RGBA), its format and bits per channel."""
+
+    pixels: torch.Tensor
+    format: str | None
+    bits: int
+
+
+def read_image(path: str | Path) -> ImageFile:
+    """Read an image file as it is: gray stays 1 channel, transparency is kept, 16 bits stay 16 bits."""
+    try:
+        with Image.open(path) as im:
+            orientation = im.getexif().get(0x0112, 1)
+            image_format = im.format
+            if im.mode in SIXTEEN_BIT_GRAY:  # 16-bit gray: scale, do not clip at 255
+                array = np.asarray(im, dtype=np.float32) / 65535.0
+                return ImageFile(_orient(torch.from_numpy(array).clamp(0, 1)[None], orientation), image_format, 16)
+            if _is_sixteen_bit_colour(im, path):
+                return ImageFile(_orient(_read_sixteen_bit_colour(path, image_format), orientation), image_format, 16)
+            im = ImageOps.exif_transpose(im)
+            has_alpha = im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info)
+            mode = "RGBA" if has_alpha else "L" if im.mode in ("L", "1") else "RGB"
+            array = np.asarray(im.convert(mode), dtype=np.float32) / 255.0
+    except (UnidentifiedImageError, OSError, ValueError, png.Error) as exc:
+        raise InputError(f"cannot read {path} as an image ({exc}).") from exc
+    tensor = torch.from_numpy(array)
+    return ImageFile(tensor[None] if tensor.dim() == 2 else tensor.permute(2, 0, 1).contiguous(), image_format, 8)
+
 
 def load_image(path: str | Path, mode: str = "RGB") -> torch.Tensor:
     """Read an image file into ``[C, H, W]`` float32 in 0..1 (``mode``: RGB, RGBA or L)."""
-    try:
-        with Image.open(path) as im:
-            im = ImageOps.exif_transpose(im)
-            if im.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit gray: scale, do not clip at 255
-                gray = torch.from_numpy(np.asarray(im, dtype=np.float32) / 65535.0).clamp(0, 1)[None]
-                channels = {"L": 1, "RGB": 3, "RGBA": 4}[mode]
-                image = gray.expand(min(channels, 3), -1, -1)
-                return torch.cat([image, torch.ones_like(gray)]) if channels == 4 else image.contiguous()
-            array = np.asarray(im.convert(mode), dtype=np.float32) / 255.0
-    except (UnidentifiedImageError, OSError) as exc:
-        raise InputError(f"cannot read {path} as an image ({exc}).") from exc
-    tensor = torch.from_numpy(array)
-    return tensor[None] if tensor.dim() == 2 else tensor.permute(2, 0, 1).contiguous()
+    return to_channels(read_image(path).pixels, CHANNELS[mode])
 
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
+def to_channels(image: torch.Tensor, channels: int) -> torch.Tensor:
+    """``[C, H, W]`` (1, 3 or 4 channels) as gray (BT.601 luma, as Pillow), RGB, or RGBA (opaque when none)."""
+    have = image.shape[0]
+    rgb = image[:3] if have >= 3 else image.expand(3, -1, -1)
+    if channels == 1:
+        return image if have == 1 else (rgb * rgb.new_tensor([0.299, 0.587, 0.114]).view(3, 1, 1)).sum(0, True)
+    if channels == 3:
+        return rgb.contiguous()
+    alpha = image[3:4] if have == 4 else torch.ones_like(image[:1])
+    return torch.cat([rgb, alpha])
+
+
+def _is_sixteen_bit_colour(im: Image.Image, path: str | Path) -> bool:
+    if im.format == "PNG":
+        with open(path, "rb") as f:
+            header = f.read(26)
+        return len(header) == 26 and header[24] == 16  # IHDR bit depth (gray 16 bits is an I;16 mode already)
+    if im.format == "TIFF":
+        bits = im.tag_v2.get(258, 8)
+        return max(bits if isinstance(bits, tuple) else (bits,)) == 16
+    return False
+
+
+def _read_sixteen_bit_colour(path: str | Path, image_format: str) -> torch.Tensor:
+    if image_format == "PNG":
+        width, height, rows, info = png.Reader(filename=str(path)).asDirect()
+        array = np.vstack([np.asarray(row, dtype=np.uint16) for row in rows]).reshape(height, width, info["planes"])
+    else:
+        array = tifffile.imread(str(path))
+        array = array[..., None] if array.ndim == 2 else array
+    if array.shape[-1] == 2:  # gray + alpha
+        array = np.concatenate([np.repeat(array[..., :1], 3, -1), array[..., 1:]], -1)
+    pixels = torch.from_numpy(array.astype(np.float32) / 65535.0).permute(2, 0, 1)
+    return pixels[:4].contiguous()
+
+
+def _orient(image: torch.Tensor, orientation: int) -> torch.Tensor:
+    """Apply an EXIF orientation (1..8) to ``[C, H, W]``, as Pillow's exif_transpose does."""
+    if orientation in (5, 7):
+        image = image.transpose(-1, -2)
+    turns = {3: 2, 6: 3, 7: 2, 8: 1}.get(orientation, 0)  # counter-clockwise quarter turns
+    image = torch.rot90(image, turns, (-2, -1)) if turns else image
+    if orientation == 2:
+        image = image.flip(-1)
+    if orientation == 4:
+        image = image.flip(-2)
+    return image.contiguous()
 
 
 def find_images(inputs: list[str | Path]) -> list[tuple[Path, Path]]:
@@ -48,25 +125,34 @@ def find_images(inputs: list[str | Path]) -> list[tuple[Path, Path]]:
     return found
 
 
-def load_image_keeping_alpha(path: str | Path) -> tuple[torch.Tensor, str | None]:
-    """``[C, H, W]`` with C = 4 when the file has transparency, else 3; and the file's format (PNG, JPEG, ...)."""
-    try:
-        with Image.open(path) as im:
-            has_alpha = im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info)
-            image_format = im.format
-    except (UnidentifiedImageError, OSError) as exc:
-        raise InputError(f"cannot read {path} as an image ({exc}).") from exc
-    return load_image(path, "RGBA" if has_alpha else "RGB"), image_format
+def save_image(image: torch.Tensor, path: str | Path, image_format: str | None = None, bits: int = 8) -> None:
+    """Write ``[C, H, W]`` in 0..1 to ``path`` in ``image_format`` (default: from the suffix), atomically.
 
-
-def save_image(image: torch.Tensor, path: str | Path, image_format: str | None = None) -> None:
-    """Write ``[C, H, W]`` in 0..1 to ``path`` in ``image_format`` (default: from the suffix), atomically."""
-    pil = to_pil(image)
-    if image_format in ("JPEG", "BMP") and pil.mode == "RGBA":
-        pil = pil.convert("RGB")
-    options = {"quality": 95} if image_format in ("JPEG", "WEBP") else {}
+    ``bits=16`` keeps 16 bits per channel where the format holds them (PNG, TIFF); others get 8 bits."""
+    image_format = image_format or Image.registered_extensions().get(Path(path).suffix.lower())
     with atomic_path(path) as tmp:
-        pil.save(tmp, format=image_format or Image.registered_extensions().get(Path(path).suffix.lower()), **options)
+        if bits == 16 and image_format in SIXTEEN_BIT_FORMATS:
+            _save_sixteen_bit(image, tmp, image_format)
+            return
+        pil = to_pil(image)
+        if image_format in ("JPEG", "BMP") and pil.mode == "RGBA":
+            pil = pil.convert("RGB")
+        options = {"quality": 95} if image_format in ("JPEG", "WEBP") else {}
+        pil.save(tmp, format=image_format, **options)
+
+
+def _save_sixteen_bit(image: torch.Tensor, path: Path, image_format: str) -> None:
+    array = (image.detach().float().clamp(0, 1) * 65535).round().to(torch.int32).cpu().numpy().astype(np.uint16)
+    channels, height, width = array.shape
+    if channels == 1:
+        Image.fromarray(array[0]).save(path, format=image_format)
+    elif image_format == "PNG":
+        writer = png.Writer(width, height, greyscale=False, alpha=channels == 4, bitdepth=16)
+        with open(path, "wb") as f:
+            writer.write(f, array.transpose(1, 2, 0).reshape(height, width * channels))
+    else:
+        tifffile.imwrite(path, array.transpose(1, 2, 0), photometric="rgb",
+                         extrasamples=["unassalpha"] if channels == 4 else None)
 
 
 def to_pil(image: torch.Tensor) -> Image.Image:
@@ -75,8 +161,6 @@ def to_pil(image: torch.Tensor) -> Image.Image:
     if array.shape[0] == 1:
         return Image.fromarray(array[0].numpy(), "L")
     return Image.fromarray(array.permute(1, 2, 0).numpy(), "RGBA" if array.shape[0] == 4 else "RGB")
-
-
 def side_by_side(images: list[torch.Tensor], gap: int = 8) -> Image.Image:
     """Place ``[C, H, W]`` images of the same height left to right on a white strip."""
     pils = [to_pil(t).convert("RGB") for t in images]

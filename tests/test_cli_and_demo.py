@@ -163,3 +163,58 @@ def test_convert_states_the_licence_and_says_what_it_wrote(tmp_path, capsys):
     assert "license: apache-2.0" in card and "not stated" not in card
     assert main(["convert", str(weights), "--out", str(tmp_path / "bad"), "--license", "mit\ntags: [x]"]) == 2
     assert "not a licence identifier" in capsys.readouterr().err and not (tmp_path / "bad").exists()
+
+
+def test_depth_channels_and_edge_formats_are_kept_honestly(tmp_path, capsys):
+    """16-bit gray and colour PNG/TIFF come back 16-bit, a 1-channel model writes gray images, edge maps of JPEGs
+    are lossless PNGs (unless --format asks otherwise), and --paper-postprocess is refused where it does nothing."""
+    import png
+    import tifffile
+    import torch
+
+    import pix2pix_core as p2p
+    from pix2pix_core.cli import main
+    from pix2pix_core.config import IOSpec
+    from pix2pix_core.images import read_image
+    from pix2pix_core.networks import ResnetConfig, build_network, init_weights
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    ramp = np.linspace(0, 65535, 30 * 40).reshape(30, 40).astype(np.uint16)
+    Image.fromarray(ramp).save(inputs / "gray16.png")
+    colour = np.stack([ramp, ramp[::-1], np.full_like(ramp, 1234)], -1)
+    with open(inputs / "rgb16.png", "wb") as f:
+        png.Writer(40, 30, greyscale=False, bitdepth=16).write(f, colour.reshape(30, 120))
+    tifffile.imwrite(inputs / "rgb16.tif", colour, photometric="rgb")
+    Image.new("RGB", (40, 30), (200, 30, 10)).save(inputs / "photo.jpg")
+    assert abs(read_image(inputs / "rgb16.png").pixels[2, 0, 0].item() * 65535 - 1234) < 0.5  # all 16 bits read
+    assert torch.equal(read_image(inputs / "rgb16.png").pixels, read_image(inputs / "rgb16.tif").pixels)
+
+    gray_model = init_weights(build_network(ResnetConfig(1, 1, ngf=4, n_blocks=1)))
+    gray_model.io = IOSpec("gray", "gray")
+    gray_dir = p2p.save_pretrained(gray_model, tmp_path / "gray_model")
+    rgb_dir = p2p.save_pretrained(init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1))), tmp_path / "rgb")
+    assert main(["translate", "--model", str(gray_dir), str(inputs), "--out", str(tmp_path / "g")]) == 0
+    assert main(["translate", "--model", str(rgb_dir), str(inputs), "--out", str(tmp_path / "c")]) == 0
+    expected = {("g", "gray16.png"): "I;16", ("g", "photo.jpg"): "L", ("c", "gray16.png"): "RGB"}
+    for (folder, name), mode in expected.items():
+        with Image.open(tmp_path / folder / name) as im:
+            assert im.mode == mode, (folder, name, im.mode)
+    for folder, name in (("c", "gray16.png"), ("c", "rgb16.png"), ("c", "rgb16.tif"), ("g", "rgb16.tif")):
+        written = read_image(tmp_path / folder / name)
+        assert written.bits == 16, (folder, name)
+        values = written.pixels.mul(65535).round()
+        assert (values % 257 != 0).any(), (folder, name)  # not 8-bit values stretched to 16 bits
+    translated = p2p.translate(p2p.load_generator(rgb_dir), read_image(inputs / "rgb16.png").pixels[None])[0]
+    assert (read_image(tmp_path / "c" / "rgb16.png").pixels - translated).abs().max() <= 0.5 / 65535 + 1e-6
+
+    assert main(["edges", str(inputs / "photo.jpg"), "--out", str(tmp_path / "e")]) == 0
+    with Image.open(tmp_path / "e" / "photo.png") as im:
+        assert im.format == "PNG" and im.mode == "L"
+    assert main(["edges", str(inputs / "photo.jpg"), "--out", str(tmp_path / "e2"), "--format", "same"]) == 0
+    assert (tmp_path / "e2" / "photo.jpg").is_file()
+    capsys.readouterr()
+    for method in ("canny", "xdog"):
+        assert main(["edges", str(inputs / "photo.jpg"), "--out", str(tmp_path / method), "--method", method,
+                     "--paper-postprocess"]) == 2
+        assert "--method hed" in capsys.readouterr().err and not (tmp_path / method).exists()
