@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import comfy.model_management as mm
@@ -87,3 +88,25 @@ class Progress:
 
 def interrupted() -> bool:
     return mm.processing_interrupted()
+
+
+def cancellable(function, *args, **kwargs):
+    """Run ``function`` (a Hub download) in a worker thread while watching ComfyUI's Cancel, which ends the wait at
+    once; an abandoned download stops at its own timeout, keeping nothing partial."""
+    outcome: dict = {}
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            outcome["value"] = function(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the node's thread
+            outcome["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="pix2pix-download", daemon=True).start()
+    while not done.wait(0.1):
+        mm.throw_exception_if_processing_interrupted()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import json
 from pathlib import Path
 
 import folder_paths
@@ -10,10 +10,12 @@ from comfy_api.latest import io
 
 from pix2pix_core import load_discriminator, load_generator, save_pretrained
 from pix2pix_core.catalogue import CATALOGUE
+from pix2pix_core.hub import check_repo_id, check_revision
 from pix2pix_core.hub import push_to_hub as publish
+from pix2pix_core.paths import contained_path
 from pix2pix_core.pretrained import CONFIG_FILE, DISCRIMINATOR_FILE
 
-from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO
+from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, cancellable
 
 FOLDER = "pix2pix"
 EXTENSIONS = {".safetensors", ".pth", ".pt", ".bin"}
@@ -55,15 +57,19 @@ def _load_local(choice: str) -> Pix2PixModel:
 
 
 def _load_hub(repo_id: str, revision: str) -> Pix2PixModel:
+    """A Hub translator by id only (never a server path), downloaded into models/pix2pix/<org>--<name>; Cancel
+    ends the wait for a download at once."""
+    check_repo_id(repo_id)
+    check_revision(revision or None)
     key = ("hub", repo_id, revision)
     if key not in _CACHE:
-        local_dir = model_dir() / repo_id.replace("/", "--")
-        options = {"revision": revision or None, "local_dir": local_dir}
-        generator = load_generator(repo_id, **options)
-        try:
-            discriminator = load_discriminator(repo_id, **options)
-        except Exception:  # noqa: BLE001 - most published translators come without their discriminator
-            discriminator = None
+        local_dir = contained_path(model_dir(), repo_id.replace("/", "--"), what="repo_id")
+        options = {"revision": revision or None, "local_dir": local_dir, "from_hub": True}
+        generator = cancellable(load_generator, repo_id, **options)
+        discriminator = None
+        if generator.source.get("layout") == "comfyui-pix2pix" and (local_dir / CONFIG_FILE).is_file() and \
+                json.loads((local_dir / CONFIG_FILE).read_text()).get("discriminator"):
+            discriminator = cancellable(load_discriminator, repo_id, **options)
         _CACHE[key] = Pix2PixModel(generator, discriminator, repo_id, dict(generator.source))
     return _CACHE[key]
 
@@ -124,16 +130,17 @@ class Pix2PixSaveModel(io.ComfyNode):
                                                              "or the saved login: a token typed here is saved in "
                                                              "the workflow file."),
                 io.Boolean.Input("private", default=True, tooltip="Create the Hub repo private."),
+                io.Boolean.Input("overwrite", default=False,
+                                 tooltip="Replace a translator already saved under this name (never other files)."),
             ],
             outputs=[io.String.Output(display_name="path", tooltip="Where the translator was saved.")],
         )
 
     @classmethod
     def execute(cls, model: Pix2PixModel, name: str, push_to_hub: bool, repo_id: str, token: str,
-                private: bool) -> io.NodeOutput:
-        if not name.strip() or os.sep in name or name.startswith("."):
-            raise ValueError(f"Pix2Pix Save Model: {name!r} is not a plain folder name.")
-        target = save_pretrained(model.generator, model_dir() / name.strip(), model.discriminator)
+                private: bool, overwrite: bool = False) -> io.NodeOutput:
+        folder = contained_path(model_dir(), name, what="name")
+        target = save_pretrained(model.generator, folder, model.discriminator, overwrite=overwrite)
         if push_to_hub:
             if not repo_id.strip():
                 raise ValueError("Pix2Pix Save Model: push_to_hub needs a repo_id (org/name).")

@@ -10,7 +10,9 @@ import torch
 from comfy_api.latest import io
 
 from pix2pix_core.data import Jitter, TensorPairDataset
+from pix2pix_core.errors import Pix2PixError
 from pix2pix_core.networks.norm import NORMS
+from pix2pix_core.paths import contained_path
 from pix2pix_core.pretrained import save_pretrained
 from pix2pix_core.train import (
     CHECKPOINT_DIR,
@@ -58,7 +60,9 @@ class Pix2PixTrain(io.ComfyNode):
                 io.Int.Input("num_downs", default=8, min=5, max=9, tooltip="U-Net levels: 8 for 256 px crops."),
                 io.Combo.Input("precision", options=["auto", "float32", "bfloat16", "float16"], default="auto",
                                tooltip="Mixed precision for speed where supported."),
-                io.String.Input("save_name", default="my-translator", tooltip="Folder under models/pix2pix."),
+                io.String.Input("save_name", default="my-translator",
+                                tooltip="Folder under models/pix2pix (a plain name); checkpoints go beside it in "
+                                        "<save_name>.training/."),
                 io.Int.Input("seed", default=0, min=0, max=2**31 - 1, tooltip="Seed for init, data order, jitter."),
                 io.Float.Input("minutes", default=0.0, min=0.0, max=10**5, step=1.0,
                                tooltip="Stop after this long with a checkpoint and return the model (0: no limit). "
@@ -103,9 +107,13 @@ class Pix2PixTrain(io.ComfyNode):
                                 "discriminator": discriminator, "n_layers": n_layers, "beta1": beta1,
                                 "decay_steps": None if decay_steps < 0 else decay_steps})
         config.validate()
+        target = contained_path(model_dir(), save_name, what="save_name")
+        run_dir = target.with_name(f"{target.name}.training")  # this run's checkpoints: queueing again resumes
+        if target.exists() and not (run_dir / CHECKPOINT_DIR).is_dir():
+            raise Pix2PixError(f"models/pix2pix/{save_name} already holds a model that this training did not write: "
+                               "choose another save_name (or move that folder away first).")
         with torch.inference_mode(False), torch.enable_grad():
             dataset = cls._dataset(inputs, targets, folder, kind, config)
-            run_dir = Path(model_dir()) / save_name / "run"
             bar = Progress(steps, check_interrupt=False)
             latest = {}
             callbacks = TrainCallbacks(
@@ -116,7 +124,7 @@ class Pix2PixTrain(io.ComfyNode):
             print(f"Pix2Pix Train: {dataset.describe()}")
             result = trainer.run(minutes * 60 if minutes > 0 else None)
             generator, discriminator = trainer.generator.eval(), trainer.discriminator.eval()
-            save_pretrained(generator, Path(model_dir()) / save_name, discriminator)
+            save_pretrained(generator, target, discriminator, overwrite=True)
         if result.stopped_early:  # Cancel: the checkpoint is saved, now stop the graph as ComfyUI expects
             raise mm.InterruptProcessingException()
         curve = torch.from_numpy(np.asarray(loss_curve(result.history))).float()[None] / 255  # IMAGE [1, H, W, 3]

@@ -1,4 +1,5 @@
-"""Atomic file writes: a temp file in the target's directory, fsync, then rename over the target.
+"""Atomic writes. A file: a temp file in the target's directory, fsync, then rename over the target. A folder:
+a fresh sibling folder swapped in by renames (:func:`write_folder`).
 
 The temp file is created as ``open()`` would create the target (mode 0o666 less the umask, applied by the kernel),
 so written files get the permissions the user expects rather than ``mkstemp``'s private 0o600.
@@ -9,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
@@ -47,3 +49,56 @@ def _create_temp(target: Path) -> Path:
 def atomic_write_text(target: str | os.PathLike, text: str) -> None:
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def write_folder(target: str | os.PathLike, build: Callable[[Path], None]) -> Path:
+    """Write a folder all-or-nothing: ``build`` fills a fresh sibling, which then replaces ``target``.
+
+    Sequence: ``.NAME.tmp`` is built; renamed ``.NAME.new`` once complete; the old ``NAME`` moves to ``.NAME.old``;
+    ``.NAME.new`` becomes ``NAME``; ``.NAME.old`` is removed. A kill at any instant leaves a whole version at
+    ``NAME`` or at ``.NAME.new`` / ``.NAME.old``, which :func:`readable_folder` finds and :func:`recover_folder`
+    puts back. A failing ``build`` leaves ``target`` untouched.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp, new, old = _swap_siblings(target)
+    recover_folder(target)
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        build(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    os.replace(tmp, new)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+def recover_folder(target: str | os.PathLike) -> None:
+    """Finish or undo a :func:`write_folder` swap that a kill interrupted (nothing to do after a clean one)."""
+    target = Path(target)
+    tmp, new, old = _swap_siblings(target)
+    if not target.exists():
+        for candidate in (new, old):  # the newest whole version
+            if candidate.is_dir():
+                os.replace(candidate, target)
+                break
+    for leftover in (tmp, new, old):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def readable_folder(target: str | os.PathLike) -> Path:
+    """Where a whole version of ``target`` is to be read, without writing: itself, or the sibling a kill left."""
+    target = Path(target)
+    if target.exists():
+        return target
+    _, new, old = _swap_siblings(target)
+    return next((candidate for candidate in (new, old) if candidate.is_dir()), target)
+
+
+def _swap_siblings(target: Path) -> tuple[Path, Path, Path]:
+    return tuple(target.with_name(f".{target.name}.{kind}") for kind in ("tmp", "new", "old"))

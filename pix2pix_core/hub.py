@@ -30,10 +30,12 @@ from .errors import HubError
 from .fileio import atomic_write_text
 from .model_card import UNKNOWN_LICENSE
 from .networks import Discriminator, Generator
+from .paths import contained_path
 from .pretrained import CONFIG_FILE, DISCRIMINATOR_FILE, GENERATOR_FILE, save_pretrained
 
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
-TIMEOUT = float(os.environ.get("PIX2PIX_HUB_TIMEOUT", 30))  # seconds for one metadata request
+REVISION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$")
+COMMIT = re.compile(r"^[0-9a-f]{40}$")
 SOURCE_FILE = "hub_source.json"  # written next to files downloaded into a local folder: repo, revision, commit
 
 # Layouts a pix2pix repo may use, in order of preference: (name, files to fetch)
@@ -73,6 +75,24 @@ def check_repo_id(repo_id: str) -> None:
         )
 
 
+def check_revision(revision: str | None) -> None:
+    """A branch, tag or commit as the Hub accepts them (git ref rules): never a path that could climb out."""
+    if revision is None:
+        return
+    if (not isinstance(revision, str) or not REVISION.match(revision) or ".." in revision or "//" in revision
+            or revision.endswith(("/", ".", ".lock"))):
+        raise HubError(f"revision {revision!r} is not a valid branch, tag or commit name (letters, digits, '.', '_', "
+                       "'-' and '/' between names; no '..'), e.g. 'main', 'v1.0' or a 40-character commit id.")
+
+
+def _checked_commit(commit: str | None, repo_id: str) -> str:
+    """The commit id a server answered: it becomes part of cache paths, so it must be a plain 40-hex id."""
+    if not isinstance(commit, str) or not COMMIT.match(commit):
+        raise HubError(f"the Hub's answer for {repo_id} carries no valid commit id ({str(commit)[:60]!r}): the "
+                       f"endpoint {_endpoint()} does not behave like the Hugging Face Hub.")
+    return commit
+
+
 def offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
@@ -86,6 +106,7 @@ def download(repo_id: str, role: str = "generator", *, revision: str | None = No
              local_files_only: bool | None = None, token: str | bool | None = None) -> HubFiles:
     """Fetch the files ``role`` needs from ``repo_id`` (or find them locally when offline)."""
     check_repo_id(repo_id)
+    check_revision(revision)
     if local_files_only is None:
         local_files_only = offline()
     if local_files_only:
@@ -106,6 +127,7 @@ def fetch_file(repo_id: str, filename: str, *, revision: str | None = None, cach
     """One file of a repo (auxiliary weights such as HED), with the same pinning and offline rules as models:
     the repo is listed first (one bounded request, no retries), so a missing network fails at once."""
     check_repo_id(repo_id)
+    check_revision(revision)
     if local_files_only is None:
         local_files_only = offline()
     if not local_files_only:
@@ -127,7 +149,8 @@ def _remember_ref(repo_id: str, revision: str, commit: str, cache_dir) -> None:
     if revision == commit:
         return
     root = Path(cache_dir) if cache_dir is not None else _default_cache()
-    atomic_write_text(root / repo_folder_name(repo_id=repo_id, repo_type="model") / "refs" / revision, commit)
+    refs = root / repo_folder_name(repo_id=repo_id, repo_type="model") / "refs"
+    atomic_write_text(contained_path(refs, revision, what="revision", nested=True), commit)
 
 
 def _default_cache() -> Path:
@@ -140,10 +163,19 @@ def _default_cache() -> Path:
 def _list_repo(repo_id: str, revision: str | None, token: str | bool | None, filename: str | None = None,
                local_dir=None) -> tuple[str, list[str]]:
     try:
-        info = HfApi(endpoint=_endpoint(), token=token).model_info(repo_id, revision=revision, timeout=TIMEOUT)
+        info = HfApi(endpoint=_endpoint(), token=token).model_info(repo_id, revision=revision, timeout=timeout())
     except Exception as exc:  # noqa: BLE001 - translated into one clear message
         raise _explain(exc, repo_id, revision, filename, local_dir) from exc
-    return info.sha, [s.rfilename for s in info.siblings or []]
+    return _checked_commit(info.sha, repo_id), [s.rfilename for s in info.siblings or []]
+
+
+def timeout() -> float:
+    """Seconds one Hub request may wait for an answer (``PIX2PIX_HUB_TIMEOUT``, default 30)."""
+    try:
+        return max(0.1, float(os.environ.get("PIX2PIX_HUB_TIMEOUT", 30)))
+    except ValueError as exc:
+        raise HubError(f"PIX2PIX_HUB_TIMEOUT must be a number of seconds, got "
+                       f"{os.environ['PIX2PIX_HUB_TIMEOUT']!r}.") from exc
 
 
 def _pick_layout(repo_id: str, role: str, files: list[str], revision: str | None) -> tuple[str, tuple[str, ...]]:
@@ -161,7 +193,7 @@ def _pick_layout(repo_id: str, role: str, files: list[str], revision: str | None
 def _fetch(repo_id: str, filename: str, commit: str, cache_dir, local_dir, token, revision) -> Path:
     try:
         return Path(hf_hub_download(repo_id, filename, revision=commit, cache_dir=cache_dir, local_dir=local_dir,
-                                    token=token, endpoint=_endpoint()))
+                                    token=token, endpoint=_endpoint(), etag_timeout=timeout()))
     except Exception as exc:  # noqa: BLE001 - translated into one clear message
         raise _explain(exc, repo_id, revision, filename, local_dir) from exc
 
@@ -226,6 +258,12 @@ def _explain(exc: Exception, repo_id: str, revision: str | None, filename: str |
         return HubError(f"{at} does not exist in the repo.")
     if isinstance(exc, HfHubHTTPError) and exc.response is not None:
         return HubError(f"the Hub answered HTTP {exc.response.status_code} for {at}: {_first_line(exc)}")
+    if "Timeout" in type(exc).__name__:
+        return HubError(
+            f"the Hub at {_endpoint()} did not answer within {timeout():g} s for {at} ({type(exc).__name__}). "
+            "Nothing partial was kept. Check the network connection (and HF_ENDPOINT if set), raise "
+            f"PIX2PIX_HUB_TIMEOUT, or set HF_HUB_OFFLINE=1 to use files already downloaded. "
+            f"{_by_hand(repo_id, revision, filename, local_dir)}")
     return HubError(
         f"could not download {at} from {_endpoint()}: the Hub could not be reached ({type(exc).__name__}: "
         f"{_first_line(exc)}). Nothing partial was kept. Check the network connection (and HF_ENDPOINT if set), "

@@ -16,6 +16,7 @@ import torch
 from .checkpoints import embedded_config, infer_architecture, read_weights
 from .config import ModelConfig
 from .errors import CheckpointError
+from .fileio import readable_folder
 from .hub import download, is_repo_id
 from .networks import Discriminator, Generator, Pix2PixNetwork
 from .pretrained import CONFIG_FILE, load_directory, network_from_config
@@ -29,37 +30,39 @@ WEIGHT_NAMES = {
 def load_generator(source: str | os.PathLike, *, revision: str | None = None,
                    cache_dir: str | os.PathLike | None = None, local_dir: str | os.PathLike | None = None,
                    local_files_only: bool | None = None, token: str | bool | None = None,
-                   device: str | torch.device = "cpu") -> Generator:
+                   device: str | torch.device = "cpu", from_hub: bool = False) -> Generator:
     """Load a generator from a local path or a Hub repo id (``org/name``) onto ``device``.
 
     Hub options: ``revision`` (branch, tag or commit), ``cache_dir`` (default: the Hub cache), ``local_dir``
     (download into this folder instead, e.g. ``ComfyUI/models/pix2pix/<name>``), ``local_files_only`` (default:
-    ``HF_HUB_OFFLINE``), ``token`` (private repos). Weights are read onto the CPU first.
+    ``HF_HUB_OFFLINE``), ``token`` (private repos). Weights are read onto the CPU first. ``from_hub=True`` reads
+    ``source`` as a repo id only, never as a local path (for ids typed by users of a shared server).
     """
-    return _load(source, "generator", device, revision=revision, cache_dir=cache_dir, local_dir=local_dir,
+    return _load(source, "generator", device, from_hub, revision=revision, cache_dir=cache_dir, local_dir=local_dir,
                  local_files_only=local_files_only, token=token)
 
 
 def load_discriminator(source: str | os.PathLike, *, revision: str | None = None,
                        cache_dir: str | os.PathLike | None = None, local_dir: str | os.PathLike | None = None,
                        local_files_only: bool | None = None, token: str | bool | None = None,
-                       device: str | torch.device = "cpu") -> Discriminator:
+                       device: str | torch.device = "cpu", from_hub: bool = False) -> Discriminator:
     """Load a discriminator (PatchGAN or pixel) from a local path or a Hub repo id; options as load_generator."""
-    return _load(source, "discriminator", device, revision=revision, cache_dir=cache_dir, local_dir=local_dir,
-                 local_files_only=local_files_only, token=token)
+    return _load(source, "discriminator", device, from_hub, revision=revision, cache_dir=cache_dir,
+                 local_dir=local_dir, local_files_only=local_files_only, token=token)
 
 
-def _load(source: str | os.PathLike, role: str, device: str | torch.device, **hub_options) -> Pix2PixNetwork:
+def _load(source: str | os.PathLike, role: str, device: str | torch.device, from_hub: bool,
+          **hub_options) -> Pix2PixNetwork:
     if not str(source).strip():
         raise CheckpointError("the model source is empty: give a checkpoint file, a directory or a Hub repo id.")
     path = Path(source).expanduser()
-    if is_repo_id(source):
+    if from_hub or is_repo_id(source):
         files = download(str(source), role, **hub_options)
         net = _load_local(files.source, role)
         net.source = {**net.source, "hub_repo": files.repo_id, "revision": hub_options.get("revision") or "main",
                       "commit": files.commit, "layout": files.layout}
-    elif path.exists():
-        net = _load_local(path, role)
+    elif readable_folder(path).exists():  # a folder a kill left mid-swap is read where its whole version is
+        net = _load_local(readable_folder(path), role)
     else:
         raise CheckpointError(
             f"{source} is neither a file nor a directory. Give a checkpoint file (.safetensors, .pth, .bin), a "

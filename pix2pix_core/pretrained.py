@@ -12,7 +12,7 @@ from safetensors.torch import save_file
 from .checkpoints import CONFIG_METADATA_KEY, build_and_load, read_weights
 from .config import ModelConfig
 from .errors import CheckpointError, ConfigError
-from .fileio import atomic_path, atomic_write_text
+from .fileio import atomic_path, atomic_write_text, write_folder
 from .model_card import UNKNOWN_LICENSE, check_license, render_model_card
 from .networks import Discriminator, Generator, Pix2PixNetwork, config_from_arguments
 
@@ -48,36 +48,66 @@ def network_from_config(config: ModelConfig, state_dict: dict[str, torch.Tensor]
     return net
 
 
+OWN_ENTRIES = {CONFIG_FILE, GENERATOR_FILE, DISCRIMINATOR_FILE, CARD_FILE, SAMPLES_DIR}
+
+
 def save_pretrained(generator: Generator, directory: str | Path, discriminator: Discriminator | None = None,
                     license: str = UNKNOWN_LICENSE, repo_id: str | None = None,
-                    samples: list[Path] | None = None) -> Path:
-    """Write ``generator`` (and optionally its discriminator) as a loadable directory; each file atomically.
+                    samples: list[Path] | None = None, overwrite: bool = False) -> Path:
+    """Write ``generator`` (and optionally its discriminator) as a loadable directory, all or nothing.
 
-    The weights are written first and config.json last, so an interrupted save never leaves a config that
-    points at weights which are not there.
+    The folder is written fresh beside ``directory`` and swapped in, so a failure or a kill at any point leaves
+    the previous content loadable. An existing translator there is replaced only with ``overwrite=True``; a
+    folder holding anything else is never replaced.
     """
     if not isinstance(generator, Generator):
         raise TypeError(f"save_pretrained needs a pix2pix Generator, got {type(generator).__name__}.")
     directory = Path(directory)
     check_license(license)
+    _check_replaceable(directory, overwrite)
+    missing = [str(s) for s in samples or [] if not Path(s).is_file()]
+    if missing:
+        raise CheckpointError(f"sample image(s) not found: {', '.join(missing)}; nothing was written.")
+    return write_folder(directory, lambda folder: write_pretrained(generator, folder, discriminator, license,
+                                                                   repo_id, samples, directory.name))
+
+
+def _check_replaceable(directory: Path, overwrite: bool) -> None:
+    if directory.exists() and not directory.is_dir():
+        raise CheckpointError(f"{directory} is a file, not a folder: choose a folder to save the translator in.")
+    entries = sorted(p.name for p in directory.iterdir()) if directory.is_dir() else []
+    if not entries:
+        return
+    foreign = [name for name in entries if name not in OWN_ENTRIES]
+    if foreign:
+        raise CheckpointError(f"{directory} already holds other files ({', '.join(foreign[:5])}"
+                              f"{', ...' if len(foreign) > 5 else ''}): save the translator into a new folder.")
+    if not overwrite:
+        raise CheckpointError(f"{directory} already holds a translator: pass overwrite=True (--overwrite) to replace "
+                              "it, or choose another folder.")
+
+
+def write_pretrained(generator: Generator, folder: Path, discriminator: Discriminator | None = None,
+                     license: str = UNKNOWN_LICENSE, repo_id: str | None = None, samples: list[Path] | None = None,
+                     name: str | None = None) -> None:
+    """Write the files of our format into ``folder`` (a fresh folder: see :func:`save_pretrained`)."""
     config = model_config_of(generator)
     data = json.loads(config.to_json(generator.multiple))
-    _write_weights(generator, directory / GENERATOR_FILE, config.to_json(generator.multiple))
+    _write_weights(generator, folder / GENERATOR_FILE, config.to_json(generator.multiple))
     if discriminator is not None:
         d_config = model_config_of(discriminator)
-        _write_weights(discriminator, directory / DISCRIMINATOR_FILE, d_config.to_json())
+        _write_weights(discriminator, folder / DISCRIMINATOR_FILE, d_config.to_json())
         data["discriminator"] = {"file": DISCRIMINATOR_FILE, "architecture": d_config.architecture,
                                  "arguments": d_config.arguments}
     sample_names = []
     for sample in samples or []:
         sample_names.append(f"{SAMPLES_DIR}/{Path(sample).name}")
-        with atomic_path(directory / sample_names[-1]) as tmp:
+        with atomic_path(folder / sample_names[-1]) as tmp:
             shutil.copyfile(sample, tmp)
     n_params = sum(p.numel() for p in generator.parameters())
-    card = render_model_card(data, n_params, repo_id or directory.name, license, sample_names, repo_id)
-    atomic_write_text(directory / CARD_FILE, card)
-    atomic_write_text(directory / CONFIG_FILE, json.dumps(data, indent=2) + "\n")
-    return directory
+    card = render_model_card(data, n_params, repo_id or name or folder.name, license, sample_names, repo_id)
+    atomic_write_text(folder / CARD_FILE, card)
+    atomic_write_text(folder / CONFIG_FILE, json.dumps(data, indent=2) + "\n")
 
 
 def _write_weights(net: Pix2PixNetwork, path: Path, config_json: str) -> None:

@@ -12,8 +12,6 @@ import contextlib
 import dataclasses
 import json
 import math
-import os
-import shutil
 import signal
 import threading
 import time
@@ -34,7 +32,9 @@ from .color import decode_lab, lab_to_rgb
 from .config import IOSpec
 from .data import PairDataset
 from .errors import Pix2PixError
+from .fileio import recover_folder, write_folder
 from .images import side_by_side
+from .locks import FolderLock
 from .networks import (
     NetworkConfig,
     PatchGANConfig,
@@ -47,7 +47,7 @@ from .networks import (
 from .networks.norm import NORMS
 from .objective import GAN_MODES, discriminator_loss, generator_loss
 from .precision import PRECISIONS, resolve_precision
-from .pretrained import save_pretrained
+from .pretrained import CONFIG_FILE, write_pretrained
 
 CHECKPOINT_DIR = "checkpoint"
 GENERATORS = ("unet", "resnet")
@@ -189,9 +189,20 @@ class Trainer:
         self.amp_dtype = self._amp_dtype()
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp_dtype == torch.float16)
         self._stop_signal: int | None = None
-        self._recover_interrupted_swap()
-        if resume and (self.out_dir / CHECKPOINT_DIR / STATE_FILE).is_file():
-            self._load_checkpoint(self.out_dir / CHECKPOINT_DIR)
+        self._lock = FolderLock(self.out_dir)
+        if _rank() == 0:
+            if (self.out_dir / CONFIG_FILE).is_file():
+                raise Pix2PixError(f"{self.out_dir} holds a saved translator (config.json): a training writes "
+                                   "checkpoint/, samples/ and loss_curve.png into its own folder. Choose another one.")
+            self._lock.acquire()  # held until run() ends, so two runs never share the folder
+        try:
+            if _rank() == 0:
+                recover_folder(self.out_dir / CHECKPOINT_DIR)
+            if resume and (self.out_dir / CHECKPOINT_DIR / STATE_FILE).is_file():
+                self._load_checkpoint(self.out_dir / CHECKPOINT_DIR)
+        except BaseException:
+            self._lock.release()
+            raise
 
     # ------------------------------------------------------------------------------------------------ setup
     def _build_networks(self, in_channels: int, out_channels: int) -> tuple[nn.Module, nn.Module]:
@@ -241,7 +252,9 @@ class Trainer:
         d_train = DistributedDataParallel(self.discriminator) if _world() > 1 else self.discriminator
         deadline = time.monotonic() + time_budget if time_budget is not None else math.inf
         reason = "completed"
-        with self._signals():
+        if _rank() == 0:
+            self._lock.acquire()
+        with self._signals(), contextlib.closing(self._lock):
             for a, b in self._loader():
                 losses = self._train_step(g_train, d_train, a.to(self.device), b.to(self.device))
                 self.step += 1
@@ -339,31 +352,34 @@ class Trainer:
             loss_curve(self.history).save(self.out_dir / "loss_curve.png")
 
     def save_checkpoint(self) -> Path:
-        """Write the checkpoint into a fresh folder, then swap it in: a crash at any point leaves one intact."""
+        """Write the checkpoint all-or-nothing (a fresh folder swapped in): a crash at any point leaves one whole."""
         target = self.out_dir / CHECKPOINT_DIR
         if _rank() != 0:
             return target
-        tmp, old = self.out_dir / f".{CHECKPOINT_DIR}.tmp", self.out_dir / f".{CHECKPOINT_DIR}.old"
-        shutil.rmtree(tmp, ignore_errors=True)
         self.generator.training_facts = {"dataset": self.config.dataset, "lambda_l1": self.config.lambda_l1,
                                          "gan_mode": self.config.gan_mode, "steps": self.step,
                                          "batch_size": self.config.batch_size, "lr": self.config.lr,
                                          "last_losses": self.history[-1] if self.history else {}}
-        save_pretrained(_plain(self.generator), tmp, _plain(self.discriminator))
-        torch.save(self._state(), tmp / STATE_FILE)
-        (tmp / "history.json").write_text(json.dumps(self.history))
-        if target.exists():
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-        os.replace(tmp, target)
-        shutil.rmtree(old, ignore_errors=True)
-        return target
 
-    def _recover_interrupted_swap(self) -> None:
-        """A crash between the two renames of save_checkpoint leaves only the previous checkpoint, under .old."""
-        target, old = self.out_dir / CHECKPOINT_DIR, self.out_dir / f".{CHECKPOINT_DIR}.old"
-        if not target.exists() and (old / STATE_FILE).is_file() and _rank() == 0:
-            os.replace(old, target)
+        def build(folder: Path) -> None:
+            write_pretrained(_plain(self.generator), folder, _plain(self.discriminator))
+            torch.save(self._state(), folder / STATE_FILE)
+            (folder / "history.json").write_text(json.dumps(self.history))
+
+        try:
+            return write_folder(target, build)
+        except OSError as exc:
+            raise Pix2PixError(f"could not write the checkpoint into {self.out_dir} ({exc.strerror or exc}); the "
+                               f"previous checkpoint, if any, is intact. Free space or fix the folder, then run "
+                               "again to resume.") from exc
+
+    def _check_same_networks(self, saved: dict[str, Any], folder: Path) -> None:
+        """Resuming needs the networks the checkpoint holds: name every setting that differs."""
+        changed = [f"{name} {saved[name]!r} -> {getattr(self.config, name)!r}" for name in ARCHITECTURE_FIELDS
+                   if name in saved and saved[name] != getattr(self.config, name)]
+        if changed:
+            raise Pix2PixError(f"{folder} was trained with other networks ({'; '.join(changed)}). Resume with the "
+                               "same settings, start afresh with --no-resume (resume=False), or use another folder.")
 
     def _state(self) -> dict[str, Any]:
         return {"step": self.step, "config": dataclasses.asdict(self.config),
@@ -374,7 +390,13 @@ class Trainer:
                 "saved_at": time.time()}
 
     def _load_checkpoint(self, folder: Path) -> None:
-        state = torch.load(folder / STATE_FILE, map_location="cpu", weights_only=True)
+        try:
+            state = torch.load(folder / STATE_FILE, map_location="cpu", weights_only=True)
+        except Exception as exc:  # noqa: BLE001 - a truncated or foreign file: one clear message
+            raise Pix2PixError(f"{folder / STATE_FILE} cannot be read ({type(exc).__name__}): the checkpoint is "
+                               "damaged. Start afresh with --no-resume (resume=False) or another output folder; "
+                               f"{folder} still loads as a translator.") from exc
+        self._check_same_networks(state.get("config", {}), folder)
         self.generator.load_state_dict(read_weights(folder / "model.safetensors").state_dict)
         self.discriminator.load_state_dict(read_weights(folder / "discriminator.safetensors").state_dict)
         self.opt_g.load_state_dict(state["opt_g"])
@@ -388,6 +410,10 @@ class Trainer:
         self.step = state["step"]
         history = folder / "history.json"
         self.history = json.loads(history.read_text()) if history.is_file() else []
+
+
+ARCHITECTURE_FIELDS = ("generator", "ngf", "num_downs", "n_blocks", "norm", "dropout", "discriminator", "ndf",
+                      "n_layers")
 
 
 class BatchSchedule:

@@ -160,21 +160,43 @@ def test_channel_and_size_mismatches():
         p2p.translate(g, torch.zeros(0, 3, 8, 8))
 
 
-def test_failed_save_leaves_previous_model_intact(tmp_path, monkeypatch):
+@pytest.mark.parametrize("failure", ["weights", "card", "samples"])
+def test_failed_save_leaves_previous_model_intact(tmp_path, monkeypatch, failure):
+    """All or nothing: a save that dies after writing new weights (or before) leaves the old folder loadable."""
     g, directory = _saved(tmp_path)
     before = {p.name: p.read_bytes() for p in directory.iterdir()}
 
-    def dies_half_way(tensors, filename, metadata=None):
-        with open(filename, "wb") as f:
-            f.write(b"partial")
+    def dies(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(pretrained, "save_file", dies_half_way)
+    samples = []
+    if failure == "weights":
+        monkeypatch.setattr(pretrained, "save_file", dies)
+    elif failure == "card":  # the new weights are already written when this fails
+        monkeypatch.setattr(pretrained, "render_model_card", dies)
+    else:
+        samples = [tmp_path / "missing.png"]
     other = init_weights(build_network(UnetConfig(num_downs=5, ngf=4)))
-    with pytest.raises(OSError, match="disk full"):
-        p2p.save_pretrained(other, directory)
-    assert {p.name: p.read_bytes() for p in directory.iterdir()} == before  # no temp files, nothing replaced
+    with pytest.raises((OSError, p2p.Pix2PixError), match="disk full|not found"):
+        p2p.save_pretrained(other, directory, samples=samples, overwrite=True)
+    assert {p.name: p.read_bytes() for p in directory.iterdir()} == before  # nothing replaced
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no temp folder left beside it
     x = random_images(1, 3, 32, 32)
     with torch.no_grad(), p2p.inference_statistics(g, "eval"):
         torch.testing.assert_close(p2p.translate(p2p.load_generator(directory), x, statistics="eval"),
                                    p2p.translate(g, x, statistics="eval"))
+
+
+def test_save_never_replaces_what_it_was_not_asked_to(tmp_path):
+    g, directory = _saved(tmp_path)
+    with pytest.raises(p2p.Pix2PixError, match="already holds a translator: pass overwrite=True"):
+        p2p.save_pretrained(g, directory)
+    p2p.save_pretrained(g, directory, overwrite=True)  # asked: replaced whole
+    (tmp_path / "theirs").mkdir()
+    (tmp_path / "theirs" / "latest_net_G.pth").write_bytes(b"the user's own checkpoint")
+    with pytest.raises(p2p.Pix2PixError, match="already holds other files \\(latest_net_G.pth\\)"):
+        p2p.save_pretrained(g, tmp_path / "theirs", overwrite=True)
+    assert (tmp_path / "theirs" / "latest_net_G.pth").read_bytes() == b"the user's own checkpoint"
+    (tmp_path / "a_file").write_text("x")
+    with pytest.raises(p2p.Pix2PixError, match="is a file"):
+        p2p.save_pretrained(g, tmp_path / "a_file")

@@ -191,7 +191,7 @@ def test_interrupt_stops_training_and_keeps_a_checkpoint(comfy):
     comfy.post("/interrupt", {})
     history = comfy.wait(prompt_id, timeout=120)
     assert history["status"]["status_str"] != "success"
-    checkpoint = comfy.base / "models" / "pix2pix" / "interrupted" / "run" / "checkpoint"
+    checkpoint = comfy.base / "models" / "pix2pix" / "interrupted.training" / "checkpoint"
     assert 0 < p2p.load_generator(checkpoint).training_facts["steps"] < 100000
 
 
@@ -215,20 +215,78 @@ def test_workflow_templates_are_listed(comfy):
     assert set(templates["comfyui-pix2pix"]) >= {path.stem for path in (WORKFLOWS / "api").glob("*.json")}
 
 
-def test_save_model_node_writes_a_loadable_translator(comfy):
-    prompt = {
+def _save_prompt(name: str, overwrite: bool = False) -> dict:
+    return {
         "1": {"class_type": "Pix2PixLoadModel", "inputs": {"model": "rgb-model/model.safetensors",
                                                            "catalogue": "(none)", "repo_id": "", "revision": ""}},
-        "2": {"class_type": "Pix2PixSaveModel", "inputs": {"model": ["1", 0], "name": "saved-copy",
-                                                           "push_to_hub": False, "repo_id": "", "token": "",
-                                                           "private": True}},
+        "2": {"class_type": "Pix2PixSaveModel", "inputs": {"model": ["1", 0], "name": name, "push_to_hub": False,
+                                                           "repo_id": "", "token": "", "private": True,
+                                                           "overwrite": overwrite}},
     }
-    history = comfy.run(prompt)
+
+
+def test_save_model_node_writes_a_loadable_translator(comfy):
+    history = comfy.run(_save_prompt("saved-copy"))
     assert history["status"]["status_str"] == "success", _errors(history)[-1500:]
     saved = p2p.load_generator(comfy.base / "models" / "pix2pix" / "saved-copy")
     original = p2p.load_generator(comfy.base / "models" / "pix2pix" / "rgb-model")
     x = torch.rand(1, 3, 32, 32)
     assert torch.equal(p2p.translate(saved, x), p2p.translate(original, x))
-    bad = copy.deepcopy(prompt)
-    bad["2"]["inputs"]["name"] = "../escape"
-    assert comfy.run(bad)["status"]["status_str"] == "error"
+    again = _save_prompt("saved-copy")
+    again["2"]["inputs"]["private"] = False  # other inputs, or ComfyUI answers from its cache without running
+    history = comfy.run(again)
+    assert history["status"]["status_str"] == "error" and "overwrite" in _errors(history)
+    assert comfy.run(_save_prompt("saved-copy", overwrite=True))["status"]["status_str"] == "success"
+
+
+HOSTILE_NAMES = ["../escape", " ..", "..", "/tmp/abs-escape", "", " ", "a\x00b", "C:evil", "name.", "nested/name",
+                 "..\\up", "trailing "]
+
+
+def _tree(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*")}
+
+
+def test_every_node_name_stays_inside_the_models_folder(comfy, tmp_path):
+    """Save Model and Train refuse every name that is not a plain folder name, and write nothing anywhere."""
+    before = _tree(comfy.base)
+    for name in HOSTILE_NAMES:
+        history = comfy.run(_save_prompt(name, overwrite=True))
+        assert history["status"]["status_str"] == "error", name
+        train = _workflow("train_colorizer")
+        train["1"]["inputs"].update(TINY_TRAINING, folder=str(comfy.base / "photos"), save_name=name)
+        history = comfy.run(train)
+        assert history["status"]["status_str"] == "error", name
+        assert "Traceback" not in _errors(history)[:200]
+    assert _tree(comfy.base) == before
+    assert not Path("/tmp/abs-escape").exists()
+
+
+def test_train_never_replaces_a_saved_model(comfy):
+    assert comfy.run(_save_prompt("users-model"))["status"]["status_str"] == "success"
+    before = (comfy.base / "models" / "pix2pix" / "users-model" / "model.safetensors").read_bytes()
+    train = _workflow("train_colorizer")
+    train["1"]["inputs"].update(TINY_TRAINING, folder=str(comfy.base / "photos"), save_name="users-model")
+    history = comfy.run(train)
+    assert history["status"]["status_str"] == "error" and "did not write" in _errors(history)
+    assert (comfy.base / "models" / "pix2pix" / "users-model" / "model.safetensors").read_bytes() == before
+
+
+@pytest.mark.parametrize("repo_id", ["/etc/passwd", "/", "../../etc", "models/pix2pix", "org/name/extra"])
+def test_load_model_takes_only_hub_ids_and_leaks_nothing(comfy, repo_id):
+    prompt = _translate_prompt("night.jpg")
+    prompt["2"]["inputs"]["repo_id"] = repo_id
+    history = comfy.run(prompt)
+    message = next(m[1]["exception_message"] for m in history["status"]["messages"] if m[0] == "execution_error")
+    # a server path is refused as an id; an id that names a server folder is looked up on the Hub, never read locally
+    expected = "was not found" if repo_id == "models/pix2pix" else "valid Hub repo id"
+    assert history["status"]["status_str"] == "error" and expected in message, message
+    assert "root:" not in message and "/bin" not in message and "etc/" not in message.replace(repo_id, "")
+
+
+def test_a_hub_revision_cannot_climb_out_of_the_cache(comfy):
+    prompt = _translate_prompt("night.jpg")
+    prompt["2"]["inputs"].update(repo_id=CATALOGUE[0].repo_id, revision="../../../../escaped")
+    history = comfy.run(prompt)
+    assert history["status"]["status_str"] == "error" and "not a valid branch" in _errors(history)
+    assert not any(p.name == "escaped" for p in comfy.base.parent.rglob("escaped"))

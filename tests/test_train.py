@@ -128,13 +128,13 @@ out = Path(sys.argv[1]); mode = sys.argv[2]
 torch.manual_seed(0)
 x = F.interpolate(torch.rand(4, 3, 8, 8), size=(64, 64), mode="bilinear")
 if mode == "kill":  # the second checkpoint hangs half-way through writing: the parent kills the process there
-    real = train_module.save_pretrained
+    real = train_module.write_pretrained
     def slow(*args, **kwargs):
         real(*args, **kwargs)
         if (out / "checkpoint").exists():
             (out / "writing").touch()
             time.sleep(60)
-    train_module.save_pretrained = slow
+    train_module.write_pretrained = slow
 progress = lambda step, total, losses: (out / "progress").write_text(str(step))
 config = TrainConfig(steps=400, checkpoint_every=3, sample_every=1000, ngf=8, ndf=8, num_downs=6, crop_size=64,
                      load_size=72)
@@ -180,7 +180,9 @@ def test_a_crash_between_the_renames_recovers_the_previous_checkpoint(tmp_path):
     trainer = Trainer(TrainConfig(steps=2, checkpoint_every=2, sample_every=100, **SMALL), _toy_pairs(4), tmp_path)
     trainer.run()
     (tmp_path / CHECKPOINT_DIR).rename(tmp_path / f".{CHECKPOINT_DIR}.old")  # as if killed after the first rename
+    assert p2p.load_generator(tmp_path / CHECKPOINT_DIR).training_facts["steps"] == 2  # loaders find it too
     assert Trainer(TrainConfig(steps=4, **SMALL), _toy_pairs(4), tmp_path).step == 2
+    assert (tmp_path / CHECKPOINT_DIR).is_dir() and not (tmp_path / f".{CHECKPOINT_DIR}.old").exists()
 
 
 def test_sigint_saves_a_checkpoint_and_stops(tmp_path):
