@@ -3,7 +3,7 @@
 It implements what downloads and uploads use: the model info API, ``resolve`` (HEAD/GET with the commit, ETag
 and size headers, Range requests), repo creation, model-card YAML validation, ``preupload`` (every file uploaded
 inline) and ``commit`` (NDJSON with base64 contents). It can make a repo private or gated, and truncate a
-file's next responses.
+file's next responses, stall a repo's requests (accepted, never answered) or claim a malformed commit id.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ class HubState:
         self.repos: dict[str, Repo] = {}
         self.downloads: list[str] = []  # "repo/file@commit" of each GET of a file
         self.truncate: dict[str, int] = {}  # file path -> how many next GETs to cut short
+        self.stall: set[str] = set()  # repo ids whose requests are accepted and never answered (until shutdown)
+        self.fake_commit: dict[str, str] = {}  # repo id -> the commit id its info claims (a hostile server)
+        self.closing = threading.Event()
         self.lock = threading.Lock()
 
     def add_commit(self, repo_id: str, files: dict[str, bytes], branch: str = "main", private: bool = False) -> str:
@@ -127,10 +130,14 @@ class Handler(BaseHTTPRequestHandler):
         self._error(404, "NotFound", f"no route for {path}")
 
     def _model_info(self, repo_id: str, revision: str) -> None:
+        if repo_id in self.state.stall:
+            self.state.closing.wait(300)  # bounded: the server's shutdown ends it
+            return self._error(503, "Stalled", "stalled")
         found = self._lookup(repo_id, revision)
         if found:
             repo, sha = found
-            self._json(200, {"id": repo_id, "modelId": repo_id, "sha": sha, "private": repo.private,
+            self._json(200, {"id": repo_id, "modelId": repo_id, "sha": self.state.fake_commit.get(repo_id, sha),
+                             "private": repo.private,
                              "siblings": [{"rfilename": name} for name in sorted(repo.commits[sha])], "tags": []})
 
     def _resolve(self, repo_id: str, revision: str, filename: str) -> None:
@@ -211,5 +218,6 @@ class HubServer:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.state.closing.set()
         self.httpd.shutdown()
         self.httpd.server_close()

@@ -53,6 +53,7 @@ def comfy(tmp_path_factory):
         with ComfyServer(env) as server:
             _prepare_inputs(server.base, tmp_path_factory.mktemp("photos"))
             server.photos = tmp_path_factory.mktemp("photos_done")
+            server.hub = hub
             yield server
 
 
@@ -290,3 +291,20 @@ def test_a_hub_revision_cannot_climb_out_of_the_cache(comfy):
     history = comfy.run(prompt)
     assert history["status"]["status_str"] == "error" and "not a valid branch" in _errors(history)
     assert not any(p.name == "escaped" for p in comfy.base.parent.rglob("escaped"))
+
+
+def test_cancel_ends_a_hub_download_that_hangs(comfy):
+    """The endpoint accepts and never answers: Cancel frees the queue at once, long before the request's timeout."""
+    comfy.hub.state.stall.add("slow/stalled")
+    prompt = _translate_prompt("night.jpg")
+    prompt["2"]["inputs"]["repo_id"] = "slow/stalled"
+    prompt_id = comfy.queue(prompt)
+    deadline = time.time() + 60
+    while not comfy.get("/queue")["queue_running"] and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(1)
+    started = time.time()
+    comfy.post("/interrupt", {})
+    history = comfy.wait(prompt_id, timeout=60)
+    assert history["status"]["status_str"] != "success" and time.time() - started < 10
+    assert comfy.run(_translate_prompt("night.jpg"))["status"]["status_str"] == "success"  # still serving

@@ -231,3 +231,25 @@ def test_push_without_network_speaks_of_the_upload(dead_endpoint, tmp_path, caps
     err = capsys.readouterr().err
     assert "could not upload to org/translator" in err and "No commit was made" in err
     assert "download" not in err and "HF_HUB_OFFLINE" not in err
+
+
+def test_a_server_that_never_answers_is_given_up_on_in_bounded_time(hub, monkeypatch):
+    import time
+
+    hub.state.stall.add("slow/stalled")
+    monkeypatch.setenv("PIX2PIX_HUB_TIMEOUT", "1")
+    started = time.monotonic()
+    with pytest.raises(p2p.HubError, match=f"the Hub at {hub.endpoint} did not answer within 1 s"):
+        p2p.load_generator("slow/stalled")
+    assert time.monotonic() - started < 15  # one bounded request, no retry loop
+
+
+def test_nothing_a_server_or_a_revision_says_becomes_a_path_outside_the_cache(hub, tmp_path):
+    hub.state.add_commit("org/model", _pretrained_files(_net(), tmp_path))
+    for revision in ("../../../../escaped", "main/../../x", "/abs", "a..b", "v1.lock"):
+        with pytest.raises(p2p.HubError, match="not a valid branch, tag or commit"):
+            p2p.load_generator("org/model", revision=revision)
+    hub.state.fake_commit["org/model"] = "../../../../escaped"
+    with pytest.raises(p2p.HubError, match="carries no valid commit id"):
+        p2p.load_generator("org/model")
+    assert not any(p.name == "escaped" for p in tmp_path.rglob("*"))

@@ -176,6 +176,46 @@ def test_killed_mid_save_keeps_the_previous_checkpoint(tmp_path):
     assert not (tmp_path / "run" / f".{CHECKPOINT_DIR}.tmp").exists()
 
 
+def test_a_second_training_into_the_same_folder_is_refused_and_a_dead_ones_lock_taken_over(tmp_path):
+    proc = _start(tmp_path, "kill")
+    try:
+        _wait_for(lambda: (tmp_path / "run" / "writing").exists())
+        with pytest.raises(p2p.Pix2PixError, match=f"being written by another training \\(process {proc.pid} on"):
+            Trainer(TrainConfig(steps=6, **SMALL), _toy_pairs(4), tmp_path / "run")
+        proc.kill()
+    finally:
+        proc.wait(30)
+    trainer = Trainer(TrainConfig(steps=6, checkpoint_every=3, sample_every=100, **SMALL), _toy_pairs(4),
+                      tmp_path / "run")  # the killed process's lock is taken over
+    assert trainer.step == 3 and trainer.run().steps_done == 6
+    with Trainer(TrainConfig(steps=6, **SMALL), _toy_pairs(4), tmp_path / "run2")._lock:  # in one process too
+        with pytest.raises(p2p.Pix2PixError, match="being written by another training"):
+            Trainer(TrainConfig(steps=6, **SMALL), _toy_pairs(4), tmp_path / "run2")
+
+
+def test_training_refuses_a_saved_model_folder(tmp_path):
+    p2p.save_pretrained(_toy_trainer_net(), tmp_path / "model")
+    with pytest.raises(p2p.Pix2PixError, match="holds a saved translator"):
+        Trainer(TrainConfig(steps=2, **SMALL), _toy_pairs(4), tmp_path / "model")
+
+
+def _toy_trainer_net():
+    from pix2pix_core.networks import UnetConfig, build_network, init_weights
+
+    return init_weights(build_network(UnetConfig(num_downs=5, ngf=4)))
+
+
+def test_resuming_with_other_networks_or_a_damaged_state_is_explained(tmp_path):
+    Trainer(TrainConfig(steps=2, checkpoint_every=2, sample_every=100, **SMALL), _toy_pairs(4), tmp_path).run()
+    with pytest.raises(p2p.Pix2PixError, match="trained with other networks \\(ngf 8 -> 16\\)"):
+        Trainer(TrainConfig(steps=4, **{**SMALL, "ngf": 16}), _toy_pairs(4), tmp_path)
+    state = tmp_path / CHECKPOINT_DIR / "trainer_state.pt"
+    state.write_bytes(state.read_bytes()[:1000])
+    with pytest.raises(p2p.Pix2PixError, match="cannot be read.*damaged.*--no-resume"):
+        Trainer(TrainConfig(steps=4, **SMALL), _toy_pairs(4), tmp_path)
+    assert Trainer(TrainConfig(steps=4, **SMALL), _toy_pairs(4), tmp_path, resume=False).step == 0
+
+
 def test_a_crash_between_the_renames_recovers_the_previous_checkpoint(tmp_path):
     trainer = Trainer(TrainConfig(steps=2, checkpoint_every=2, sample_every=100, **SMALL), _toy_pairs(4), tmp_path)
     trainer.run()
