@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import warnings
 from functools import partial
@@ -210,18 +211,27 @@ def _add_format(parser: argparse.ArgumentParser, default: str, what: str) -> Non
 def _over_files(args: argparse.Namespace, label: str, run, keep_alpha: bool = True, keep_depth: bool = True) -> int:
     """Apply ``run`` ([C, H, W] -> [C', H, W]) to every input image, writing same names and sizes in the format
     ``args.format`` asks for (``same``: the input's format and bit depth)."""
-    files = find_images(args.inputs)
+    if args.out.exists() and not args.out.is_dir():
+        raise Pix2PixError(f"--out {args.out} is a file: give a folder (it is created if missing).")
+    same = next((item for item in map(Path, args.inputs) if item.is_dir() and item.resolve() == args.out.resolve()),
+                None)
+    if same is not None:
+        raise Pix2PixError(f"--out {args.out} is the input folder {same}: the outputs would overwrite the inputs. "
+                           "Choose another output folder (a subfolder is fine).")
+    files = find_images(args.inputs, exclude=args.out)
     if not files:
         raise Pix2PixError(f"no images found in {' '.join(args.inputs)}.")
     chosen_format, suffix = OUTPUT_FORMATS[args.format]
-    targets = [args.out / (relative.with_suffix(suffix) if suffix else relative) for _, relative in files]
-    _refuse_collisions(files, targets)
+    targets = output_paths(files, args.out, suffix)
+    inputs = {path.resolve() for path, _ in files}
+    clash = next((path for path in targets if path.resolve() in inputs), None)
+    if clash is not None:
+        raise Pix2PixError(f"--out {args.out} would overwrite the input {clash}: choose an output folder that is "
+                           "not an input folder.")
     failures = written = 0
     bar = tqdm(total=len(files), desc=label, unit="image", file=sys.stderr)
     try:
         for (path, _), target in zip(files, targets):
-            if target.resolve() == path.resolve():
-                raise Pix2PixError(f"--out would overwrite the input {path}: choose another output folder.")
             try:
                 source = read_image(path)
                 image = source.pixels if keep_alpha or source.pixels.shape[0] != 4 else source.pixels[:3]
@@ -242,13 +252,21 @@ def _over_files(args: argparse.Namespace, label: str, run, keep_alpha: bool = Tr
     return 1 if failures else 0
 
 
-def _refuse_collisions(files: list[tuple[Path, Path]], targets: list[Path]) -> None:
-    seen: dict[Path, Path] = {}
-    for (path, _), target in zip(files, targets):
-        if target in seen:
-            raise Pix2PixError(f"{seen[target]} and {path} would both be written to {target}: translate them into "
-                               "separate --out folders, or rename one.")
-        seen[target] = path
+def output_paths(files: list[tuple[Path, Path]], out: Path, suffix: str | None) -> list[Path]:
+    """One distinct output path per input: its name (or its path in an input folder) under ``out``; when two
+    would collide, the input tree is mirrored from the inputs' common folder, and a changed suffix keeps the old
+    one in the name (``a.jpg.png`` beside ``a.png``)."""
+    def with_suffix(relative: Path) -> Path:
+        return relative.with_suffix(suffix) if suffix and relative.suffix.lower() != suffix else relative
+
+    targets = [out / with_suffix(relative) for _, relative in files]
+    if len(set(targets)) < len(targets):
+        common = Path(os.path.commonpath([path.resolve().parent for path, _ in files]))
+        targets = [out / with_suffix(path.resolve().relative_to(common)) for path, _ in files]
+    if len(set(targets)) < len(targets) and suffix:
+        targets = [target if target.suffix == path.suffix else target.with_name(path.name + suffix)
+                   for (path, _), target in zip(files, targets)]
+    return targets
 
 
 def _train(args: argparse.Namespace) -> int:

@@ -109,17 +109,20 @@ def _orient(image: torch.Tensor, orientation: int) -> torch.Tensor:
     return image.contiguous()
 
 
-def find_images(inputs: list[str | Path]) -> list[tuple[Path, Path]]:
+def find_images(inputs: list[str | Path], exclude: str | Path | None = None) -> list[tuple[Path, Path]]:
     """Expand files and folders (recursively) into ``(path, path relative to the output folder)`` pairs.
 
-    Files named directly are taken whatever their suffix (an unreadable one is reported when read);
-    inside folders only image suffixes are taken.
+    Files named directly are taken whatever their suffix (an unreadable one is reported when read); inside
+    folders only image suffixes are taken, and nothing under ``exclude`` (the output folder, when it lies inside
+    an input folder: a rerun must not take its own outputs as inputs).
     """
+    skip = Path(exclude).resolve() if exclude is not None else None
     found = []
     for item in map(Path, inputs):
         if item.is_dir():
             found += [(p, p.relative_to(item)) for p in sorted(item.rglob("*"))
-                      if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
+                      if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+                      and not (skip is not None and skip in p.resolve().parents)]
         else:
             found.append((item, Path(item.name)))
     return found

@@ -218,3 +218,35 @@ def test_depth_channels_and_edge_formats_are_kept_honestly(tmp_path, capsys):
         assert main(["edges", str(inputs / "photo.jpg"), "--out", str(tmp_path / method), "--method", method,
                      "--paper-postprocess"]) == 2
         assert "--method hed" in capsys.readouterr().err and not (tmp_path / method).exists()
+
+
+def test_translate_never_overwrites_an_input(tmp_path, capsys):
+    """--out inside an input folder (run twice), same names from two folders, --out equal to an input folder."""
+    import pix2pix_core as p2p
+    from pix2pix_core.cli import main
+    from pix2pix_core.networks import ResnetConfig, build_network, init_weights
+
+    model = p2p.save_pretrained(init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1))), tmp_path / "model")
+    photos = tmp_path / "photos"
+    for folder, colour in (("x", (200, 30, 10)), ("y", (10, 30, 200))):
+        (photos / folder).mkdir(parents=True)
+        Image.new("RGB", (20, 16), colour).save(photos / folder / "a.png")
+    originals = {p: p.read_bytes() for p in photos.rglob("*.png")}
+    for _ in range(2):  # the second run must not take the first run's outputs as inputs
+        assert main(["translate", "--model", str(model), str(photos), "--out", str(photos / "out")]) == 0
+        assert "wrote 2 image(s)" in capsys.readouterr().out
+    assert sorted(p.relative_to(photos / "out").as_posix() for p in (photos / "out").rglob("*.png")) == ["x/a.png",
+                                                                                                          "y/a.png"]
+    assert main(["translate", "--model", str(model), str(photos / "x" / "a.png"), str(photos / "y" / "a.png"),
+                 "--out", str(tmp_path / "flat")]) == 0  # same base name from two folders: the tree is mirrored
+    assert sorted(p.relative_to(tmp_path / "flat").as_posix() for p in (tmp_path / "flat").rglob("*.png")) == [
+        "x/a.png", "y/a.png"]
+    assert main(["translate", "--model", str(model), str(photos / "x"), "--out", str(photos / "x")]) == 2
+    assert "would overwrite the inputs" in capsys.readouterr().err
+    assert all(p.read_bytes() == data for p, data in originals.items())
+    Image.new("RGB", (20, 16)).save(photos / "x" / "a.jpg")
+    assert main(["edges", str(photos / "x"), "--out", str(tmp_path / "edges")]) == 0  # a.jpg and a.png -> PNG
+    assert sorted(p.name for p in (tmp_path / "edges").iterdir()) == ["a.jpg.png", "a.png"]
+    (tmp_path / "file").write_text("x")
+    assert main(["translate", "--model", str(model), str(photos), "--out", str(tmp_path / "file")]) == 2
+    assert "is a file" in capsys.readouterr().err
