@@ -62,7 +62,7 @@ def read_weights(path: str | Path) -> WeightsFile:
     if _looks_like_safetensors(head, size) or path.suffix == ".safetensors":
         return _read_safetensors(path)
     raise CheckpointError(
-        f"{path} is not a checkpoint: it is neither safetensors nor a PyTorch file (it starts with {head[:8]!r}). "
+        f"{path} is not a checkpoint: it is neither safetensors nor a PyTorch file. "
         "Point to a .safetensors, .pth or pytorch_model.bin file, or a directory holding config.json and "
         "model.safetensors."
     )
@@ -131,7 +131,14 @@ def _strip_wrapper_prefix(state_dict: StateDict) -> StateDict:
 def embedded_config(weights: WeightsFile) -> dict | None:
     """The config.json content we embed in safetensors metadata when saving, if present."""
     text = weights.metadata.get(CONFIG_METADATA_KEY)
-    return json.loads(text) if text else None
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise CheckpointError("the config embedded in the file's safetensors metadata is not valid JSON: the file "
+                              "was not written by comfyui-pix2pix or is damaged. Re-save it, or strip the "
+                              f"'{CONFIG_METADATA_KEY}' metadata to infer the architecture.") from exc
 
 
 # ------------------------------------------------------------------------------------------ architecture inference
@@ -267,8 +274,10 @@ def build_and_load(config: NetworkConfig, state_dict: StateDict, origin: str) ->
     """Build the network for ``config`` and load ``state_dict`` strictly after legacy-key handling."""
     with torch.device("meta"):
         net = build_network(config)
-    state_dict = {k: v.float() if v.is_floating_point() else v for k, v in adapt_legacy_keys(net, state_dict).items()}
     expected = net.state_dict()
+    state_dict = adapt_legacy_keys(net, state_dict)
+    _check_values(state_dict, expected, origin)
+    state_dict = {k: v.float() if v.is_floating_point() else v for k, v in state_dict.items()}
     missing = sorted(set(expected) - set(state_dict))
     unexpected = sorted(set(state_dict) - set(expected))
     mismatched = [f"{k}: file {tuple(state_dict[k].shape)} vs model {tuple(expected[k].shape)}"
@@ -284,6 +293,21 @@ def build_and_load(config: NetworkConfig, state_dict: StateDict, origin: str) ->
         )
     net.load_state_dict(state_dict, strict=True, assign=True)
     return net
+
+
+def _check_values(state_dict: StateDict, expected: StateDict, origin: str) -> None:
+    """Weights must be floating point where the network has floats, and finite (NaN or Inf gives flat images)."""
+    integer = [f"{k} ({v.dtype})" for k, v in state_dict.items()
+               if k in expected and expected[k].is_floating_point() and not v.is_floating_point()]
+    if integer:
+        raise CheckpointError(f"{origin} holds non-float tensors where weights belong: {', '.join(integer[:4])}"
+                              f"{' …' if len(integer) > 4 else ''}. Quantised or corrupted weights cannot be loaded "
+                              "as they are: use the original float checkpoint.")
+    broken = [k for k, v in state_dict.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if broken:
+        raise CheckpointError(f"{origin} holds NaN or infinite values in {len(broken)} tensor(s): "
+                              f"{', '.join(broken[:4])}{' …' if len(broken) > 4 else ''}. The training that wrote it "
+                              "diverged or the file is damaged: use an earlier checkpoint.")
 
 
 def adapt_legacy_keys(net: nn.Module, state_dict: StateDict) -> StateDict:

@@ -95,36 +95,60 @@ class ModelConfig:
         """Parse config.json; return the config and the ``io.multiple`` it states (checked by the caller)."""
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError) as exc:
+            detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
             raise ConfigError(
-                f"{origin} is not valid JSON ({exc}). Fix it, or delete it to infer the architecture from the weights."
+                f"{origin} is not valid JSON ({detail}). Fix it, or delete it to infer the architecture from the "
+                "weights."
             ) from exc
         if not isinstance(data, dict):
             raise ConfigError(f"{origin} must hold a JSON object, found {type(data).__name__}.")
         version = data.get("format_version")
+        if type(version) is not int:
+            raise ConfigError(f"{origin}: format_version must be the number {FORMAT_VERSION}, found "
+                              f"{_kind(version)}. Fix it, or re-save the model with `pix2pix convert`.")
         if version != FORMAT_VERSION:
             raise ConfigError(
-                f"{origin} has format_version {version!r}; this comfyui-pix2pix reads version {FORMAT_VERSION}. "
+                f"{origin} has format_version {version}; this comfyui-pix2pix reads version {FORMAT_VERSION}. "
                 "Upgrade comfyui-pix2pix if the file is newer, or re-save the model with `pix2pix convert`."
             )
         missing = [k for k in ("role", "architecture", "arguments") if k not in data]
         if missing:
             raise ConfigError(f"{origin} lacks the field(s) {', '.join(missing)}.")
         if data["role"] not in ROLES:
-            raise ConfigError(f"{origin}: role is {data['role']!r}; expected 'generator' or 'discriminator'.")
-        if not isinstance(data["arguments"], dict):
-            raise ConfigError(f"{origin}: 'arguments' must be an object.")
+            raise ConfigError(f"{origin}: role is {_kind(data['role'])}; expected 'generator' or 'discriminator'.")
+        for name, kinds in (("architecture", (str,)), ("arguments", (dict,)), ("io", (dict, type(None))),
+                            ("training", (dict, type(None))), ("source", (dict, type(None)))):
+            if not isinstance(data.get(name), kinds):
+                wanted = "a string" if kinds == (str,) else "an object"
+                raise ConfigError(f"{origin}: '{name}' must be {wanted}, found {_kind(data.get(name))}.")
         io, multiple = None, None
         if data.get("io") is not None:
             io_data = dict(data["io"])
             multiple = io_data.pop("multiple", None)
             allowed = {f.name for f in dataclasses.fields(IOSpec)}
-            unknown = sorted(set(io_data) - allowed)
+            unknown = sorted(set(io_data) - set(allowed))
             if unknown:
-                raise ConfigError(f"{origin}: unknown io field(s) {unknown}; known: {sorted(allowed | {'multiple'})}.")
+                known = sorted(set(allowed) | {"multiple"})
+                raise ConfigError(f"{origin}: unknown io field(s) {unknown}; known: {known}.")
+            for name, value in io_data.items():
+                wanted = int if name == "train_size" else str
+                if type(value) is not wanted:
+                    raise ConfigError(f"{origin}: io.{name} must be {'an integer' if wanted is int else 'a string'}, "
+                                      f"found {_kind(value)}.")
+            if multiple is not None and type(multiple) is not int:
+                raise ConfigError(f"{origin}: io.multiple must be an integer, found {_kind(multiple)}.")
             io = IOSpec(**io_data)
         return (
             cls(data["role"], data["architecture"], data["arguments"], io,
                 dict(data.get("training") or {}), dict(data.get("source") or {})),
             multiple,
         )
+
+
+def _kind(value: Any) -> str:
+    """A value described for a message without echoing much of it."""
+    if isinstance(value, str):
+        return f"the string {value[:40]!r}"
+    return f"{type(value).__name__} {str(value)[:40]}" if isinstance(value, (int, float, bool)) else \
+        type(value).__name__

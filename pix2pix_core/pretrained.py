@@ -119,13 +119,22 @@ def _write_weights(net: Pix2PixNetwork, path: Path, config_json: str) -> None:
 def load_directory(directory: Path, role: str) -> Pix2PixNetwork:
     """Load the generator or discriminator of a directory written by :func:`save_pretrained`."""
     config_path = directory / CONFIG_FILE
-    config, multiple = ModelConfig.from_json(config_path.read_text(encoding="utf-8"), str(config_path))
+    try:
+        text = config_path.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError) as exc:
+        raise ConfigError(f"{config_path} cannot be read as UTF-8 text ({type(exc).__name__}): fix or delete it to "
+                          "infer the architecture from the weights.") from exc
+    config, multiple = ModelConfig.from_json(text, str(config_path))
     if role == "discriminator":
-        d = json.loads(config_path.read_text(encoding="utf-8")).get("discriminator")
+        d = json.loads(text).get("discriminator")
         if not d:
             raise CheckpointError(f"{directory} has no discriminator (config.json has no 'discriminator' entry).")
+        if not isinstance(d, dict) or not isinstance(d.get("architecture"), str) or \
+                not isinstance(d.get("arguments"), dict) or d.get("file", DISCRIMINATOR_FILE) != DISCRIMINATOR_FILE:
+            raise ConfigError(f"{config_path}: 'discriminator' must be an object with 'architecture' (a string), "
+                              f"'arguments' (an object) and 'file' {DISCRIMINATOR_FILE!r}.")
         config = ModelConfig("discriminator", d["architecture"], d["arguments"])
-        weights_path, multiple = directory / d.get("file", DISCRIMINATOR_FILE), None
+        weights_path, multiple = directory / DISCRIMINATOR_FILE, None
     else:
         weights_path = directory / GENERATOR_FILE
     if config.role != role:

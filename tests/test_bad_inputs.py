@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import torch
 from conftest import random_images
+from safetensors.torch import save_file
 
 import pix2pix_core as p2p
 from pix2pix_core import pretrained
@@ -200,3 +202,53 @@ def test_save_never_replaces_what_it_was_not_asked_to(tmp_path):
     (tmp_path / "a_file").write_text("x")
     with pytest.raises(p2p.Pix2PixError, match="is a file"):
         p2p.save_pretrained(g, tmp_path / "a_file")
+
+
+def _config_with(tmp_path, edit):
+    g, directory = _saved(tmp_path, ResnetConfig(ngf=4, n_blocks=1))
+    p2p.save_pretrained(init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1))), directory, overwrite=True,
+                        discriminator=init_weights(build_network(PatchGANConfig(ndf=4))))
+    config = json.loads((directory / "config.json").read_text())
+    text = edit(config)
+    raw = isinstance(text, str) and text.startswith("[")  # an edit may return the whole text instead
+    (directory / "config.json").write_text(text if raw else json.dumps(config))
+    return directory
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda c: c.update(io=5), "'io' must be an object, found int"),
+    (lambda c: c.update(training="abc"), "'training' must be an object, found the string 'abc'"),
+    (lambda c: c["io"].update(input_space=["rgb"]), "io.input_space must be a string, found list"),
+    (lambda c: c.update(format_version="1"), "format_version must be the number 1, found the string '1'"),
+    (lambda c: "[" * 100000 + "]" * 100000, "nested too deeply"),
+    (lambda c: c["discriminator"].pop("architecture"), "'discriminator' must be an object with 'architecture'"),
+    (lambda c: c["discriminator"].update(file="../../etc/passwd"), "'file' 'discriminator.safetensors'"),
+])
+def test_malformed_configs_are_explained(tmp_path, edit, message):
+    directory = _config_with(tmp_path, edit)
+    with pytest.raises(p2p.Pix2PixError, match=re.escape(message)):
+        p2p.load_generator(directory) if "discriminator" not in message else p2p.load_discriminator(directory)
+
+
+def test_bad_weights_are_refused_by_name(tmp_path):
+    g = init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1)))
+    state = {k: v.clone() for k, v in g.state_dict().items()}
+    state["model.1.weight"][0, 0, 0, 0] = float("nan")
+    save_file(state, str(tmp_path / "nan.safetensors"))
+    with pytest.raises(p2p.CheckpointError, match="NaN or infinite values in 1 tensor\\(s\\): model.1.weight"):
+        p2p.load_generator(tmp_path / "nan.safetensors")
+    state = {k: (v * 100).to(torch.int8) if k == "model.1.weight" else v for k, v in g.state_dict().items()}
+    save_file(state, str(tmp_path / "int8.safetensors"))
+    with pytest.raises(p2p.CheckpointError, match="non-float tensors.*model.1.weight \\(torch.int8\\)"):
+        p2p.load_generator(tmp_path / "int8.safetensors")
+    save_file(dict(g.state_dict()), str(tmp_path / "meta.safetensors"), metadata={"pix2pix_config": "{not json"})
+    with pytest.raises(p2p.CheckpointError, match="embedded in the file's safetensors metadata is not valid JSON"):
+        p2p.load_generator(tmp_path / "meta.safetensors")
+
+
+def test_errors_never_echo_file_contents(tmp_path):
+    secret = tmp_path / "latest_net_G.pth"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    with pytest.raises(p2p.CheckpointError) as error:
+        p2p.load_generator(secret)
+    assert "root:" not in str(error.value) and "bash" not in str(error.value)
