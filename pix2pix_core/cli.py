@@ -16,6 +16,7 @@ from tqdm import tqdm
 from .catalogue import CATALOGUE, CATALOGUE_VERSION
 from .color import check_colorization_model, colorize
 from .demo import run_demo, run_training_demo
+from .devices import check_device
 from .edges import HED_REPO, canny, hed, load_hed, xdog
 from .errors import InputError, Pix2PixError
 from .evaluate import evaluate
@@ -29,7 +30,7 @@ from .pretrained import model_config_of, save_pretrained
 from .statistics import STATISTICS
 from .train import TrainConfig
 from .training_cli import PRESETS, add_train_arguments, build_dataset, kind_for_model, run_training
-from .translate import FIT_MODES, translate
+from .translate import FIT_MODES, check_options, translate
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,6 +45,20 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # before any file was written (the file loops and training stop on their own)
         print("interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a folder that cannot be written, a full disk, ...: the path and the reason
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}. Check the path, its permissions and the free space.",
+              file=sys.stderr)
+        return 2
+
+
+def _device(text: str) -> str:
+    """argparse type for --device: refused at once, as a usage error, when this machine has no such device."""
+    try:
+        check_device(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return text
 
 
 def _one_line_warning(message, category, filename, lineno, line=None) -> str:
@@ -81,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--precision", choices=PRECISIONS, default="float32", help="compute precision")
     tr.add_argument("--tile-size", type=int, help="tiled mode: tile side in pixels")
     tr.add_argument("--tile-overlap", type=int, help="tiled mode: overlap between tiles in pixels")
-    tr.add_argument("--device", default=default_device, help="cpu, cuda, cuda:1...")
+    tr.add_argument("--device", default=default_device, type=_device, help="cpu, cuda, cuda:1...")
     _add_format(tr, "same", "each input's own format")
     tr.set_defaults(func=_translate)
 
@@ -91,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     col.add_argument("--out", type=Path, required=True, help="output folder (same names, sizes and formats)")
     col.add_argument("--fit", choices=FIT_MODES, default="resize", help="how ab is predicted (default: resize)")
     col.add_argument("--precision", choices=PRECISIONS, default="float32", help="compute precision")
-    col.add_argument("--device", default=default_device, help="cpu, cuda, cuda:1...")
+    col.add_argument("--device", default=default_device, type=_device, help="cpu, cuda, cuda:1...")
     _add_format(col, "same", "each input's own format")
     col.set_defaults(func=_colorize)
 
@@ -107,7 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     edges.add_argument("--hed-weights", help=f"hed: local ControlNetHED.pth (default: {HED_REPO} on the Hub)")
     edges.add_argument("--white-on-black", action="store_true", help="canny/hed: white edges on black instead of "
                        "black lines on white (the edges2shoes convention)")
-    edges.add_argument("--device", default=default_device, help="cpu, cuda, cuda:1...")
+    edges.add_argument("--device", default=default_device, type=_device, help="cpu, cuda, cuda:1...")
     _add_format(edges, "png", "lossless, whatever the input's format")
     edges.set_defaults(func=_edges)
 
@@ -115,8 +130,8 @@ def _parser() -> argparse.ArgumentParser:
                            description="Train a pix2pix translator. Defaults are the paper's (U-Net 256, 70x70 "
                            "PatchGAN, batch 1, Adam 2e-4 / 0.5, L1 weight 100).")
     add_train_arguments(train)
-    train.add_argument("--device", default=default_device, help=f"cpu, cuda, cuda:1... (default {default_device}; "
-                       "torchrun: one per process)")
+    train.add_argument("--device", default=default_device, type=_device,
+                       help=f"cpu, cuda, cuda:1... (default {default_device}; torchrun: one per process)")
     train.set_defaults(func=_train)
 
     ev = sub.add_parser("eval", help="L1, PSNR and SSIM of a generator on a paired test split")
@@ -127,7 +142,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--direction", choices=("AtoB", "BtoA"), default=None, help="default: the model's")
     ev.add_argument("--statistics", choices=STATISTICS, default="per_image")
     ev.add_argument("--json", type=Path, help="also write the metrics to this JSON file")
-    ev.add_argument("--device", default=default_device, help="cpu, cuda, cuda:1...")
+    ev.add_argument("--device", default=default_device, type=_device, help="cpu, cuda, cuda:1...")
     ev.set_defaults(func=_eval)
 
     push = sub.add_parser("push", help="publish a saved translator directory to the Hugging Face Hub")
@@ -167,6 +182,7 @@ def _translate(args: argparse.Namespace) -> int:
                            "recombines its output with each image's own luminance.")
     options = {"fit": args.fit, "statistics": args.statistics, "dropout_seed": args.dropout_seed,
                "precision": args.precision, "tile_size": args.tile_size, "tile_overlap": args.tile_overlap}
+    check_options(**options)  # once, before the first image (not as a "skipped" line per image)
     return _over_files(args, "translating", lambda image: translate(generator, image[None], **options)[0])
 
 
@@ -274,6 +290,8 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    if args.json is not None and args.json.is_dir():
+        raise Pix2PixError(f"--json {args.json} is a folder: give the path of the JSON file to write.")
     generator = load_generator(args.model, device=args.device)
     kind, overrides = kind_for_model(generator.io, args.preset)
     direction = args.direction or overrides.get("direction") or generator.io.direction

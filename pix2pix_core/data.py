@@ -189,6 +189,11 @@ class TensorPairDataset(PairDataset):
                              f"{tuple(inputs.shape)} and {tuple(targets.shape)}.")
         if not torch.isfinite(inputs).all() or not torch.isfinite(targets).all():
             raise InputError("inputs and targets must be finite (found NaN or Inf).")
+        for label, images in (("inputs", inputs), ("targets", targets)):
+            if min(images.shape[-2:]) < MIN_SIDE:
+                raise InputError(f"the {label} are {images.shape[-1]}x{images.shape[-2]} pixels; training images "
+                                 f"need at least {MIN_SIDE} pixels on each side (they are resized to load_size, so "
+                                 "smaller ones hold nothing to learn from).")
         self.inputs, self.targets = inputs.float(), targets.float()
 
     def __len__(self) -> int:

@@ -7,6 +7,7 @@ written back with 16 bits when the output format can hold them (PNG, TIFF).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,11 +36,20 @@ class ImageFile:
 
 
 def read_image(path: str | Path) -> ImageFile:
-    """Read an image file as it is: gray stays 1 channel, transparency is kept, 16 bits stay 16 bits."""
+    """Read an image file as it is: gray stays 1 channel, transparency is kept, 16 bits stay 16 bits, float TIFFs
+    keep their values (0..1 expected). Animations and multi-page files are refused, as are images over
+    ``PIX2PIX_MAX_IMAGE_PIXELS`` (default: Pillow's decompression-bomb guard, about 179 megapixels)."""
+    _apply_pixel_limit()
     try:
         with Image.open(path) as im:
             orientation = im.getexif().get(0x0112, 1)
             image_format = im.format
+            frames = getattr(im, "n_frames", 1)
+            if frames > 1:
+                raise InputError(f"{path} holds {frames} frames (an animation or a multi-page file); only single "
+                                 "images are translated. Extract the frame(s) you want first.")
+            if _is_float_tiff(im):
+                return ImageFile(_orient(_read_float_tiff(path), orientation), image_format, 16)
             if im.mode in SIXTEEN_BIT_GRAY:  # 16-bit gray: scale, do not clip at 255
                 array = np.asarray(im, dtype=np.float32) / 65535.0
                 return ImageFile(_orient(torch.from_numpy(array).clamp(0, 1)[None], orientation), image_format, 16)
@@ -49,10 +59,52 @@ def read_image(path: str | Path) -> ImageFile:
             has_alpha = im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info)
             mode = "RGBA" if has_alpha else "L" if im.mode in ("L", "1") else "RGB"
             array = np.asarray(im.convert(mode), dtype=np.float32) / 255.0
-    except (UnidentifiedImageError, OSError, ValueError, png.Error) as exc:
+    except Image.DecompressionBombError as exc:
+        raise InputError(f"{path} is larger than the limit of {Image.MAX_IMAGE_PIXELS * 2:,} pixels, a guard "
+                         "against decompression bombs: skipped. If you trust it, raise PIX2PIX_MAX_IMAGE_PIXELS "
+                         "(the limit is twice that value).") from exc
+    except UnidentifiedImageError as exc:
+        if Path(path).suffix.lower() in (".tif", ".tiff"):  # float colour TIFFs, which Pillow cannot open
+            return ImageFile(_read_float_tiff(path), "TIFF", 16)
+        raise InputError(f"cannot read {path} as an image ({exc}).") from exc
+    except (OSError, ValueError, png.Error) as exc:
         raise InputError(f"cannot read {path} as an image ({exc}).") from exc
     tensor = torch.from_numpy(array)
     return ImageFile(tensor[None] if tensor.dim() == 2 else tensor.permute(2, 0, 1).contiguous(), image_format, 8)
+
+
+def _apply_pixel_limit() -> None:
+    limit = os.environ.get("PIX2PIX_MAX_IMAGE_PIXELS")
+    if limit:
+        try:
+            Image.MAX_IMAGE_PIXELS = int(limit)
+        except ValueError as exc:
+            raise InputError(f"PIX2PIX_MAX_IMAGE_PIXELS must be a whole number, got {limit!r}.") from exc
+
+
+def _is_float_tiff(im: Image.Image) -> bool:
+    if im.format != "TIFF":
+        return False
+    sample_format = im.tag_v2.get(339, 1)
+    return im.mode == "F" or 3 in (sample_format if isinstance(sample_format, tuple) else (sample_format,))
+
+
+def _read_float_tiff(path: str | Path) -> torch.Tensor:
+    """A float TIFF (gray or colour): values must already lie in 0..1, as image data does."""
+    try:
+        array = tifffile.imread(str(path))
+    except (OSError, ValueError, tifffile.TiffFileError) as exc:
+        raise InputError(f"cannot read {path} as an image ({exc}).") from exc
+    if not np.issubdtype(array.dtype, np.floating):
+        raise InputError(f"cannot read {path}: a TIFF with {array.dtype} samples that Pillow does not open.")
+    array = array[..., None] if array.ndim == 2 else array
+    if array.ndim != 3 or array.shape[-1] not in (1, 3, 4):
+        raise InputError(f"{path} is a float TIFF of shape {array.shape}; expected one gray, RGB or RGBA image.")
+    low, high = float(np.nanmin(array)), float(np.nanmax(array))
+    if not np.isfinite(array).all() or low < -1e-3 or high > 1 + 1e-3:
+        raise InputError(f"{path} is a float TIFF with values from {low:.3g} to {high:.3g} (or NaN): float images "
+                         "are read as 0..1. Rescale it to 0..1 (or save it as 8 or 16 bits) first.")
+    return torch.from_numpy(np.clip(array, 0, 1).astype(np.float32)).permute(2, 0, 1).contiguous()
 
 
 def load_image(path: str | Path, mode: str = "RGB") -> torch.Tensor:

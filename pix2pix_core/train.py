@@ -31,6 +31,7 @@ from .checkpoints import read_weights
 from .color import decode_lab, lab_to_rgb
 from .config import IOSpec
 from .data import PairDataset
+from .devices import check_device
 from .errors import Pix2PixError
 from .fileio import recover_folder, write_folder
 from .images import side_by_side
@@ -176,7 +177,7 @@ class Trainer:
                  = "cpu", callbacks: TrainCallbacks | None = None, resume: bool = True) -> None:
         config.validate()
         self.config, self.dataset, self.out_dir = config, dataset, Path(out_dir)
-        self.device = torch.device(device)
+        self.device = check_device(device)
         self.callbacks = callbacks or TrainCallbacks()
         self.step, self.history = 0, []
         a, b = dataset[0]

@@ -56,7 +56,7 @@ def translate(generator: Generator, images: torch.Tensor, *, fit: str = "auto", 
     kept aside and re-attached to RGB outputs.
     """
     _check_images(images)
-    _check_options(fit, statistics, precision, batch_size, statistics_passes, dropout_seed)
+    check_options(fit, statistics, precision, batch_size, statistics_passes, dropout_seed, tile_size, tile_overlap)
     device = next(generator.parameters()).device
     alpha = images[:, 3:4] if images.shape[1] == 4 else None
     x = match_channels(images, generator.config.in_channels).to(device, torch.float32)
@@ -234,15 +234,20 @@ def _cudnn_benchmark(device: torch.device) -> Iterator[None]:
         torch.backends.cudnn.benchmark = previous
 
 
-def _check_options(fit: str, statistics: str, precision: str, batch_size: int, passes: int,
-                   dropout_seed: int | None) -> None:
+def check_options(fit: str = "auto", statistics: str = "per_image", precision: str = "float32", batch_size: int = 8,
+                  statistics_passes: int = 2, dropout_seed: int | None = None, tile_size: int | None = None,
+                  tile_overlap: int | None = None) -> None:
+    """Refuse options :func:`translate` cannot honour, before any image is read (a CLI checks them once)."""
     for name, value, allowed in (("fit", fit, FIT_MODES), ("statistics", statistics, STATISTICS),
                                  ("precision", precision, PRECISIONS)):
         if value not in allowed:
             raise InputError(f"{name} must be one of {', '.join(allowed)}, got {value!r}.")
-    if batch_size < 1 or passes < 1:
-        raise InputError(f"batch_size and statistics_passes must be at least 1, got {batch_size} and {passes}.")
-    if dropout_seed is not None and not isinstance(dropout_seed, int):
+    for name, value, low in (("batch_size", batch_size, 1), ("statistics_passes", statistics_passes, 1),
+                             ("tile_size", tile_size, 1), ("tile_overlap", tile_overlap, 0)):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < low):
+            raise InputError(f"{name} must be an integer of at least {low}, got {value!r}"
+                             + (" (leave it out for the default)." if name.startswith("tile") else "."))
+    if dropout_seed is not None and (not isinstance(dropout_seed, int) or isinstance(dropout_seed, bool)):
         raise InputError(f"dropout_seed must be an integer or None, got {dropout_seed!r}.")
 
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -250,3 +251,96 @@ def test_translate_never_overwrites_an_input(tmp_path, capsys):
     (tmp_path / "file").write_text("x")
     assert main(["translate", "--model", str(model), str(photos), "--out", str(tmp_path / "file")]) == 2
     assert "is a file" in capsys.readouterr().err
+
+
+def test_bad_paths_devices_and_options_are_one_line_errors(tmp_path, capsys):
+    """Each case: exit 2, 'error: ...' naming the problem, no traceback, and options checked once, up front."""
+    import os as _os
+
+    import pix2pix_core as p2p
+    from pix2pix_core.cli import main
+    from pix2pix_core.networks import ResnetConfig, build_network, init_weights
+
+    model = p2p.save_pretrained(init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1))), tmp_path / "model")
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i in range(3):
+        Image.new("RGB", (20, 16), (60 * i, 30, 10)).save(photos / f"{i}.png")
+    (tmp_path / "a_file").write_text("x")
+    readonly = tmp_path / "readonly"
+    readonly.mkdir()
+    readonly.chmod(0o500)
+    translate = ["translate", "--model", str(model), str(photos)]
+    cases = [
+        ([*translate, "--out", str(tmp_path / "o1"), "--tile-size", "0"], "tile_size must be an integer of at least 1"),
+        ([*translate, "--out", str(tmp_path / "o2"), "--tile-overlap", "-5"], "tile_overlap must be an integer of"),
+        ([*translate, "--out", str(tmp_path / "o3"), "--tile-size", "-64"], "tile_size must be an integer of"),
+        ([*translate, "--out", str(tmp_path / "a_file")], "is a file"),
+        (["convert", str(model / "model.safetensors"), "--out", str(tmp_path / "a_file")], "is a file"),
+        (["eval", "--model", str(model), "--data", str(photos), "--json", str(tmp_path)], "is a folder"),
+    ]
+    if _os.geteuid() != 0:  # root writes anywhere: the read-only case needs an ordinary user
+        cases.append(([*translate, "--out", str(readonly / "out")], "Permission denied"))
+    cases.append(([*translate, "--out", "/proc/1/pix2pix-out"], "Check the path, its permissions"))  # unwritable
+
+    for args, message in cases:
+        assert main(args) == 2, args
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err and err.count("error: ") == 1, (args, err)
+        assert "skipped" not in err
+    for device, message in (("banana", "is not a device"), ("cuda:7", "not available" if not
+                            torch_cuda() else "does not exist")):
+        with pytest.raises(SystemExit) as exit_code:
+            main([*translate, "--out", str(tmp_path / "o4"), "--device", device])
+        assert exit_code.value.code == 2 and message in capsys.readouterr().err
+    readonly.chmod(0o700)
+
+
+def torch_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def test_odd_image_files_are_read_correctly_or_refused(tmp_path, monkeypatch):
+    import tifffile
+    import torch
+
+    from pix2pix_core.errors import InputError
+    from pix2pix_core.images import read_image
+
+    ramp = np.linspace(0, 1, 12 * 10, dtype=np.float32).reshape(10, 12)
+    tifffile.imwrite(tmp_path / "gray_float.tif", ramp)
+    tifffile.imwrite(tmp_path / "rgb_float.tif", np.stack([ramp, 1 - ramp, ramp * 0.5], -1), photometric="rgb")
+    gray, rgb = read_image(tmp_path / "gray_float.tif"), read_image(tmp_path / "rgb_float.tif")
+    assert gray.pixels.shape == (1, 10, 12) and torch.allclose(gray.pixels[0], torch.from_numpy(ramp))
+    assert rgb.pixels.shape == (3, 10, 12) and torch.allclose(rgb.pixels[1], torch.from_numpy(1 - ramp))
+    tifffile.imwrite(tmp_path / "hdr.tif", ramp * 40)
+    with pytest.raises(InputError, match="values from 0 to 40"):
+        read_image(tmp_path / "hdr.tif")
+    frames = [Image.new("RGB", (8, 8), c) for c in ((255, 0, 0), (0, 255, 0), (0, 0, 255))]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:])
+    with pytest.raises(InputError, match="holds 3 frames"):
+        read_image(tmp_path / "anim.gif")
+    Image.new("L", (2000, 1000)).save(tmp_path / "big.png")
+    monkeypatch.setenv("PIX2PIX_MAX_IMAGE_PIXELS", str(500_000))
+    with pytest.raises(InputError, match="larger than the limit of 1,000,000 pixels.*PIX2PIX_MAX_IMAGE_PIXELS"):
+        read_image(tmp_path / "big.png")
+    monkeypatch.setenv("PIX2PIX_MAX_IMAGE_PIXELS", str(10**9))
+    assert read_image(tmp_path / "big.png").pixels.shape == (1, 1000, 2000)
+
+
+def test_a_decompression_bomb_is_skipped_not_fatal(tmp_path):
+    import pix2pix_core as p2p
+    from pix2pix_core.networks import ResnetConfig, build_network, init_weights
+
+    model = p2p.save_pretrained(init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1))), tmp_path / "model")
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.new("L", (3000, 1000)).save(photos / "bomb.png")
+    Image.new("RGB", (20, 16)).save(photos / "fine.png")
+    done = subprocess.run([sys.executable, "-m", "pix2pix_core", "translate", "--model", str(model), str(photos),
+                           "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "PIX2PIX_MAX_IMAGE_PIXELS": "1000000"})
+    assert done.returncode == 1 and "skipped" in done.stderr and "bomb.png" in done.stderr
+    assert "Traceback" not in done.stderr and (tmp_path / "out" / "fine.png").is_file()

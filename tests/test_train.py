@@ -508,3 +508,38 @@ def test_sixteen_bit_and_palette_images_load_without_clipping(tmp_path):
     assert rgb.shape == (3, 32, 32) and abs(rgb.max().item() - 1) < 1e-6 and abs(rgb[0, 16, 0].item() - 0.5) < 0.01
     Image.new("P", (16, 16), 3).save(tmp_path / "palette.png")
     assert load_image(tmp_path / "palette.png").shape == (3, 16, 16)
+
+
+def test_a_full_disk_while_saving_keeps_the_checkpoint_and_says_so(tmp_path, monkeypatch):
+    config = TrainConfig(steps=4, checkpoint_every=2, sample_every=100, **SMALL)
+    trainer = Trainer(config, _toy_pairs(4), tmp_path)
+    real = train_module.write_pretrained
+    calls = {"n": 0}
+
+    def full_disk(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError(28, "No space left on device")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(train_module, "write_pretrained", full_disk)
+    with pytest.raises(p2p.Pix2PixError, match="No space left on device.*previous checkpoint, if any, is intact"):
+        trainer.run()
+    assert p2p.load_generator(tmp_path / CHECKPOINT_DIR).training_facts["steps"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".checkpoint")) == []
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--num-workers", "-1", "num_workers must be 0 or more"), ("--lr", "nan", "lr must be positive"),
+    ("--beta1", "1", "beta1 and beta2 must lie in"), ("--decay-steps", "5", "decay_steps must lie between 0 and"),
+])
+def test_invalid_numbers_are_refused(tmp_path, capsys, option, value, message):
+    _aligned_folder(tmp_path / "pairs")
+    assert cli_main(["train", "--data", str(tmp_path / "pairs"), "--out", str(tmp_path / "run"), "--steps", "2",
+                     *TRAIN_SMALL, option, value]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_images_too_small_to_train_on_are_refused():
+    with pytest.raises(p2p.InputError, match="1x1 pixels; training images need at least 8 pixels"):
+        TensorPairDataset(torch.rand(4, 3, 1, 1), torch.rand(4, 3, 1, 1))
