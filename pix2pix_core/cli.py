@@ -161,6 +161,8 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("checkpoint", help="generator file or directory (official .pth, .bin, .safetensors)")
     convert.add_argument("--out", type=Path, required=True, help="directory to write")
     convert.add_argument("--discriminator", help="also convert this discriminator checkpoint")
+    convert.add_argument("--overwrite", action="store_true", help="replace a translator already in --out (never "
+                         "other files)")
     convert.add_argument("--license", default=UNKNOWN_LICENSE, help="licence of the weights as a Hub identifier "
                          "(mit, apache-2.0, cc-by-nc-4.0, ...); third-party weights keep their own (default: unknown, "
                          "said so in the card)")
@@ -358,7 +360,7 @@ def _info(args: argparse.Namespace) -> int:
 def _convert(args: argparse.Namespace) -> int:
     generator = load_generator(args.checkpoint)
     discriminator = load_discriminator(args.discriminator) if args.discriminator else None
-    save_pretrained(generator, args.out, discriminator, license=args.license)
+    save_pretrained(generator, args.out, discriminator, license=args.license, overwrite=args.overwrite)
     config = model_config_of(generator)
     print(f"wrote {args.out}: the {config.architecture} generator ({_parameters(generator)}, "
           f"{config.io.input_space} -> {config.io.output_space}, sizes padded to multiples of {generator.multiple}) "

@@ -159,6 +159,9 @@ def test_convert_states_the_licence_and_says_what_it_wrote(tmp_path, capsys):
     card = (tmp_path / "unknown" / "README.md").read_text()
     assert "license: unknown" in card and "Licence: not stated" in card
     assert "repo_id" not in card and "ComfyUI/models/pix2pix/unknown/" in card
+    assert main(["convert", str(weights), "--out", str(tmp_path / "unknown")]) == 2  # not asked to replace it
+    assert "pass overwrite=True (--overwrite)" in capsys.readouterr().err
+    assert main(["convert", str(weights), "--out", str(tmp_path / "unknown"), "--overwrite"]) == 0
     assert main(["convert", str(weights), "--out", str(tmp_path / "mit"), "--license", "apache-2.0"]) == 0
     card = (tmp_path / "mit" / "README.md").read_text()
     assert "license: apache-2.0" in card and "not stated" not in card
