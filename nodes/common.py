@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import comfy.model_management as mm
 import comfy.model_patcher
@@ -28,7 +28,6 @@ class Pix2PixModel:
     generator: Generator
     discriminator: Discriminator | None
     name: str
-    source: dict = field(default_factory=dict)
     patcher: comfy.model_patcher.ModelPatcher | None = None
 
     def __post_init__(self) -> None:

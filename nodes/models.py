@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import folder_paths
 from comfy_api.latest import io
 
-from pix2pix_core import load_discriminator, load_generator, save_pretrained
+from pix2pix_core import load_translator, save_pretrained
 from pix2pix_core.catalogue import CATALOGUE
 from pix2pix_core.hub import check_repo_id, check_revision
 from pix2pix_core.hub import push_to_hub as publish
@@ -50,9 +49,7 @@ def _load_local(choice: str) -> Pix2PixModel:
     folder = path.parent if (path.parent / CONFIG_FILE).is_file() and path.name != DISCRIMINATOR_FILE else None
     key = ("local", str(path), path.stat().st_mtime_ns)
     if key not in _CACHE:
-        source = folder or path
-        discriminator = load_discriminator(folder) if folder and (folder / DISCRIMINATOR_FILE).is_file() else None
-        _CACHE[key] = Pix2PixModel(load_generator(source), discriminator, choice)
+        _CACHE[key] = Pix2PixModel(*load_translator(folder or path), choice)
     return _CACHE[key]
 
 
@@ -65,12 +62,8 @@ def _load_hub(repo_id: str, revision: str) -> Pix2PixModel:
     if key not in _CACHE:
         local_dir = contained_path(model_dir(), repo_id.replace("/", "--"), what="repo_id")
         options = {"revision": revision or None, "local_dir": local_dir, "from_hub": True}
-        generator = cancellable(load_generator, repo_id, **options)
-        discriminator = None
-        if generator.source.get("layout") == "comfyui-pix2pix" and (local_dir / CONFIG_FILE).is_file() and \
-                json.loads((local_dir / CONFIG_FILE).read_text()).get("discriminator"):
-            discriminator = cancellable(load_discriminator, repo_id, **options)
-        _CACHE[key] = Pix2PixModel(generator, discriminator, repo_id, dict(generator.source))
+        generator, discriminator = cancellable(load_translator, repo_id, **options)
+        _CACHE[key] = Pix2PixModel(generator, discriminator, repo_id)
     return _CACHE[key]
 
 

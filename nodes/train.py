@@ -128,7 +128,7 @@ class Pix2PixTrain(io.ComfyNode):
         if result.stopped_early:  # Cancel: the checkpoint is saved, now stop the graph as ComfyUI expects
             raise mm.InterruptProcessingException()
         curve = torch.from_numpy(np.asarray(loss_curve(result.history))).float()[None] / 255  # IMAGE [1, H, W, 3]
-        model = Pix2PixModel(generator, discriminator, save_name, {"trained": str(run_dir / CHECKPOINT_DIR)})
+        model = Pix2PixModel(generator, discriminator, save_name)
         return io.NodeOutput(model, curve.to(mm.intermediate_device()))
 
     @staticmethod

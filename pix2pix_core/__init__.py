@@ -12,11 +12,13 @@ from .errors import (
     ConfigError,
     HubError,
     InputError,
+    NoDiscriminator,
     Pix2PixError,
     ResourceError,
+    WrongRole,
 )
 from .hub import push_to_hub
-from .loader import load_discriminator, load_generator
+from .loader import load_discriminator, load_generator, load_translator
 from .pretrained import save_pretrained
 from .statistics import inference_statistics
 from .translate import translate
@@ -24,7 +26,8 @@ from .translate import translate
 __version__ = "0.1.0"
 
 __all__ = [
-    "ArchitectureError", "CheckpointError", "ConfigError", "HubError", "InputError", "Pix2PixError", "ResourceError",
-    "__version__",
-    "inference_statistics", "load_discriminator", "load_generator", "push_to_hub", "save_pretrained", "translate",
+    "ArchitectureError", "CheckpointError", "ConfigError", "HubError", "InputError", "NoDiscriminator", "Pix2PixError",
+    "ResourceError", "WrongRole", "__version__",
+    "inference_statistics", "load_discriminator", "load_generator", "load_translator", "push_to_hub",
+    "save_pretrained", "translate",
 ]

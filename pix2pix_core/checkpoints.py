@@ -240,12 +240,11 @@ SIGNATURES = (  # (architecture, test on the keys, inference)
 
 
 def infer_architecture(state_dict: StateDict, origin: str = "state dict") -> Inference:
-    """Find the architecture and its arguments from key names and shapes alone; verify by a strict load."""
+    """Find the architecture and its arguments from key names and shapes alone (a config, not a network: the one
+    strict load, :func:`build_and_load`, verifies it)."""
     for _, matches, infer in SIGNATURES:
         if matches(state_dict):
-            inference = infer(state_dict)
-            build_and_load(inference.config, state_dict, origin)  # raises with the key differences
-            return inference
+            return infer(state_dict)
     raise ArchitectureError(_no_match_message(state_dict, origin))
 
 

@@ -18,12 +18,12 @@ from .color import check_colorization_model, colorize
 from .demo import run_demo, run_training_demo
 from .devices import check_device
 from .edges import HED_REPO, canny, hed, load_hed, xdog
-from .errors import InputError, Pix2PixError
+from .errors import InputError, Pix2PixError, WrongRole
 from .evaluate import evaluate
 from .fileio import atomic_write_text
 from .hub import push_to_hub
 from .images import find_images, read_image, save_image
-from .loader import load_discriminator, load_generator
+from .loader import load_discriminator, load_generator, load_translator
 from .model_card import UNKNOWN_LICENSE
 from .precision import PRECISIONS
 from .pretrained import model_config_of, save_pretrained
@@ -310,9 +310,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 def _push(args: argparse.Namespace) -> int:
     directory = args.directory
-    generator = load_generator(directory)
-    config = json.loads((directory / "config.json").read_text()) if (directory / "config.json").is_file() else {}
-    discriminator = load_discriminator(directory) if config.get("discriminator") else None
+    generator, discriminator = load_translator(directory)
     samples = sorted((directory / "samples").glob("*.png")) if (directory / "samples").is_dir() else []
     commit = push_to_hub(generator, args.repo_id, discriminator=discriminator, samples=samples,
                          private=args.private, token=args.token, license=args.license)
@@ -332,8 +330,8 @@ def _load_any(source: str):
     """A generator, or a discriminator when the file holds one."""
     try:
         return load_generator(source)
-    except Pix2PixError as exc:
-        if "holds a discriminator" not in str(exc):
+    except WrongRole as exc:
+        if exc.found != "discriminator":
             raise
         return load_discriminator(source)
 
@@ -342,7 +340,7 @@ def _info(args: argparse.Namespace) -> int:
     net = _load_any(args.checkpoint)
     config = model_config_of(net)
     if args.json:
-        print(config.to_json(net.multiple), end="")
+        print(config.to_json(), end="")
         return 0
     print(f"{args.checkpoint}: {config.role} '{config.architecture}', {_parameters(net)}")
     for key, value in config.arguments.items():

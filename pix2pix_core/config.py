@@ -18,9 +18,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, NoDiscriminator
 
 FORMAT_VERSION = 1
+DISCRIMINATOR_FILE = "discriminator.safetensors"  # where a discriminator saved with its generator lives
 ROLES = ("generator", "discriminator")
 INPUT_SPACES = {"rgb": (3,), "gray": (1,), "lab_l": (1,), "edges": (1, 3), "any": None}
 OUTPUT_SPACES = {"rgb": (3,), "gray": (1,), "lab_ab": (2,), "any": None}
@@ -66,9 +67,17 @@ class IOSpec:
             raise ConfigError(f"io.train_size must be a positive integer, got {self.train_size!r}.")
 
 
+@dataclass(frozen=True)
+class DiscriminatorEntry:
+    """config.json's ``discriminator``: the discriminator saved beside the generator, in DISCRIMINATOR_FILE."""
+
+    architecture: str
+    arguments: dict[str, Any]
+
+
 @dataclass
 class ModelConfig:
-    """Everything config.json holds about one network."""
+    """Everything config.json holds about one network (and, for a generator, the discriminator saved with it)."""
 
     role: str
     architecture: str
@@ -76,23 +85,33 @@ class ModelConfig:
     io: IOSpec | None = None
     training: dict[str, Any] = field(default_factory=dict)
     source: dict[str, Any] = field(default_factory=dict)
+    multiple: int | None = None  # io.multiple as stated; checked against the architecture when building
+    discriminator: DiscriminatorEntry | None = None
 
-    def to_json(self, multiple: int | None = None) -> str:
-        data: dict[str, Any] = {
-            "format_version": FORMAT_VERSION,
-            "role": self.role,
-            "architecture": self.architecture,
-            "arguments": self.arguments,
-        }
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"format_version": FORMAT_VERSION, "role": self.role,
+                                "architecture": self.architecture, "arguments": self.arguments}
         if self.io is not None:
-            data["io"] = {**dataclasses.asdict(self.io), "multiple": multiple}
+            data["io"] = {**dataclasses.asdict(self.io), "multiple": self.multiple}
         data["training"] = self.training
         data["source"] = self.source
-        return json.dumps(data, indent=2, sort_keys=False) + "\n"
+        if self.discriminator is not None:
+            data["discriminator"] = {"file": DISCRIMINATOR_FILE, "architecture": self.discriminator.architecture,
+                                     "arguments": self.discriminator.arguments}
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    def discriminator_config(self) -> ModelConfig:
+        """The config of the discriminator saved with this generator."""
+        if self.discriminator is None:
+            raise NoDiscriminator("config.json has no 'discriminator' entry: no discriminator was saved here.")
+        return ModelConfig("discriminator", self.discriminator.architecture, self.discriminator.arguments)
 
     @classmethod
-    def from_json(cls, text: str, origin: str = "config.json") -> tuple[ModelConfig, int | None]:
-        """Parse config.json; return the config and the ``io.multiple`` it states (checked by the caller)."""
+    def from_json(cls, text: str, origin: str = "config.json") -> ModelConfig:
+        """Parse config.json text (see :meth:`from_dict`)."""
         try:
             data = json.loads(text)
         except (json.JSONDecodeError, RecursionError) as exc:
@@ -101,6 +120,11 @@ class ModelConfig:
                 f"{origin} is not valid JSON ({detail}). Fix it, or delete it to infer the architecture from the "
                 "weights."
             ) from exc
+        return cls.from_dict(data, origin)
+
+    @classmethod
+    def from_dict(cls, data: Any, origin: str = "config.json") -> ModelConfig:
+        """Validate every field of a config.json object; ConfigError names the field and what it must be."""
         if not isinstance(data, dict):
             raise ConfigError(f"{origin} must hold a JSON object, found {type(data).__name__}.")
         version = data.get("format_version")
@@ -122,28 +146,38 @@ class ModelConfig:
             if not isinstance(data.get(name), kinds):
                 wanted = "a string" if kinds == (str,) else "an object"
                 raise ConfigError(f"{origin}: '{name}' must be {wanted}, found {_kind(data.get(name))}.")
-        io, multiple = None, None
-        if data.get("io") is not None:
-            io_data = dict(data["io"])
-            multiple = io_data.pop("multiple", None)
-            allowed = {f.name for f in dataclasses.fields(IOSpec)}
-            unknown = sorted(set(io_data) - set(allowed))
-            if unknown:
-                known = sorted(set(allowed) | {"multiple"})
-                raise ConfigError(f"{origin}: unknown io field(s) {unknown}; known: {known}.")
-            for name, value in io_data.items():
-                wanted = int if name == "train_size" else str
-                if type(value) is not wanted:
-                    raise ConfigError(f"{origin}: io.{name} must be {'an integer' if wanted is int else 'a string'}, "
-                                      f"found {_kind(value)}.")
-            if multiple is not None and type(multiple) is not int:
-                raise ConfigError(f"{origin}: io.multiple must be an integer, found {_kind(multiple)}.")
-            io = IOSpec(**io_data)
-        return (
-            cls(data["role"], data["architecture"], data["arguments"], io,
-                dict(data.get("training") or {}), dict(data.get("source") or {})),
-            multiple,
-        )
+        io, multiple = _parse_io(data.get("io"), origin)
+        return cls(data["role"], data["architecture"], data["arguments"], io, dict(data.get("training") or {}),
+                   dict(data.get("source") or {}), multiple, _parse_discriminator(data.get("discriminator"), origin))
+
+
+def _parse_io(io_data: dict | None, origin: str) -> tuple[IOSpec | None, int | None]:
+    if io_data is None:
+        return None, None
+    io_data = dict(io_data)
+    multiple = io_data.pop("multiple", None)
+    allowed = {f.name for f in dataclasses.fields(IOSpec)}
+    unknown = sorted(set(io_data) - allowed)
+    if unknown:
+        raise ConfigError(f"{origin}: unknown io field(s) {unknown}; known: {sorted(allowed | {'multiple'})}.")
+    for name, value in io_data.items():
+        wanted = int if name == "train_size" else str
+        if type(value) is not wanted:
+            raise ConfigError(f"{origin}: io.{name} must be {'an integer' if wanted is int else 'a string'}, "
+                              f"found {_kind(value)}.")
+    if multiple is not None and type(multiple) is not int:
+        raise ConfigError(f"{origin}: io.multiple must be an integer, found {_kind(multiple)}.")
+    return IOSpec(**io_data), multiple
+
+
+def _parse_discriminator(entry: Any, origin: str) -> DiscriminatorEntry | None:
+    if entry is None:
+        return None
+    if not isinstance(entry, dict) or not isinstance(entry.get("architecture"), str) or \
+            not isinstance(entry.get("arguments"), dict) or entry.get("file", DISCRIMINATOR_FILE) != DISCRIMINATOR_FILE:
+        raise ConfigError(f"{origin}: 'discriminator' must be an object with 'architecture' (a string), "
+                          f"'arguments' (an object) and 'file' {DISCRIMINATOR_FILE!r}.")
+    return DiscriminatorEntry(entry["architecture"], entry["arguments"])
 
 
 def _kind(value: Any) -> str:

@@ -9,6 +9,18 @@ class CheckpointError(Pix2PixError, ValueError):
     """A weights file or directory cannot be read, or holds something that is not a pix2pix network."""
 
 
+class NoDiscriminator(CheckpointError):
+    """A source holds a generator without its discriminator: expected for most published translators."""
+
+
+class WrongRole(CheckpointError):
+    """A file holds a generator where a discriminator was asked for, or the reverse; ``found`` says which."""
+
+    def __init__(self, message: str, found: str) -> None:
+        super().__init__(message)
+        self.found = found
+
+
 class ArchitectureError(Pix2PixError, ValueError):
     """A state dict matches no known architecture, or does not match the architecture it claims."""
 

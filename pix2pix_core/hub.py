@@ -26,7 +26,7 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.file_download import repo_folder_name
 
-from .errors import HubError
+from .errors import HubError, NoDiscriminator
 from .fileio import atomic_write_text
 from .model_card import UNKNOWN_LICENSE
 from .networks import Discriminator, Generator
@@ -179,15 +179,20 @@ def timeout() -> float:
 
 
 def _pick_layout(repo_id: str, role: str, files: list[str], revision: str | None) -> tuple[str, tuple[str, ...]]:
-    present = set(files)
-    for name, wanted in LAYOUTS[role]:
-        if set(wanted) <= present:
-            return name, wanted
+    found = _first_layout(files, role)
+    if found is not None:
+        return found
     expected = "; ".join(" + ".join(wanted) for _, wanted in LAYOUTS[role])
+    if role == "discriminator" and _first_layout(files, "generator"):
+        raise NoDiscriminator(f"{repo_id}@{revision or 'main'} holds a generator without a discriminator.")
     raise HubError(
         f"{repo_id}@{revision or 'main'} has no pix2pix {role} weights. Expected one of: {expected}. "
         f"Files in the repo: {', '.join(sorted(files)[:20]) or 'none'}."
     )
+
+
+def _first_layout(files: list[str], role: str) -> tuple[str, tuple[str, ...]] | None:
+    return next(((name, wanted) for name, wanted in LAYOUTS[role] if set(wanted) <= set(files)), None)
 
 
 def _fetch(repo_id: str, filename: str, commit: str, cache_dir, local_dir, token, revision) -> Path:

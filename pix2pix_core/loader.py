@@ -7,7 +7,6 @@ those. Without a config, the architecture is inferred from the state dict.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import torch
 
 from .checkpoints import embedded_config, infer_architecture, read_weights
 from .config import ModelConfig
-from .errors import CheckpointError
+from .errors import CheckpointError, NoDiscriminator, WrongRole
 from .fileio import readable_folder
 from .hub import download, is_repo_id
 from .networks import Discriminator, Generator, Pix2PixNetwork
@@ -51,6 +50,19 @@ def load_discriminator(source: str | os.PathLike, *, revision: str | None = None
                  local_dir=local_dir, local_files_only=local_files_only, token=token)
 
 
+def load_translator(source: str | os.PathLike, **options) -> tuple[Generator, Discriminator | None]:
+    """The generator at ``source`` and its discriminator when one was saved or published with it (a folder or a
+    Hub repo; a single weights file holds one network). ``options`` as :func:`load_generator`. Only a source that
+    holds no discriminator gives None; every other failure is raised."""
+    generator = load_generator(source, **options)
+    if not options.get("from_hub") and not is_repo_id(source) and readable_folder(Path(source).expanduser()).is_file():
+        return generator, None
+    try:
+        return generator, load_discriminator(source, **options)
+    except NoDiscriminator:
+        return generator, None
+
+
 def _load(source: str | os.PathLike, role: str, device: str | torch.device, from_hub: bool,
           **hub_options) -> Pix2PixNetwork:
     if not str(source).strip():
@@ -84,6 +96,8 @@ def _weights_in(directory: Path, role: str) -> Path:
         if (directory / name).is_file():
             return directory / name
     present = sorted(p.name for p in directory.iterdir())[:10]
+    if role == "discriminator" and any((directory / name).is_file() for name in WEIGHT_NAMES["generator"]):
+        raise NoDiscriminator(f"{directory} holds a generator without a discriminator.")
     raise CheckpointError(
         f"{directory} holds no {role} weights: looked for config.json + model.safetensors, or one of "
         f"{', '.join(WEIGHT_NAMES[role])}; found {present or 'nothing'}. Put the weights file there, or point at "
@@ -96,18 +110,15 @@ def load_file(path: Path, role: str) -> Pix2PixNetwork:
     weights = read_weights(path)
     embedded = embedded_config(weights)
     if embedded is not None:
-        config, multiple = ModelConfig.from_json(json.dumps(embedded), f"{path} (embedded config)")
-        _check_role(config.role, role, path)
-        return network_from_config(config, weights.state_dict, str(path), multiple)
-    inference = infer_architecture(weights.state_dict, str(path))
-    _check_role(inference.config.role, role, path)
-    source = {"file": path.name, "format": weights.format, "architecture_inferred": True}
-    if inference.notes:
-        source["notes"] = inference.notes
-    config = ModelConfig(role, inference.config.architecture, inference.config.arguments(), source=source)
+        config = ModelConfig.from_dict(embedded, f"{path} (embedded config)")
+    else:
+        inference = infer_architecture(weights.state_dict, str(path))
+        source = {"file": path.name, "format": weights.format, "architecture_inferred": True}
+        if inference.notes:
+            source["notes"] = inference.notes
+        config = ModelConfig(inference.config.role, inference.config.architecture, inference.config.arguments(),
+                             source=source)
+    if config.role != role:
+        raise WrongRole(f"{path} holds a {config.role}, not a {role}: use load_{config.role}() for it.", config.role)
     return network_from_config(config, weights.state_dict, str(path))
 
-
-def _check_role(found: str, wanted: str, path: Path) -> None:
-    if found != wanted:
-        raise CheckpointError(f"{path} holds a {found}, not a {wanted}: use load_{found}() for it.")

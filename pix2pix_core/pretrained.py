@@ -10,15 +10,14 @@ import torch
 from safetensors.torch import save_file
 
 from .checkpoints import CONFIG_METADATA_KEY, build_and_load, read_weights
-from .config import ModelConfig
-from .errors import CheckpointError, ConfigError
+from .config import DISCRIMINATOR_FILE, DiscriminatorEntry, ModelConfig
+from .errors import CheckpointError, ConfigError, NoDiscriminator, WrongRole
 from .fileio import atomic_path, atomic_write_text, write_folder
 from .model_card import UNKNOWN_LICENSE, check_license, render_model_card
 from .networks import Discriminator, Generator, Pix2PixNetwork, config_from_arguments
 
 CONFIG_FILE = "config.json"
 GENERATOR_FILE = "model.safetensors"
-DISCRIMINATOR_FILE = "discriminator.safetensors"
 CARD_FILE = "README.md"
 SAMPLES_DIR = "samples"
 
@@ -26,18 +25,18 @@ SAMPLES_DIR = "samples"
 def model_config_of(net: Pix2PixNetwork) -> ModelConfig:
     """The config.json content describing ``net`` (architecture, io contract, training facts, provenance)."""
     return ModelConfig(net.role, net.config.architecture, net.config.arguments(), net.io,
-                       dict(net.training_facts), dict(net.source))
+                       dict(net.training_facts), dict(net.source), net.multiple if net.role == "generator" else None)
 
 
-def network_from_config(config: ModelConfig, state_dict: dict[str, torch.Tensor], origin: str,
-                        stated_multiple: int | None = None) -> Pix2PixNetwork:
-    """Build the network ``config`` describes, check its fields agree, and load ``state_dict`` into it."""
+def network_from_config(config: ModelConfig, state_dict: dict[str, torch.Tensor], origin: str) -> Pix2PixNetwork:
+    """Build the network ``config`` describes, check its fields agree, and load ``state_dict`` into it: the one
+    place a network is built from weights (stated or inferred configs alike)."""
     arch = config_from_arguments(config.role, config.architecture, config.arguments)
     if config.io is not None:
         config.io.check_channels(arch.in_channels, arch.out_channels)
-    if stated_multiple is not None and stated_multiple != arch.multiple:
+    if config.multiple is not None and config.multiple != arch.multiple:
         raise ConfigError(
-            f"{origin}: io.multiple says {stated_multiple} but a {config.architecture} with these arguments needs "
+            f"{origin}: io.multiple says {config.multiple} but a {config.architecture} with these arguments needs "
             f"multiples of {arch.multiple}. Fix or remove io.multiple."
         )
     net = build_and_load(arch, state_dict, origin)
@@ -92,13 +91,12 @@ def write_pretrained(generator: Generator, folder: Path, discriminator: Discrimi
                      name: str | None = None) -> None:
     """Write the files of our format into ``folder`` (a fresh folder: see :func:`save_pretrained`)."""
     config = model_config_of(generator)
-    data = json.loads(config.to_json(generator.multiple))
-    _write_weights(generator, folder / GENERATOR_FILE, config.to_json(generator.multiple))
+    _write_weights(generator, folder / GENERATOR_FILE, config.to_json())
     if discriminator is not None:
         d_config = model_config_of(discriminator)
         _write_weights(discriminator, folder / DISCRIMINATOR_FILE, d_config.to_json())
-        data["discriminator"] = {"file": DISCRIMINATOR_FILE, "architecture": d_config.architecture,
-                                 "arguments": d_config.arguments}
+        config.discriminator = DiscriminatorEntry(d_config.architecture, d_config.arguments)
+    data = config.to_dict()
     sample_names = []
     for sample in samples or []:
         sample_names.append(f"{SAMPLES_DIR}/{Path(sample).name}")
@@ -124,24 +122,19 @@ def load_directory(directory: Path, role: str) -> Pix2PixNetwork:
     except (UnicodeDecodeError, OSError) as exc:
         raise ConfigError(f"{config_path} cannot be read as UTF-8 text ({type(exc).__name__}): fix or delete it to "
                           "infer the architecture from the weights.") from exc
-    config, multiple = ModelConfig.from_json(text, str(config_path))
-    if role == "discriminator":
-        d = json.loads(text).get("discriminator")
-        if not d:
-            raise CheckpointError(f"{directory} has no discriminator (config.json has no 'discriminator' entry).")
-        if not isinstance(d, dict) or not isinstance(d.get("architecture"), str) or \
-                not isinstance(d.get("arguments"), dict) or d.get("file", DISCRIMINATOR_FILE) != DISCRIMINATOR_FILE:
-            raise ConfigError(f"{config_path}: 'discriminator' must be an object with 'architecture' (a string), "
-                              f"'arguments' (an object) and 'file' {DISCRIMINATOR_FILE!r}.")
-        config = ModelConfig("discriminator", d["architecture"], d["arguments"])
-        weights_path, multiple = directory / DISCRIMINATOR_FILE, None
-    else:
-        weights_path = directory / GENERATOR_FILE
-    if config.role != role:
-        raise CheckpointError(f"{config_path} describes a {config.role}; use load_{config.role}().")
+    config = ModelConfig.from_json(text, str(config_path))
+    if config.role != role and not (role == "discriminator" and config.role == "generator"):
+        raise WrongRole(f"{config_path} describes a {config.role}; use load_{config.role}().", config.role)
+    if role == "discriminator" and config.role == "generator":
+        try:
+            config = config.discriminator_config()
+        except NoDiscriminator as exc:
+            raise NoDiscriminator(f"{directory} has no discriminator (config.json has no 'discriminator' "
+                                  "entry).") from exc
+    weights_path = directory / (DISCRIMINATOR_FILE if role == "discriminator" else GENERATOR_FILE)
     if not weights_path.is_file():
         raise CheckpointError(
             f"{directory} has config.json but no {weights_path.name}. Copy the weights next to config.json."
         )
     weights = read_weights(weights_path)
-    return network_from_config(config, weights.state_dict, str(weights_path), multiple)
+    return network_from_config(config, weights.state_dict, str(weights_path))

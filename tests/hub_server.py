@@ -131,8 +131,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def _model_info(self, repo_id: str, revision: str) -> None:
         if repo_id in self.state.stall:
-            self.state.closing.wait(300)  # bounded: the server's shutdown ends it
-            return self._error(503, "Stalled", "stalled")
+            self.state.closing.wait(300)  # bounded: the server's shutdown ends it, without an answer
+            self.close_connection = True
+            return None
         found = self._lookup(repo_id, revision)
         if found:
             repo, sha = found

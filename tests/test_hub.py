@@ -253,3 +253,18 @@ def test_nothing_a_server_or_a_revision_says_becomes_a_path_outside_the_cache(hu
     with pytest.raises(p2p.HubError, match="carries no valid commit id"):
         p2p.load_generator("org/model")
     assert not any(p.name == "escaped" for p in tmp_path.rglob("*"))
+
+
+def test_load_translator_gives_the_discriminator_only_when_there_is_one(hub, tmp_path):
+    g, d = _net(), _net(PatchGANConfig(in_channels=6, ndf=4))
+    both = p2p.save_pretrained(g, tmp_path / "both", d)
+    alone = p2p.save_pretrained(g, tmp_path / "alone")
+    assert isinstance(p2p.load_translator(both)[1], p2p.networks.Discriminator)
+    assert p2p.load_translator(alone)[1] is None
+    assert p2p.load_translator(alone / "model.safetensors")[1] is None  # one file holds one network
+    hub.state.add_commit("org/with-d", _pretrained_files(g, tmp_path / "h1", d))
+    hub.state.add_commit("org/without-d", _pretrained_files(g, tmp_path / "h2"))
+    assert p2p.load_translator("org/with-d")[1] is not None and p2p.load_translator("org/without-d")[1] is None
+    (both / "discriminator.safetensors").write_bytes(b"damaged")
+    with pytest.raises(p2p.CheckpointError, match="discriminator.safetensors"):  # a real failure is never "none"
+        p2p.load_translator(both)
