@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from comfyui_harness import ComfyServer  # noqa: E402
 
 import pix2pix_core as p2p  # noqa: E402
-from pix2pix_core.images import load_image  # noqa: E402
+from pix2pix_core.imaging.files import load_image  # noqa: E402
 from pix2pix_core.networks import UnetConfig, build_network, init_weights  # noqa: E402
 
 REPEATS = 7

@@ -18,8 +18,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pix2pix_core.color import lab_to_rgb, rgb_to_lab  # noqa: E402
-from pix2pix_core.edges import HedNetwork, canny, hed  # noqa: E402
+from pix2pix_core.imaging.edges import HedNetwork, canny, hed
+from pix2pix_core.imaging.lab import lab_to_rgb, rgb_to_lab
 
 
 def per_second(fn, items: int, repeats: int = 5) -> float:

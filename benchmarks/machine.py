@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from pix2pix_core.precision import cpu_has_fast_bfloat16
+from pix2pix_core.inference.precision import cpu_has_fast_bfloat16
 
 FEATURES = ("avx2", "fma", "avx512f", "avx512_bf16", "amx_bf16")
 

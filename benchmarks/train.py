@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from machine import bfloat16_rows_apply, cpu_row  # noqa: E402
 
-from pix2pix_core.data import TensorPairDataset  # noqa: E402
-from pix2pix_core.objective import discriminator_loss, generator_loss  # noqa: E402
-from pix2pix_core.train import TrainConfig, Trainer  # noqa: E402
+from pix2pix_core.training.data import TensorPairDataset
+from pix2pix_core.training.objective import discriminator_loss, generator_loss
+from pix2pix_core.training.trainer import TrainConfig, Trainer
 
 
 def make_trainer(precision: str, tmp: Path) -> Trainer:

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import bfloat16_rows_apply, cpu_row  # noqa: E402
 
 import pix2pix_core as p2p  # noqa: E402
-from pix2pix_core.networks import UnetConfig, build_network, init_weights  # noqa: E402
+from pix2pix_core.networks import UnetConfig, build_network, init_weights
 
 GMAC_PER_IMAGE = 6.05  # unet_256, ngf 64, one 256x256 image
 TILED_BUDGET = 512 * 2**20  # memory_budget of the tiled runs: one 1024x1024 tile at a time
@@ -99,7 +99,7 @@ def cpu_peak_gmacs(fma_per_cycle: int = 16) -> float:
 
 def quality_rows() -> list[tuple[str, str]]:
     from pix2pix_core.demo import default_photo, vintagify_weights
-    from pix2pix_core.images import load_image
+    from pix2pix_core.imaging.files import load_image
 
     g = p2p.load_generator(vintagify_weights())
     photo = load_image(default_photo())[None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from comfy_api.latest import io
 
-from pix2pix_core.color import check_colorization_model, colorize
+from pix2pix_core.inference.colorize import check_colorization_model, colorize
 
 from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, to_comfy, to_core
 

@@ -9,12 +9,14 @@ import numpy as np
 import torch
 from comfy_api.latest import io
 
-from pix2pix_core.data import Jitter, TensorPairDataset
+from pix2pix_core.cli_train import DEFAULTS
 from pix2pix_core.errors import Pix2PixError
 from pix2pix_core.networks.norm import NORMS
 from pix2pix_core.paths import contained_path
-from pix2pix_core.pretrained import save_pretrained
-from pix2pix_core.train import (
+from pix2pix_core.training.data import Jitter, TensorPairDataset
+from pix2pix_core.training.presets import PRESETS, build_dataset
+from pix2pix_core.training.presets import preset as training_preset
+from pix2pix_core.training.trainer import (
     CHECKPOINT_DIR,
     DISCRIMINATORS,
     GENERATORS,
@@ -23,8 +25,7 @@ from pix2pix_core.train import (
     Trainer,
     loss_curve,
 )
-from pix2pix_core.training_cli import DEFAULTS, PRESETS, build_dataset
-from pix2pix_core.training_cli import preset as training_preset
+from pix2pix_core.weights.directory import save_pretrained
 
 from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, to_core
 from .models import model_dir

@@ -17,11 +17,11 @@ from .errors import (
     ResourceError,
     WrongRole,
 )
-from .hub import push_to_hub
-from .loader import load_discriminator, load_generator, load_translator
-from .pretrained import save_pretrained
-from .statistics import inference_statistics
-from .translate import translate
+from .inference.modes import inference_statistics
+from .inference.translate import translate
+from .weights.directory import save_pretrained
+from .weights.hub import push_to_hub
+from .weights.loader import load_discriminator, load_generator, load_translator
 
 __version__ = "0.1.0"
 

@@ -13,24 +13,25 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from .catalogue import CATALOGUE, CATALOGUE_VERSION
-from .color import check_colorization_model, colorize
+from .cli_train import add_train_arguments, run_training
 from .demo import run_demo, run_training_demo
 from .devices import check_device
-from .edges import HED_REPO, canny, hed, load_hed, xdog
 from .errors import InputError, Pix2PixError, WrongRole
-from .evaluate import evaluate
 from .fileio import atomic_write_text
-from .hub import push_to_hub
-from .images import find_images, read_image, save_image
-from .loader import load_discriminator, load_generator, load_translator
-from .model_card import UNKNOWN_LICENSE
-from .precision import PRECISIONS
-from .pretrained import model_config_of, save_pretrained
-from .statistics import STATISTICS
-from .train import TrainConfig
-from .training_cli import PRESETS, add_train_arguments, build_dataset, kind_for_model, run_training
-from .translate import FIT_MODES, check_options, translate
+from .imaging.edges import HED_REPO, canny, hed, load_hed, xdog
+from .imaging.files import find_images, read_image, save_image
+from .inference.colorize import check_colorization_model, colorize
+from .inference.modes import STATISTICS
+from .inference.precision import PRECISIONS
+from .inference.translate import FIT_MODES, check_options, translate
+from .training.evaluate import evaluate
+from .training.presets import PRESETS, build_dataset, kind_for_model
+from .training.trainer import TrainConfig
+from .weights.card import UNKNOWN_LICENSE
+from .weights.catalogue import CATALOGUE, CATALOGUE_VERSION
+from .weights.directory import model_config_of, save_pretrained
+from .weights.hub import push_to_hub
+from .weights.loader import load_discriminator, load_generator, load_translator
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,13 +22,14 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from .color import colorize, lab_to_rgb, rgb_to_lab
-from .data import DerivedPairDataset, Jitter
 from .errors import CheckpointError
-from .images import load_image, side_by_side
-from .loader import load_generator
-from .train import CHECKPOINT_DIR, TrainCallbacks, TrainConfig, Trainer
-from .translate import translate
+from .imaging.files import load_image, side_by_side
+from .imaging.lab import lab_to_rgb, rgb_to_lab
+from .inference.colorize import colorize
+from .inference.translate import translate
+from .training.data import DerivedPairDataset, Jitter
+from .training.trainer import CHECKPOINT_DIR, TrainCallbacks, TrainConfig, Trainer
+from .weights.loader import load_generator
 
 VINTAGIFY_WEIGHTS = "resources/G_A2B_epoch33.pth"
 INSTALL_HINT = "pip install --no-deps vintagify==0.1.2"

@@ -11,8 +11,8 @@ from conftest import random_images
 from safetensors.torch import save_file
 
 import pix2pix_core as p2p
-from pix2pix_core import pretrained
 from pix2pix_core.networks import PatchGANConfig, ResnetConfig, UnetConfig, build_network, init_weights
+from pix2pix_core.weights import directory as pretrained
 
 
 def _saved(tmp_path, config=None):

@@ -16,9 +16,8 @@ from conftest import random_images
 from safetensors.torch import save_file
 
 import pix2pix_core as p2p
-from pix2pix_core.data import TensorPairDataset
 from pix2pix_core.demo import default_photo, vintagify_weights
-from pix2pix_core.images import load_image
+from pix2pix_core.imaging.files import load_image
 from pix2pix_core.networks import (
     CommunityUnetConfig,
     PatchGANConfig,
@@ -27,6 +26,7 @@ from pix2pix_core.networks import (
     build_network,
     init_weights,
 )
+from pix2pix_core.training.data import TensorPairDataset
 
 
 def _same_outputs(a, b, x, mode="per_image"):
@@ -179,8 +179,8 @@ def test_vintagify_translator_loads_exactly():
 @pytest.mark.parametrize("umask", [0o022, 0o002])
 def test_written_files_get_the_permissions_of_the_umask(tmp_path, umask):
     """Models, cards, images and checkpoints are created as open() would create them, not mkstemp's 0600."""
-    from pix2pix_core.images import save_image
-    from pix2pix_core.train import TrainConfig, Trainer
+    from pix2pix_core.imaging.files import save_image
+    from pix2pix_core.training.trainer import TrainConfig, Trainer
 
     previous = os.umask(umask)
     try:

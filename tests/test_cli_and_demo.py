@@ -178,9 +178,9 @@ def test_depth_channels_and_edge_formats_are_kept_honestly(tmp_path, capsys):
 
     import pix2pix_core as p2p
     from pix2pix_core.cli import main
-    from pix2pix_core.config import IOSpec
-    from pix2pix_core.images import read_image
+    from pix2pix_core.imaging.files import read_image
     from pix2pix_core.networks import ResnetConfig, build_network, init_weights
+    from pix2pix_core.networks.io import IOSpec
 
     inputs = tmp_path / "in"
     inputs.mkdir()
@@ -310,7 +310,7 @@ def test_odd_image_files_are_read_correctly_or_refused(tmp_path, monkeypatch):
     import torch
 
     from pix2pix_core.errors import InputError
-    from pix2pix_core.images import read_image
+    from pix2pix_core.imaging.files import read_image
 
     ramp = np.linspace(0, 1, 12 * 10, dtype=np.float32).reshape(10, 12)
     tifffile.imwrite(tmp_path / "gray_float.tif", ramp)

@@ -9,7 +9,8 @@ from conftest import random_images
 from skimage import color, data
 
 import pix2pix_core as p2p
-from pix2pix_core.color import colorize, decode_lab, encode_ab, encode_l, lab_to_rgb, rgb_to_lab
+from pix2pix_core.imaging.lab import decode_lab, encode_ab, encode_l, lab_to_rgb, rgb_to_lab
+from pix2pix_core.inference.colorize import colorize
 from pix2pix_core.networks import ResnetConfig, UnetConfig, build_network, init_weights
 
 PHOTOS = {"astronaut": data.astronaut, "coffee": data.coffee, "chelsea": data.chelsea}

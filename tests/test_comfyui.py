@@ -17,7 +17,6 @@ from hub_server import HubServer
 from PIL import Image
 
 import pix2pix_core as p2p
-from pix2pix_core.catalogue import CATALOGUE
 from pix2pix_core.networks import (
     CommunityUnetConfig,
     PatchGANConfig,
@@ -26,6 +25,7 @@ from pix2pix_core.networks import (
     build_network,
     init_weights,
 )
+from pix2pix_core.weights.catalogue import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / "workflows"

@@ -13,7 +13,7 @@ from conftest import random_images
 from skimage import color, data, feature
 
 import pix2pix_core as p2p
-from pix2pix_core.edges import (
+from pix2pix_core.imaging.edges import (
     HED_FILE,
     HED_REPO,
     HedNetwork,

@@ -12,8 +12,8 @@ from PIL import Image
 
 import pix2pix_core as p2p
 from pix2pix_core.cli import main as cli_main
-from pix2pix_core.hub import SOURCE_FILE
 from pix2pix_core.networks import CommunityUnetConfig, PatchGANConfig, ResnetConfig, build_network, init_weights
+from pix2pix_core.weights.hub import SOURCE_FILE
 
 
 def _net(config=None, seed=0):
@@ -198,7 +198,7 @@ def dead_endpoint(monkeypatch, tmp_path):
 
 
 def test_no_network_says_so_and_where_to_put_files_by_hand(dead_endpoint, tmp_path):
-    from pix2pix_core.edges import load_hed
+    from pix2pix_core.imaging.edges import load_hed
 
     with pytest.raises(p2p.HubError) as hed_error:
         load_hed(local_dir=tmp_path / "hed")
@@ -218,7 +218,7 @@ def test_a_local_cache_miss_is_not_a_missing_file():
     EntryNotFoundError: it must not be reported as a file missing from the repo."""
     from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
-    from pix2pix_core.hub import _explain
+    from pix2pix_core.weights.hub import _explain
 
     assert issubclass(LocalEntryNotFoundError, EntryNotFoundError)  # the trap, in huggingface_hub >= 1.0
     message = str(_explain(LocalEntryNotFoundError("no cache"), "org/x", None, "f.pth"))

@@ -15,9 +15,10 @@ import torch.nn.functional as F
 from PIL import Image
 
 import pix2pix_core as p2p
-from pix2pix_core import train as train_module
 from pix2pix_core.cli import main as cli_main
-from pix2pix_core.data import (
+from pix2pix_core.imaging.edges import canny
+from pix2pix_core.training import trainer as train_module
+from pix2pix_core.training.data import (
     AlignedDataset,
     DerivedPairDataset,
     FolderPairDataset,
@@ -25,8 +26,7 @@ from pix2pix_core.data import (
     TensorPairDataset,
     derive_pair,
 )
-from pix2pix_core.edges import canny
-from pix2pix_core.train import (
+from pix2pix_core.training.trainer import (
     CHECKPOINT_DIR,
     BatchSchedule,
     TrainCallbacks,
@@ -121,9 +121,9 @@ import sys, time
 from pathlib import Path
 import torch, torch.nn.functional as F
 sys.path.insert(0, {root!r})
-from pix2pix_core import train as train_module
-from pix2pix_core.data import TensorPairDataset, Jitter
-from pix2pix_core.train import Trainer, TrainConfig, TrainCallbacks
+from pix2pix_core.training import trainer as train_module
+from pix2pix_core.training.data import TensorPairDataset, Jitter
+from pix2pix_core.training.trainer import Trainer, TrainConfig, TrainCallbacks
 out = Path(sys.argv[1]); mode = sys.argv[2]
 torch.manual_seed(0)
 x = F.interpolate(torch.rand(4, 3, 8, 8), size=(64, 64), mode="bilinear")
@@ -283,7 +283,7 @@ def test_derived_pairs_use_the_inference_functions(tmp_path):
     photo_path = tmp_path / "photos" / "a.png"
     photo_path.parent.mkdir()
     Image.open(ROOT / "pix2pix_core" / "assets" / "astronaut.jpg").resize((96, 96)).save(photo_path)
-    photo = p2p.images.load_image(photo_path)
+    photo = p2p.imaging.files.load_image(photo_path)
     l_in, ab = DerivedPairDataset(tmp_path / "photos", "colorize")[0]
     expected_l, expected_ab = derive_pair(photo, "colorize")
     assert l_in.shape == (1, 96, 96) and ab.shape == (2, 96, 96)
@@ -401,8 +401,8 @@ import hashlib, os, sys
 from pathlib import Path
 import torch, torch.distributed as dist, torch.nn.functional as F
 sys.path.insert(0, {root!r})
-from pix2pix_core.data import TensorPairDataset, Jitter
-from pix2pix_core.train import Trainer, TrainConfig
+from pix2pix_core.training.data import TensorPairDataset, Jitter
+from pix2pix_core.training.trainer import Trainer, TrainConfig
 dist.init_process_group("gloo")
 rank = dist.get_rank()
 base = Path(sys.argv[1])
@@ -442,7 +442,7 @@ def test_ssim_and_psnr_match_skimage():
     from skimage import data
     from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-    from pix2pix_core.evaluate import psnr, ssim
+    from pix2pix_core.training.evaluate import psnr, ssim
 
     a = data.astronaut()[:96, :128] / 255.0
     b = np.clip(a + np.random.default_rng(0).normal(0, 0.05, a.shape), 0, 1)
@@ -470,7 +470,7 @@ def test_eval_command_writes_metrics(tmp_path):
     for i in range(3):  # targets made by the model itself: a perfect score, up to 8-bit rounding
         a = torch.rand(1, 3, 40, 40)
         save(a, pairs / "A" / f"{i}.png")
-        save(p2p.translate(g, p2p.images.load_image(pairs / "A" / f"{i}.png")[None]), pairs / "B" / f"{i}.png")
+        save(p2p.translate(g, p2p.imaging.files.load_image(pairs / "A" / f"{i}.png")[None]), pairs / "B" / f"{i}.png")
     done = subprocess.run([sys.executable, "-m", "pix2pix_core", "eval", "--model", str(model), "--data", str(pairs),
                            "--json", str(tmp_path / "eval.json")], capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -482,8 +482,8 @@ def test_eval_command_writes_metrics(tmp_path):
 
 def test_eval_prepares_pairs_from_the_models_contract(tmp_path, capsys):
     """A colorizer is evaluated on Lab pairs derived from photos without --preset; a contradicting preset is refused."""
-    from pix2pix_core.config import IOSpec
     from pix2pix_core.networks import UnetConfig, build_network, init_weights
+    from pix2pix_core.networks.io import IOSpec
 
     g = init_weights(build_network(UnetConfig(1, 2, num_downs=5, ngf=4)))
     g.io = IOSpec("lab_l", "lab_ab", 64)
@@ -500,7 +500,7 @@ def test_eval_prepares_pairs_from_the_models_contract(tmp_path, capsys):
 def test_sixteen_bit_and_palette_images_load_without_clipping(tmp_path):
     import numpy as np
 
-    from pix2pix_core.images import load_image
+    from pix2pix_core.imaging.files import load_image
 
     ramp = (np.linspace(0, 65535, 32 * 32).reshape(32, 32)).astype(np.uint16)
     Image.fromarray(ramp).save(tmp_path / "deep.png")

@@ -8,8 +8,8 @@ import torch.nn.functional as F
 from conftest import random_images
 
 import pix2pix_core as p2p
+from pix2pix_core.inference.tiling import tile_grid
 from pix2pix_core.networks import ResnetConfig, UnetConfig, build_network, init_weights
-from pix2pix_core.tiling import tile_grid
 
 
 def _smooth_images(batch: int, height: int, width: int, seed: int = 0) -> torch.Tensor:

@@ -8,8 +8,8 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from ..config import IOSpec
 from ..errors import ConfigError, InputError
+from .io import IOSpec
 from .norm import NORMS
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import torch
 from torch import nn
 
-from .networks.norm import BatchNorm2d
+from ..networks.norm import BatchNorm2d
 
 STATISTICS = ("eval", "per_image")
 

@@ -27,16 +27,14 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
-from .checkpoints import read_weights
-from .color import decode_lab, lab_to_rgb
-from .config import IOSpec
-from .data import PairDataset
-from .devices import check_device
-from .errors import Pix2PixError
-from .fileio import recover_folder, write_folder
-from .images import side_by_side
-from .locks import FolderLock
-from .networks import (
+from ..devices import check_device
+from ..errors import Pix2PixError
+from ..fileio import recover_folder, write_folder
+from ..imaging.files import side_by_side
+from ..imaging.lab import decode_lab, lab_to_rgb
+from ..inference.precision import PRECISIONS, resolve_precision
+from ..locks import FolderLock
+from ..networks import (
     NetworkConfig,
     PatchGANConfig,
     PixelDiscriminatorConfig,
@@ -45,10 +43,12 @@ from .networks import (
     build_network,
     init_weights,
 )
-from .networks.norm import NORMS
+from ..networks.io import IOSpec
+from ..networks.norm import NORMS
+from ..weights.directory import CONFIG_FILE, write_pretrained
+from ..weights.files import read_weights
+from .data import PairDataset
 from .objective import GAN_MODES, discriminator_loss, generator_loss
-from .precision import PRECISIONS, resolve_precision
-from .pretrained import CONFIG_FILE, write_pretrained
 
 CHECKPOINT_DIR = "checkpoint"
 GENERATORS = ("unet", "resnet")

@@ -19,10 +19,10 @@ import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
-from .color import encode_ab, encode_l, rgb_to_lab
-from .edges import canny, xdog
-from .errors import InputError
-from .images import IMAGE_SUFFIXES, load_image
+from ..errors import InputError
+from ..imaging.edges import canny, xdog
+from ..imaging.files import IMAGE_SUFFIXES, load_image
+from ..imaging.lab import encode_ab, encode_l, rgb_to_lab
 
 MIN_SIDE = 8
 

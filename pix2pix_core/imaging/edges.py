@@ -14,9 +14,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .checkpoints import read_weights
-from .errors import InputError
-from .hub import fetch_file
+from ..errors import InputError
+from ..weights.files import read_weights
+from ..weights.hub import fetch_file
 
 LUMA_709 = (0.2125, 0.7154, 0.0721)  # as skimage.color.rgb2gray
 HED_REPO, HED_FILE = "lllyasviel/Annotators", "ControlNetHED.pth"

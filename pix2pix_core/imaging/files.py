@@ -17,8 +17,8 @@ import tifffile
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import InputError
-from .fileio import atomic_path
+from ..errors import InputError
+from ..fileio import atomic_path
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
 SIXTEEN_BIT_GRAY = ("I;16", "I;16B", "I;16L", "I")

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import torch
 
-from .checkpoints import embedded_config, infer_architecture, read_weights
+from ..errors import CheckpointError, NoDiscriminator, WrongRole
+from ..fileio import readable_folder
+from ..networks import Discriminator, Generator, Pix2PixNetwork
+from .architecture import infer_architecture
 from .config import ModelConfig
-from .errors import CheckpointError, NoDiscriminator, WrongRole
-from .fileio import readable_folder
+from .directory import CONFIG_FILE, load_directory, network_from_config
+from .files import embedded_config, read_weights
 from .hub import download, is_repo_id
-from .networks import Discriminator, Generator, Pix2PixNetwork
-from .pretrained import CONFIG_FILE, load_directory, network_from_config
 
 WEIGHT_NAMES = {
     "generator": ("model.safetensors", "pytorch_model.bin", "latest_net_G.pth", "latest_net_G_A.pth"),

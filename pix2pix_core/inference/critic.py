@@ -5,10 +5,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .color import encode_ab, encode_l, rgb_to_lab
-from .errors import InputError
-from .networks import Discriminator
-from .statistics import inference_statistics
+from ..errors import InputError
+from ..imaging.lab import encode_ab, encode_l, rgb_to_lab
+from ..networks import Discriminator
+from .modes import inference_statistics
 from .translate import match_channels
 
 MIN_SIDE = 64  # smaller images are upscaled so that the deepest PatchGAN layer still sees a few pixels

@@ -18,11 +18,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .errors import InputError, ResourceError
+from ..errors import InputError, ResourceError
+from ..networks import Generator
 from .memory import default_memory_budget, estimate_native_bytes
-from .networks import Generator
+from .modes import STATISTICS, inference_statistics
 from .precision import PRECISIONS, resolve_precision
-from .statistics import STATISTICS, inference_statistics
 from .tiling import run_tiled, tile_grid
 
 FIT_MODES = ("auto", "native", "resize", "tiled")

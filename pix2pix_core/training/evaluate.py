@@ -8,10 +8,10 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
+from ..imaging.edges import gaussian_kernel
+from ..inference.translate import match_channels, translate
+from ..networks import Generator
 from .data import PairDataset
-from .edges import gaussian_kernel
-from .networks import Generator
-from .translate import match_channels, translate
 
 
 def psnr(x: torch.Tensor, y: torch.Tensor) -> float:

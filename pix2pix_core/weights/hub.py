@@ -26,12 +26,12 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.file_download import repo_folder_name
 
-from .errors import HubError, NoDiscriminator
-from .fileio import atomic_write_text
-from .model_card import UNKNOWN_LICENSE
-from .networks import Discriminator, Generator
-from .paths import contained_path
-from .pretrained import CONFIG_FILE, DISCRIMINATOR_FILE, GENERATOR_FILE, save_pretrained
+from ..errors import HubError, NoDiscriminator
+from ..fileio import atomic_write_text
+from ..networks import Discriminator, Generator
+from ..paths import contained_path
+from .card import UNKNOWN_LICENSE
+from .directory import CONFIG_FILE, DISCRIMINATOR_FILE, GENERATOR_FILE, save_pretrained
 
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
 REVISION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$")

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .statistics import inference_statistics
+from .modes import inference_statistics
 
 _BYTES_PER_PIXEL: weakref.WeakKeyDictionary[nn.Module, float] = weakref.WeakKeyDictionary()
 GiB = 1024**3

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .networks.norm import BatchNorm2d, InstanceNorm2d, uses_input_statistics
+from ..networks.norm import BatchNorm2d, InstanceNorm2d, uses_input_statistics
 
 Box = tuple[int, int, int, int]  # y0, y1, x0, x1 in pixels of the padded image
 

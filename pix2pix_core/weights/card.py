@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 CITATION = """@inproceedings{isola2017image,
   title     = {Image-to-Image Translation with Conditional Adversarial Networks},

@@ -9,12 +9,13 @@ from pathlib import Path
 import torch
 from safetensors.torch import save_file
 
-from .checkpoints import CONFIG_METADATA_KEY, build_and_load, read_weights
+from ..errors import CheckpointError, ConfigError, NoDiscriminator, WrongRole
+from ..fileio import atomic_path, atomic_write_text, write_folder
+from ..networks import Discriminator, Generator, Pix2PixNetwork, config_from_arguments
+from .architecture import build_and_load
+from .card import UNKNOWN_LICENSE, check_license, render_model_card
 from .config import DISCRIMINATOR_FILE, DiscriminatorEntry, ModelConfig
-from .errors import CheckpointError, ConfigError, NoDiscriminator, WrongRole
-from .fileio import atomic_path, atomic_write_text, write_folder
-from .model_card import UNKNOWN_LICENSE, check_license, render_model_card
-from .networks import Discriminator, Generator, Pix2PixNetwork, config_from_arguments
+from .files import CONFIG_METADATA_KEY, read_weights
 
 CONFIG_FILE = "config.json"
 GENERATOR_FILE = "model.safetensors"

@@ -1,0 +1,1 @@
+"""Images themselves: files <-> tensors, CIE Lab, and edge maps (Canny, XDoG, HED)."""
