@@ -3,8 +3,8 @@
 Every dataset yields ``(A, B)`` as float tensors in [-1, 1], ``[C, H, W]``, after the paper's jitter applied
 identically to both (resize, random crop, random horizontal flip). Randomness comes from ``(seed, index,
 epoch)`` only, so a run that stops and resumes sees exactly the samples an uninterrupted run would.
-Derived pairs use the same functions as inference (``color.encode_l``/``encode_ab``, ``edges.canny``/``xdog``/
-``hed``), so training and inference preparation cannot drift apart.
+Derived pairs use the same functions as inference (``imaging.lab.encode_l``/``encode_ab``,
+``imaging.edges.canny``/``xdog``/``hed``), so training and inference preparation cannot drift apart.
 """
 
 from __future__ import annotations
