@@ -55,11 +55,11 @@ class Pix2PixEdges(io.ComfyNode):
     def execute(cls, image, method: str, low: float, high: float, sigma: float, paper_postprocess: bool,
                 black_on_white: bool) -> io.NodeOutput:
         images = to_core(image).to(mm.get_torch_device())
-        if method == "canny":
-            edges = canny(images, low, high, sigma)
+        if method == "canny":  # white on black: the mask; the image is drawn from it in the polarity asked for
+            edges = canny(images, low, high, sigma, black_on_white=False)
         elif method == "xdog":
-            edges = 1 - xdog(images, sigma=sigma)
+            edges = xdog(images, sigma=sigma, black_on_white=False)
         else:
-            edges = hed(_hed_network(), images, paper_postprocess=paper_postprocess)
+            edges = hed(_hed_network(), images, paper_postprocess=paper_postprocess, black_on_white=False)
         shown = 1 - edges if black_on_white else edges
         return io.NodeOutput(to_comfy(shown.expand(-1, 3, -1, -1)), edges[:, 0].to(mm.intermediate_device()))

@@ -121,8 +121,9 @@ def _parser() -> argparse.ArgumentParser:
     edges.add_argument("--paper-postprocess", action="store_true",
                        help="hed only: the pix2pix paper's NMS, threshold 25/255, thinning and small-component removal")
     edges.add_argument("--hed-weights", help=f"hed: local ControlNetHED.pth (default: {HED_REPO} on the Hub)")
-    edges.add_argument("--white-on-black", action="store_true", help="canny/hed: white edges on black instead of "
-                       "black lines on white (the edges2shoes convention)")
+    edges.add_argument("--black-on-white", action=argparse.BooleanOptionalAction, default=True,
+                       help="black lines on white, the edges2shoes convention (default); --no-black-on-white: white "
+                       "lines on black")
     edges.add_argument("--device", default=default_device, type=_device, help="cpu, cuda, cuda:1...")
     _add_format(edges, "png", "lossless, whatever the input's format")
     edges.set_defaults(func=_edges)
@@ -133,7 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     add_train_arguments(train)
     train.add_argument("--device", default=default_device, type=_device,
                        help=f"cpu, cuda, cuda:1... (default {default_device}; torchrun: one per process)")
-    train.set_defaults(func=_train)
+    train.set_defaults(func=run_training)
 
     ev = sub.add_parser("eval", help="L1, PSNR and SSIM of a generator on a paired test split")
     ev.add_argument("--model", required=True, help="generator: file, folder or Hub repo")
@@ -208,12 +209,12 @@ def _edges(args: argparse.Namespace) -> int:
                            "leave it out.")
     sigma = {"sigma": args.sigma} if args.sigma else {}
     if args.method == "canny":
-        detect = partial(canny, low=args.low, high=args.high, invert=not args.white_on_black, **sigma)
+        detect = partial(canny, low=args.low, high=args.high, black_on_white=args.black_on_white, **sigma)
     elif args.method == "xdog":
         detect = partial(xdog, **sigma)
     else:
         net = load_hed(args.hed_weights, device=args.device)
-        detect = partial(hed, net, paper_postprocess=args.paper_postprocess, invert=not args.white_on_black)
+        detect = partial(hed, net, paper_postprocess=args.paper_postprocess, black_on_white=args.black_on_white)
     return _over_files(args, f"{args.method} edges", lambda image: detect(image[None])[0], keep_alpha=False,
                        keep_depth=False)
 
@@ -286,10 +287,6 @@ def output_paths(files: list[tuple[Path, Path]], out: Path, suffix: str | None) 
         targets = [target if target.suffix == path.suffix else target.with_name(path.name + suffix)
                    for (path, _), target in zip(files, targets)]
     return targets
-
-
-def _train(args: argparse.Namespace) -> int:
-    return run_training(args)
 
 
 def _eval(args: argparse.Namespace) -> int:

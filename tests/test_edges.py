@@ -47,7 +47,7 @@ def test_canny_is_batched_and_takes_colour():
     edges = canny(batch)
     assert edges.shape == (2, 1, 256, 256) and set(edges.unique().tolist()) <= {0.0, 1.0}
     assert torch.equal(edges[1], edges[0].flip(-1)) or (edges[1] != edges[0].flip(-1)).float().mean() < 0.01
-    assert torch.equal(canny(batch, invert=True), 1 - edges)
+    assert torch.equal(canny(batch, black_on_white=True), 1 - edges)
 
 
 def test_xdog_draws_dark_lines_on_white():
@@ -95,7 +95,7 @@ def test_hed_from_the_hub_matches_an_independent_forward(hed_hub, tmp_path):
     images = random_images(2, 3, 45, 70)
     expected = _reference_hed_forward(_hed_checkpoint(), images * 255)
     torch.testing.assert_close(hed(net, images), expected, atol=1e-5, rtol=1e-5)
-    assert torch.equal(hed(net, images, invert=True), 1 - hed(net, images))
+    assert torch.equal(hed(net, images, black_on_white=True), 1 - hed(net, images))
 
 
 def test_hed_offline_without_weights_says_where_to_put_them(hed_hub, tmp_path, monkeypatch):
@@ -165,4 +165,4 @@ def test_tiny_images_and_channel_counts(channels):
 
 def test_single_colour_has_no_edges():
     assert canny(torch.full((2, 3, 32, 32), 0.4)).sum() == 0
-    assert np.isclose(canny(torch.full((1, 1, 32, 32), 0.4), invert=True).mean().item(), 1.0)
+    assert np.isclose(canny(torch.full((1, 1, 32, 32), 0.4), black_on_white=True).mean().item(), 1.0)

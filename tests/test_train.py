@@ -289,7 +289,7 @@ def test_derived_pairs_use_the_inference_functions(tmp_path):
     assert l_in.shape == (1, 96, 96) and ab.shape == (2, 96, 96)
     torch.testing.assert_close(l_in, expected_l)
     edges, target = DerivedPairDataset(tmp_path / "photos", "edges")[0]
-    torch.testing.assert_close(edges, canny(photo[None], invert=True)[0].expand(3, -1, -1) * 2 - 1)
+    torch.testing.assert_close(edges, canny(photo[None], black_on_white=True)[0].expand(3, -1, -1) * 2 - 1)
     torch.testing.assert_close(target, photo * 2 - 1)
 
 

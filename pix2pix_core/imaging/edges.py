@@ -1,8 +1,9 @@
 """Edge detection in torch, batched and on any device: Canny, XDoG, HED, and the pix2pix paper's HED post-processing.
 
 All functions take ``[B, C, H, W]`` images in 0..1 (C = 1, 3 or 4; colour is reduced to luminance) and return
-``[B, 1, H, W]`` maps in 0..1. Canny and HED return white edges on black; ``invert=True`` gives the black lines
-on white that edges->photo datasets (edges2shoes, edges2handbags) use. XDoG returns dark lines on white.
+``[B, 1, H, W]`` maps in 0..1. The polarity has one name everywhere (here, the CLI, the node): ``black_on_white``,
+the black lines on white that edges->photo datasets (edges2shoes, edges2handbags) use. Canny and HED default to
+white edges on black (what they detect), XDoG to its natural dark lines on white.
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def hysteresis(weak: torch.Tensor, strong: torch.Tensor) -> torch.Tensor:
 
 
 def canny(images: torch.Tensor, low: float = 0.1, high: float = 0.2, sigma: float = 1.0,
-          invert: bool = False) -> torch.Tensor:
+          black_on_white: bool = False) -> torch.Tensor:
     """Canny edges: Gaussian blur, Sobel gradients, non-maximum suppression, double threshold with hysteresis.
 
     ``low`` and ``high`` are gradient magnitudes of the 0..1 image (as scikit-image's defaults for float images).
@@ -156,12 +157,13 @@ def canny(images: torch.Tensor, low: float = 0.1, high: float = 0.2, sigma: floa
     inner[..., 1:-1, 1:-1] = True  # the one-pixel border carries no edges
     suppressed = non_maximum_suppression(magnitude, d_row, d_col) * inner
     edges = hysteresis(suppressed >= low, suppressed >= high).float()
-    return 1 - edges if invert else edges
+    return 1 - edges if black_on_white else edges
 
 
 def xdog(images: torch.Tensor, sigma: float = 0.8, k: float = 1.6, p: float = 20.0, epsilon: float = 0.1,
-         phi: float = 10.0) -> torch.Tensor:
-    """eXtended Difference of Gaussians (Winnemöller et al. 2012): sketch-like dark lines on white.
+         phi: float = 10.0, black_on_white: bool = True) -> torch.Tensor:
+    """eXtended Difference of Gaussians (Winnemöller et al. 2012): sketch-like dark lines on white (or, with
+    ``black_on_white=False``, light lines on black).
 
     ``U = (1 + p) G_sigma(I) - p G_{k sigma}(I)``; white where ``U >= epsilon``, else ``1 + tanh(phi (U - epsilon))``.
     """
@@ -170,8 +172,9 @@ def xdog(images: torch.Tensor, sigma: float = 0.8, k: float = 1.6, p: float = 20
                          f"phi={phi}.")
     gray = _gray(images, "xdog")
     sharpened = (1 + p) * gaussian_blur(gray, sigma, "reflect") - p * gaussian_blur(gray, k * sigma, "reflect")
-    return torch.where(sharpened >= epsilon, torch.ones_like(sharpened),
-                       1 + torch.tanh(phi * (sharpened - epsilon))).clamp(0, 1)
+    sketch = torch.where(sharpened >= epsilon, torch.ones_like(sharpened),
+                         1 + torch.tanh(phi * (sharpened - epsilon))).clamp(0, 1)
+    return sketch if black_on_white else 1 - sketch
 
 
 # --------------------------------------------------------------------------------------------------------- HED
@@ -237,7 +240,7 @@ def load_hed(source: str | os.PathLike | None = None, *, revision: str | None = 
     return net.to(device).eval().requires_grad_(False)
 
 
-def hed(net: HedNetwork, images: torch.Tensor, paper_postprocess: bool = False, invert: bool = False,
+def hed(net: HedNetwork, images: torch.Tensor, paper_postprocess: bool = False, black_on_white: bool = False,
         batch_size: int = 4) -> torch.Tensor:
     """HED edge probabilities (white on black), or with ``paper_postprocess`` the pix2pix edges2shoes recipe."""
     if not isinstance(images, torch.Tensor) or images.dim() != 4 or images.shape[1] not in (1, 3, 4):
@@ -252,7 +255,7 @@ def hed(net: HedNetwork, images: torch.Tensor, paper_postprocess: bool = False, 
     edges = torch.cat(outputs)
     if paper_postprocess:
         edges = postprocess_hed(edges)
-    return 1 - edges if invert else edges
+    return 1 - edges if black_on_white else edges
 
 
 # --------------------------------------------------------------------------------------- paper post-processing

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import torch
 from torch import nn
 
+from ..errors import InputError
 from ..networks.norm import BatchNorm2d
 
 STATISTICS = ("eval", "per_image")
@@ -30,7 +31,7 @@ def inference_statistics(net: nn.Module, statistics: str = "per_image",
     The global RNG is left as it was: the seeded dropout draws happen inside ``torch.random.fork_rng``.
     """
     if statistics not in STATISTICS:
-        raise ValueError(f"statistics must be one of {', '.join(STATISTICS)}, got {statistics!r}.")
+        raise InputError(f"statistics must be one of {', '.join(STATISTICS)}, got {statistics!r}.")
     was_training = {m: m.training for m in net.modules()}
     norms = [m for m in net.modules() if isinstance(m, BatchNorm2d)]
     net.eval()

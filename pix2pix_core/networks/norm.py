@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..errors import ConfigError
+
 NORMS = ("batch", "instance", "none")
 StatisticsHook = Callable[[nn.Module, torch.Tensor], torch.Tensor]
 
@@ -66,4 +68,4 @@ def norm_layer_factory(norm: str, instance_affine: bool = False) -> Callable[[in
         return lambda channels: InstanceNorm2d(channels, affine=instance_affine, track_running_stats=False)
     if norm == "none":
         return lambda channels: nn.Identity()
-    raise ValueError(f"unknown norm {norm!r}: expected one of {', '.join(NORMS)}")
+    raise ConfigError(f"unknown norm {norm!r}: expected one of {', '.join(NORMS)}")

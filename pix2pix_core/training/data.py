@@ -246,5 +246,5 @@ def derive_pair(photo: torch.Tensor, kind: str) -> tuple[torch.Tensor, torch.Ten
         lab = rgb_to_lab(photo)
         return encode_l(lab), encode_ab(lab)
     if kind == "edges":
-        return canny(photo[None], invert=True)[0].expand(3, -1, -1), photo
+        return canny(photo[None], black_on_white=True)[0].expand(3, -1, -1), photo
     return xdog(photo[None])[0].expand(3, -1, -1), photo

@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ..errors import ConfigError
+
 GAN_MODES = ("vanilla", "lsgan")
 
 
@@ -15,7 +17,7 @@ def gan_loss(logits: torch.Tensor, target_is_real: bool, mode: str = "vanilla") 
         return F.binary_cross_entropy_with_logits(logits, target)
     if mode == "lsgan":
         return F.mse_loss(logits, target)
-    raise ValueError(f"gan_mode must be one of {', '.join(GAN_MODES)}, got {mode!r}.")
+    raise ConfigError(f"gan_mode must be one of {', '.join(GAN_MODES)}, got {mode!r}.")
 
 
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, mode: str = "vanilla") -> torch.Tensor:

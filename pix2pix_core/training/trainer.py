@@ -28,7 +28,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
 from ..devices import check_device
-from ..errors import Pix2PixError
+from ..errors import ConfigError, Pix2PixError
 from ..fileio import recover_folder, write_folder
 from ..imaging.files import side_by_side
 from ..imaging.lab import decode_lab, lab_to_rgb
@@ -100,29 +100,29 @@ class TrainConfig:
         for name, allowed in (("gan_mode", GAN_MODES), ("generator", GENERATORS), ("discriminator", DISCRIMINATORS),
                               ("norm", NORMS), ("precision", PRECISIONS), ("direction", ("AtoB", "BtoA"))):
             if getattr(self, name) not in allowed:
-                raise Pix2PixError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}.")
+                raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}.")
         for name in ("steps", "batch_size", "ngf", "ndf", "num_downs", "n_blocks", "n_layers", "load_size",
                      "crop_size", "checkpoint_every", "sample_every"):
             if getattr(self, name) < 1:
-                raise Pix2PixError(f"{name} must be at least 1, got {getattr(self, name)}.")
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}.")
         for name in ("seed", "num_workers"):
             if getattr(self, name) < 0:
-                raise Pix2PixError(f"{name} must be 0 or more, got {getattr(self, name)}.")
+                raise ConfigError(f"{name} must be 0 or more, got {getattr(self, name)}.")
         if not self.lr > 0 or not self.lambda_l1 >= 0:
-            raise Pix2PixError(f"lr must be positive and lambda_l1 0 or more, got {self.lr} and {self.lambda_l1}.")
+            raise ConfigError(f"lr must be positive and lambda_l1 0 or more, got {self.lr} and {self.lambda_l1}.")
         if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
-            raise Pix2PixError(f"Adam's beta1 and beta2 must lie in [0, 1), got {self.beta1} and {self.beta2}.")
+            raise ConfigError(f"Adam's beta1 and beta2 must lie in [0, 1), got {self.beta1} and {self.beta2}.")
         if self.decay_steps is not None and not 0 <= self.decay_steps <= self.steps:
-            raise Pix2PixError(f"decay_steps must lie between 0 and steps ({self.steps}), got {self.decay_steps}.")
+            raise ConfigError(f"decay_steps must lie between 0 and steps ({self.steps}), got {self.decay_steps}.")
         if self.crop_size > self.load_size:
-            raise Pix2PixError(f"crop_size {self.crop_size} exceeds load_size {self.load_size}: the crop is taken "
+            raise ConfigError(f"crop_size {self.crop_size} exceeds load_size {self.load_size}: the crop is taken "
                                "from the image resized to load_size.")
         generator, discriminator = self.network_configs(3, 3)
         for config in (generator, discriminator):
             config.validate()
         if self.crop_size % generator.multiple:
             hint = " lower num_downs or" if self.generator == "unet" else ""
-            raise Pix2PixError(f"crop_size {self.crop_size} must be a multiple of {generator.multiple} for this "
+            raise ConfigError(f"crop_size {self.crop_size} must be a multiple of {generator.multiple} for this "
                                f"{self.generator} generator:{hint} change crop_size.")
 
     def network_configs(self, in_channels: int, out_channels: int) -> tuple[NetworkConfig, NetworkConfig]:

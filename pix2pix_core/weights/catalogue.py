@@ -22,7 +22,6 @@ class CatalogueEntry:
     direction: str
     input_preparation: str
     fit: str = "resize"  # what the translator expects: "resize" for models trained at one fixed size
-    layout: str = "hub-community"
 
 
 CATALOGUE = (
@@ -35,6 +34,3 @@ CATALOGUE = (
                    f"{COMMUNITY_PREPARATION}"),
 )
 
-
-def find(repo_id: str) -> CatalogueEntry | None:
-    return next((entry for entry in CATALOGUE if entry.repo_id == repo_id), None)
