@@ -18,24 +18,15 @@ from torch import nn
 from ..errors import InputError
 from ..weights.files import read_weights
 from ..weights.hub import fetch_file
+from .tensors import LUMA_709, check_images, to_channels
 
-LUMA_709 = (0.2125, 0.7154, 0.0721)  # as skimage.color.rgb2gray
 HED_REPO, HED_FILE = "lllyasviel/Annotators", "ControlNetHED.pth"
 HED_REVISION = os.environ.get("PIX2PIX_HED_REVISION", "main")
 
 
 def _gray(images: torch.Tensor, name: str) -> torch.Tensor:
-    if not isinstance(images, torch.Tensor) or images.dim() != 4 or images.shape[1] not in (1, 3, 4):
-        shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
-        raise InputError(f"{name} expects [B, 1|3|4, H, W] images, got {shape}.")
-    if images.numel() == 0:
-        raise InputError(f"{name}: the image batch is empty (shape {tuple(images.shape)}).")
-    if not images.is_floating_point() or not torch.isfinite(images).all():
-        raise InputError(f"{name} needs finite float images in 0..1 (found integers, NaN or Inf).")
-    if images.shape[1] == 1:
-        return images.float()
-    weights = torch.tensor(LUMA_709, device=images.device).view(1, 3, 1, 1)
-    return (images[:, :3].float() * weights).sum(1, keepdim=True)
+    check_images(images, name)
+    return to_channels(images.float(), 1, LUMA_709)
 
 
 def _check_unit(name: str, **values: float) -> None:
@@ -243,11 +234,9 @@ def load_hed(source: str | os.PathLike | None = None, *, revision: str | None = 
 def hed(net: HedNetwork, images: torch.Tensor, paper_postprocess: bool = False, black_on_white: bool = False,
         batch_size: int = 4) -> torch.Tensor:
     """HED edge probabilities (white on black), or with ``paper_postprocess`` the pix2pix edges2shoes recipe."""
-    if not isinstance(images, torch.Tensor) or images.dim() != 4 or images.shape[1] not in (1, 3, 4):
-        raise InputError(f"hed expects [B, 1|3|4, H, W] images, got {getattr(images, 'shape', type(images))}.")
-    _gray(images, "hed")  # validation
+    check_images(images, "hed")
     device = next(net.parameters()).device
-    rgb = images[:, :3] if images.shape[1] != 1 else images.expand(-1, 3, -1, -1)
+    rgb = to_channels(images, 3)
     outputs = []
     with torch.inference_mode():
         for chunk in rgb.split(batch_size):

@@ -19,6 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import InputError
 from ..fileio import atomic_path
+from .tensors import to_channels
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
 SIXTEEN_BIT_GRAY = ("I;16", "I;16B", "I;16L", "I")
@@ -110,18 +111,6 @@ def _read_float_tiff(path: str | Path) -> torch.Tensor:
 def load_image(path: str | Path, mode: str = "RGB") -> torch.Tensor:
     """Read an image file into ``[C, H, W]`` float32 in 0..1 (``mode``: RGB, RGBA or L)."""
     return to_channels(read_image(path).pixels, CHANNELS[mode])
-
-
-def to_channels(image: torch.Tensor, channels: int) -> torch.Tensor:
-    """``[C, H, W]`` (1, 3 or 4 channels) as gray (BT.601 luma, as Pillow), RGB, or RGBA (opaque when none)."""
-    have = image.shape[0]
-    rgb = image[:3] if have >= 3 else image.expand(3, -1, -1)
-    if channels == 1:
-        return image if have == 1 else (rgb * rgb.new_tensor([0.299, 0.587, 0.114]).view(3, 1, 1)).sum(0, True)
-    if channels == 3:
-        return rgb.contiguous()
-    alpha = image[3:4] if have == 4 else torch.ones_like(image[:1])
-    return torch.cat([rgb, alpha])
 
 
 def _is_sixteen_bit_colour(im: Image.Image, path: str | Path) -> bool:

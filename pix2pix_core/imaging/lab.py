@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from ..errors import InputError
+from .tensors import check_images
 
 XYZ_FROM_RGB = ((0.412453, 0.357580, 0.180423),
                 (0.212671, 0.715160, 0.072169),
@@ -22,16 +22,9 @@ def _work_dtype(x: torch.Tensor) -> torch.dtype:
     return torch.float64 if x.dtype == torch.float64 else torch.float32
 
 
-def _channels_first(x: torch.Tensor, name: str) -> None:
-    if x.dim() < 3 or x.shape[-3] != 3:
-        raise InputError(f"{name} expects [..., 3, H, W] (channels first), got shape {tuple(x.shape)}.")
-    if not x.is_floating_point() or not torch.isfinite(x).all():
-        raise InputError(f"{name} needs finite floats (found integers, NaN or Inf).")
-
-
 def rgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
     """``[..., 3, H, W]`` sRGB in 0..1 to Lab (L in 0..100, a and b roughly -110..110)."""
-    _channels_first(rgb, "rgb_to_lab")
+    check_images(rgb, "rgb_to_lab", channels=(3,), batched=False)
     x = rgb.to(_work_dtype(rgb))
     linear = torch.where(x > 0.04045, ((x + 0.055) / 1.055) ** 2.4, x / 12.92)
     matrix = torch.tensor(XYZ_FROM_RGB, dtype=x.dtype, device=x.device)
@@ -45,7 +38,7 @@ def rgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
 
 def lab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
     """Lab to sRGB in 0..1 (out-of-gamut colours clipped, negative Z clipped to 0 as skimage does)."""
-    _channels_first(lab, "lab_to_rgb")
+    check_images(lab, "lab_to_rgb", channels=(3,), batched=False)
     x = lab.to(_work_dtype(lab))
     L, a, b = x.unbind(-3)
     fy = (L + 16) / 116

@@ -6,6 +6,7 @@ import torch
 
 from ..errors import InputError
 from ..imaging.lab import AB_SCALE, lab_to_rgb, rgb_to_lab
+from ..imaging.tensors import check_images, to_channels
 from ..networks import Generator
 from .translate import translate
 
@@ -26,9 +27,8 @@ def colorize(generator: Generator, images: torch.Tensor, **options) -> torch.Ten
     to :func:`translate` (fit, statistics, precision, ...).
     """
     check_colorization_model(generator)
-    if images.dim() != 4 or images.shape[1] not in (1, 3, 4):
-        raise InputError(f"colorize expects [B, 1 or 3 or 4, H, W] images, got shape {tuple(images.shape)}.")
-    rgb = images[:, :3] if images.shape[1] != 1 else images.expand(-1, 3, -1, -1)
+    check_images(images, "colorize")
+    rgb = to_channels(images, 3)
     lab = rgb_to_lab(rgb)
     l01 = lab[:, :1] / 100  # translate maps 0..1 to [-1, 1]: exactly L / 50 - 1
     ab01 = translate(generator, l01.clamp(0, 1), **{"fit": "resize", **options})

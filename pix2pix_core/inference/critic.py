@@ -7,9 +7,9 @@ import torch.nn.functional as F
 
 from ..errors import InputError
 from ..imaging.lab import encode_ab, encode_l, rgb_to_lab
+from ..imaging.tensors import check_images, to_channels
 from ..networks import Discriminator
 from .modes import inference_statistics
-from .translate import match_channels
 
 MIN_SIDE = 64  # smaller images are upscaled so that the deepest PatchGAN layer still sees a few pixels
 
@@ -22,8 +22,10 @@ def realism_map(discriminator: Discriminator, inputs: torch.Tensor, outputs: tor
     discriminator was trained on (``input_channels`` + the rest, or Lab encodings for a colorizer's critic,
     ``output_space="lab_ab"``). The patch logits are upsampled (bilinear) to the image size.
     """
-    if inputs.dim() != 4 or outputs.dim() != 4 or inputs.shape[0] != outputs.shape[0]:
-        raise InputError(f"critic needs two [B, C, H, W] batches of the same length, got {tuple(inputs.shape)} and "
+    check_images(inputs, "critic inputs")
+    check_images(outputs, "critic outputs")
+    if inputs.shape[0] != outputs.shape[0]:
+        raise InputError(f"critic needs two batches of the same length, got {tuple(inputs.shape)} and "
                          f"{tuple(outputs.shape)}.")
     if inputs.shape[-2:] != outputs.shape[-2:]:
         raise InputError(f"input and output images differ in size ({inputs.shape[-1]}x{inputs.shape[-2]} vs "
@@ -34,11 +36,11 @@ def realism_map(discriminator: Discriminator, inputs: torch.Tensor, outputs: tor
                          f"the {input_channels} input channels given.")
     device = next(discriminator.parameters()).device
     if output_space == "lab_ab":  # a colorizer's critic judges (L, ab) encodings, as it was trained
-        pair = torch.cat([encode_l(rgb_to_lab(match_channels(inputs, 3))),
-                          encode_ab(rgb_to_lab(match_channels(outputs, 3)))], 1)
+        pair = torch.cat([encode_l(rgb_to_lab(to_channels(inputs, 3))), encode_ab(rgb_to_lab(to_channels(outputs, 3)))],
+                         1)
         pair = (pair + 1) / 2  # back to the 0..1 convention of the lines below
     else:
-        pair = torch.cat([match_channels(inputs, input_channels), match_channels(outputs, output_channels)], 1)
+        pair = torch.cat([to_channels(inputs, input_channels), to_channels(outputs, output_channels)], 1)
     height, width = pair.shape[-2:]
     scale = max(1.0, MIN_SIDE / min(height, width))
     if scale > 1:

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import InputError, ResourceError
+from ..imaging.tensors import check_images, to_channels
 from ..networks import Generator
 from .memory import default_memory_budget, estimate_native_bytes
 from .modes import STATISTICS, inference_statistics
@@ -26,7 +27,6 @@ from .precision import PRECISIONS, resolve_precision
 from .tiling import run_tiled, tile_grid
 
 FIT_MODES = ("auto", "native", "resize", "tiled")
-LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601, as PIL's convert("L")
 Progress = Callable[[int, int], None]
 
 # converted copies of a user's generator, per (dtype, memory format), with the weights' identity they were made from
@@ -55,7 +55,7 @@ def translate(generator: Generator, images: torch.Tensor, *, fit: str = "auto", 
     Gray inputs are repeated to RGB, RGB(A) is reduced to luma for 1-channel models, and an alpha channel is
     kept aside and re-attached to RGB outputs.
     """
-    _check_images(images)
+    check_images(images, channels=(1, 2, 3, 4))
     check_options(fit, statistics, precision, batch_size, statistics_passes, dropout_seed, tile_size, tile_overlap)
     device = next(generator.parameters()).device
     alpha = images[:, 3:4] if images.shape[1] == 4 else None
@@ -251,32 +251,13 @@ def check_options(fit: str = "auto", statistics: str = "per_image", precision: s
         raise InputError(f"dropout_seed must be an integer or None, got {dropout_seed!r}.")
 
 
-def _check_images(images: torch.Tensor) -> None:
-    if not isinstance(images, torch.Tensor) or images.dim() != 4:
-        shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
-        raise InputError(f"images must be a [B, C, H, W] tensor, got {shape}. Add a batch dimension with unsqueeze(0).")
-    b, c, h, w = images.shape
-    if b == 0 or h == 0 or w == 0:
-        raise InputError(f"images is empty (shape {tuple(images.shape)}): nothing to translate.")
-    if c not in (1, 2, 3, 4):
-        raise InputError(f"images has {c} channels; expected 1 (gray), 3 (RGB) or 4 (RGBA) in dimension 1 "
-                         "(channels first). A [B, H, W, C] batch needs .permute(0, 3, 1, 2).")
-    if not images.is_floating_point() or not torch.isfinite(images).all():
-        raise InputError("images must be finite floats in 0..1 (found integers, NaN or Inf). Divide 8-bit images "
-                         "by 255 and replace NaN values first.")
-
-
 def match_channels(images: torch.Tensor, wanted: int) -> torch.Tensor:
-    """Gray -> RGB by repetition, RGB(A) -> gray by BT.601 luma, RGBA -> RGB by dropping alpha."""
-    have = images.shape[1]
-    if have == 4:
-        images, have = images[:, :3], 3
-    if have == wanted:
+    """The images as the model takes them (gray <-> RGB, alpha dropped); refused when no conversion is defined."""
+    if images.shape[1] == wanted:
         return images
-    if have == 1 and wanted == 3:
-        return images.expand(-1, 3, -1, -1)
-    if have == 3 and wanted == 1:
-        weights = images.new_tensor(LUMA).view(1, 3, 1, 1)
-        return (images * weights).sum(1, keepdim=True)
-    raise InputError(f"the model expects {wanted} input channel(s) and the images have {have}; no conversion "
-                     "between those is defined. Prepare the images for this model first.")
+    if images.shape[1] == 4:
+        images = images[:, :3]
+    if images.shape[1] == 2 or wanted not in (1, 3):
+        raise InputError(f"the model expects {wanted} input channel(s) and the images have {images.shape[1]}; no "
+                         "conversion between those is defined. Prepare the images for this model first.")
+    return to_channels(images, wanted)

@@ -9,7 +9,8 @@ import torch
 import torch.nn.functional as F
 
 from ..imaging.edges import gaussian_kernel
-from ..inference.translate import match_channels, translate
+from ..imaging.tensors import to_channels
+from ..inference.translate import translate
 from ..networks import Generator
 from .data import PairDataset
 
@@ -47,7 +48,7 @@ def evaluate(generator: Generator, dataset: PairDataset, statistics: str = "per_
         for i in range(len(dataset)):
             a, b = dataset[i]
             fake01 = translate(generator, ((a[None] + 1) / 2).clamp(0, 1), fit="native", statistics=statistics)
-            real01 = match_channels(((b[None] + 1) / 2).clamp(0, 1), fake01.shape[1])  # gray models: luma targets
+            real01 = to_channels(((b[None] + 1) / 2).clamp(0, 1), fake01.shape[1])  # gray models: luma targets
             totals["l1"] += F.l1_loss(fake01, real01).item()
             totals["psnr"] += psnr(fake01, real01)
             totals["ssim"] += ssim(fake01, real01)
