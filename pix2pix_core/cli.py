@@ -33,6 +33,9 @@ from .weights.directory import model_config_of, save_pretrained
 from .weights.hub import push_to_hub
 from .weights.loader import load_discriminator, load_generator, load_translator
 
+OUTPUT_FORMATS = {"same": (None, None), "png": ("PNG", ".png"), "jpeg": ("JPEG", ".jpg"), "webp": ("WEBP", ".webp"),
+                  "tiff": ("TIFF", ".tif")}
+
 
 def main(argv: list[str] | None = None) -> int:
     warnings.formatwarning = _one_line_warning
@@ -69,8 +72,35 @@ def _one_line_warning(message, category, filename, lineno, line=None) -> str:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pix2pix", description="pix2pix image-to-image translation.")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
-    default_device = "cuda" if torch.cuda.is_available() else "cpu"
+    device, files = _device_options(), _file_options()
+    for add in (_add_demo, _add_info, _add_translate, _add_colorize, _add_edges, _add_train, _add_eval, _add_push,
+                _add_models, _add_convert):
+        add(sub, device=device, files=files)
+    return parser
 
+
+def _device_options() -> argparse.ArgumentParser:
+    """--device, shared by every command that computes (checked at once: a typo or a missing GPU is a usage error)."""
+    options = argparse.ArgumentParser(add_help=False)
+    default = "cuda" if torch.cuda.is_available() else "cpu"
+    options.add_argument("--device", default=default, type=_device,
+                         help=f"cpu, cuda, cuda:1, mps (default {default}; torchrun: one per process)")
+    return options
+
+
+def _file_options() -> argparse.ArgumentParser:
+    """Inputs, --out and --format of the commands that turn image files into image files."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("inputs", nargs="+", help="image files and folders (folders are searched recursively)")
+    options.add_argument("--out", type=Path, required=True, help="output folder (same names and sizes; an input "
+                         "folder's tree is mirrored)")
+    options.add_argument("--format", choices=sorted(OUTPUT_FORMATS),
+                         help="output file format (same: each input's own; edges: png); 16-bit inputs stay 16-bit in "
+                              "png and tiff")
+    return options
+
+
+def _add_demo(sub, **_) -> None:
     demo = sub.add_parser("demo", help="translate a real photo with a real pretrained translator")
     demo.add_argument("--out", type=Path, default=Path("pix2pix_demo.png"), help="before/after PNG to write")
     demo.add_argument("--image", type=Path, help="photo to translate (default: an embedded photo)")
@@ -81,15 +111,18 @@ def _parser() -> argparse.ArgumentParser:
                       help="grid of the training part: gray input | colorized | original")
     demo.set_defaults(func=_demo)
 
+
+def _add_info(sub, **_) -> None:
     info = sub.add_parser("info", help="print a checkpoint's architecture and parameter count")
     info.add_argument("checkpoint", help="file or directory")
     info.add_argument("--json", action="store_true", help="print config.json instead of a summary")
     info.set_defaults(func=_info)
 
-    tr = sub.add_parser("translate", help="translate image files and folders with a generator")
+
+def _add_translate(sub, device, files) -> None:
+    tr = sub.add_parser("translate", help="translate image files and folders with a generator",
+                        parents=[files, device])
     tr.add_argument("--model", required=True, help="generator: file or directory (see `pix2pix info`)")
-    tr.add_argument("inputs", nargs="+", help="image files and folders (folders are searched recursively)")
-    tr.add_argument("--out", type=Path, required=True, help="output folder (same names, sizes and formats)")
     tr.add_argument("--fit", choices=FIT_MODES, default="auto", help="native, resize, tiled or auto (default)")
     tr.add_argument("--statistics", choices=STATISTICS, default="per_image",
                     help="per_image: the reference's test-time BatchNorm (default); eval: running statistics")
@@ -97,23 +130,21 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--precision", choices=PRECISIONS, default="float32", help="compute precision")
     tr.add_argument("--tile-size", type=int, help="tiled mode: tile side in pixels")
     tr.add_argument("--tile-overlap", type=int, help="tiled mode: overlap between tiles in pixels")
-    tr.add_argument("--device", default=default_device, type=_device, help="cpu, cuda, cuda:1...")
-    _add_format(tr, "same", "each input's own format")
     tr.set_defaults(func=_translate)
 
-    col = sub.add_parser("colorize", help="colorize image files and folders with an L -> ab model")
+
+def _add_colorize(sub, device, files) -> None:
+    col = sub.add_parser("colorize", help="colorize image files and folders with an L -> ab model",
+                         parents=[files, device])
     col.add_argument("--model", required=True, help="colorization generator (1 -> 2 channels): file, folder or repo")
-    col.add_argument("inputs", nargs="+", help="image files and folders (gray or colour)")
-    col.add_argument("--out", type=Path, required=True, help="output folder (same names, sizes and formats)")
     col.add_argument("--fit", choices=FIT_MODES, default="resize", help="how ab is predicted (default: resize)")
     col.add_argument("--precision", choices=PRECISIONS, default="float32", help="compute precision")
-    col.add_argument("--device", default=default_device, type=_device, help="cpu, cuda, cuda:1...")
-    _add_format(col, "same", "each input's own format")
     col.set_defaults(func=_colorize)
 
-    edges = sub.add_parser("edges", help="edge maps of image files and folders (Canny, XDoG, HED)")
-    edges.add_argument("inputs", nargs="+", help="image files and folders")
-    edges.add_argument("--out", type=Path, required=True, help="output folder (same names, sizes and formats)")
+
+def _add_edges(sub, device, files) -> None:
+    edges = sub.add_parser("edges", help="edge maps of image files and folders (Canny, XDoG, HED)",
+                           parents=[files, device])
     edges.add_argument("--method", choices=("canny", "xdog", "hed"), default="canny")
     edges.add_argument("--low", type=float, default=0.1, help="canny: low threshold (gradient magnitude, 0..1)")
     edges.add_argument("--high", type=float, default=0.2, help="canny: high threshold (0..1)")
@@ -124,19 +155,19 @@ def _parser() -> argparse.ArgumentParser:
     edges.add_argument("--black-on-white", action=argparse.BooleanOptionalAction, default=True,
                        help="black lines on white, the edges2shoes convention (default); --no-black-on-white: white "
                        "lines on black")
-    edges.add_argument("--device", default=default_device, type=_device, help="cpu, cuda, cuda:1...")
-    _add_format(edges, "png", "lossless, whatever the input's format")
     edges.set_defaults(func=_edges)
 
-    train = sub.add_parser("train", help="train a translator on paired images (paper defaults)",
+
+def _add_train(sub, device, **_) -> None:
+    train = sub.add_parser("train", help="train a translator on paired images (paper defaults)", parents=[device],
                            description="Train a pix2pix translator. Defaults are the paper's (U-Net 256, 70x70 "
                            "PatchGAN, batch 1, Adam 2e-4 / 0.5, L1 weight 100).")
     add_train_arguments(train)
-    train.add_argument("--device", default=default_device, type=_device,
-                       help=f"cpu, cuda, cuda:1... (default {default_device}; torchrun: one per process)")
     train.set_defaults(func=run_training)
 
-    ev = sub.add_parser("eval", help="L1, PSNR and SSIM of a generator on a paired test split")
+
+def _add_eval(sub, device, **_) -> None:
+    ev = sub.add_parser("eval", help="L1, PSNR and SSIM of a generator on a paired test split", parents=[device])
     ev.add_argument("--model", required=True, help="generator: file, folder or Hub repo")
     ev.add_argument("--data", type=Path, required=True, help="test pairs (same layouts as `pix2pix train`)")
     ev.add_argument("--preset", choices=sorted(PRESETS), help="how pairs are made (default: from the model's io "
@@ -144,9 +175,10 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--direction", choices=("AtoB", "BtoA"), default=None, help="default: the model's")
     ev.add_argument("--statistics", choices=STATISTICS, default="per_image")
     ev.add_argument("--json", type=Path, help="also write the metrics to this JSON file")
-    ev.add_argument("--device", default=default_device, type=_device, help="cpu, cuda, cuda:1...")
     ev.set_defaults(func=_eval)
 
+
+def _add_push(sub, **_) -> None:
     push = sub.add_parser("push", help="publish a saved translator directory to the Hugging Face Hub")
     push.add_argument("directory", type=Path, help="a directory written by `pix2pix convert` or training")
     push.add_argument("repo_id", help="org/name on the Hub")
@@ -156,9 +188,12 @@ def _parser() -> argparse.ArgumentParser:
                       "unknown, said so in the card)")
     push.set_defaults(func=_push)
 
-    models = sub.add_parser("models", help="list known pretrained translators on the Hub")
-    models.set_defaults(func=_models)
 
+def _add_models(sub, **_) -> None:
+    sub.add_parser("models", help="list known pretrained translators on the Hub").set_defaults(func=_models)
+
+
+def _add_convert(sub, **_) -> None:
     convert = sub.add_parser("convert", help="write a checkpoint as config.json + model.safetensors + README.md")
     convert.add_argument("checkpoint", help="generator file or directory (official .pth, .bin, .safetensors)")
     convert.add_argument("--out", type=Path, required=True, help="directory to write")
@@ -169,7 +204,6 @@ def _parser() -> argparse.ArgumentParser:
                          "(mit, apache-2.0, cc-by-nc-4.0, ...); third-party weights keep their own (default: unknown, "
                          "said so in the card)")
     convert.set_defaults(func=_convert)
-    return parser
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -216,19 +250,12 @@ def _edges(args: argparse.Namespace) -> int:
         net = load_hed(args.hed_weights, device=args.device)
         detect = partial(hed, net, paper_postprocess=args.paper_postprocess, black_on_white=args.black_on_white)
     return _over_files(args, f"{args.method} edges", lambda image: detect(image[None])[0], keep_alpha=False,
-                       keep_depth=False)
+                       keep_depth=False, default_format="png")  # lossless maps, whatever the inputs' format
 
 
-OUTPUT_FORMATS = {"same": (None, None), "png": ("PNG", ".png"), "jpeg": ("JPEG", ".jpg"), "webp": ("WEBP", ".webp"),
-                  "tiff": ("TIFF", ".tif")}
 
-
-def _add_format(parser: argparse.ArgumentParser, default: str, what: str) -> None:
-    parser.add_argument("--format", choices=sorted(OUTPUT_FORMATS), default=default,
-                        help=f"output file format (default {default}: {what}); 16-bit inputs stay 16-bit in png/tiff")
-
-
-def _over_files(args: argparse.Namespace, label: str, run, keep_alpha: bool = True, keep_depth: bool = True) -> int:
+def _over_files(args: argparse.Namespace, label: str, run, keep_alpha: bool = True, keep_depth: bool = True,
+                default_format: str = "same") -> int:
     """Apply ``run`` ([C, H, W] -> [C', H, W]) to every input image, writing same names and sizes in the format
     ``args.format`` asks for (``same``: the input's format and bit depth)."""
     if args.out.exists() and not args.out.is_dir():
@@ -241,7 +268,7 @@ def _over_files(args: argparse.Namespace, label: str, run, keep_alpha: bool = Tr
     files = find_images(args.inputs, exclude=args.out)
     if not files:
         raise Pix2PixError(f"no images found in {' '.join(args.inputs)}.")
-    chosen_format, suffix = OUTPUT_FORMATS[args.format]
+    chosen_format, suffix = OUTPUT_FORMATS[args.format or default_format]
     targets = output_paths(files, args.out, suffix)
     inputs = {path.resolve() for path, _ in files}
     clash = next((path for path in targets if path.resolve() in inputs), None)
