@@ -132,10 +132,18 @@ def test_interrupted_download_is_resumed_or_never_loaded(hub, tmp_path):
     assert not list((tmp_path / "b").rglob("model.safetensors"))
 
 
-@pytest.mark.parametrize("repo_id", ["a b/c", "org/..", "org/name/extra/../x", "-org/name"])
+@pytest.mark.parametrize("repo_id", ["a b/c", "org/..", "org/name/extra/../x", "-org/name", "org/name.git", "/x"])
 def test_malformed_repo_ids(repo_id):
-    with pytest.raises((p2p.HubError, p2p.CheckpointError), match="valid Hub repo id|neither a file"):
-        p2p.load_generator(repo_id)
+    """Every case reaches the repo-id check (from_hub: never read as a local path) and is refused by it."""
+    with pytest.raises(p2p.HubError, match="valid Hub repo id"):
+        p2p.load_generator(repo_id, from_hub=True)
+
+
+@pytest.mark.parametrize("repo_id", ["huggan/pix2pix-edge2shoes", "a/b", "Org_1/name.v2-x"])
+def test_well_formed_repo_ids_pass_the_check(repo_id):
+    from pix2pix_core.weights.hub import check_repo_id
+
+    check_repo_id(repo_id)
 
 
 @pytest.mark.parametrize("source", ["", "   ", "../x"])

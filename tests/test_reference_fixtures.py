@@ -122,10 +122,11 @@ def test_info_prints_architecture(reference_dir, name, capsys):
     assert cli_main(["info", str(reference_dir / REFERENCE_FIXTURES[name][0])]) == 0
     out = capsys.readouterr().out
     architecture, arguments = EXPECTED[name]
-    assert f"'{architecture}'" in out
-    for key, value in arguments.items():
-        assert f"{key}" in out and str(value) in out
-    assert "parameters" in out
+    assert f"'{architecture}'" in out.splitlines()[0] and "parameters" in out.splitlines()[0]
+    printed = dict(line.split(None, 1) for line in out.splitlines()[1:] if line.startswith("  ") and
+                   not line.strip().startswith("note:"))
+    for key, value in arguments.items():  # each argument on its own line, with exactly its value
+        assert printed[key].strip() == str(value), (key, printed.get(key))
 
 
 @pytest.mark.parametrize("name", ["unet256_batch", "unet256_color", "resnet9_instance"])

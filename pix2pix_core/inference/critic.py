@@ -11,7 +11,7 @@ from ..imaging.tensors import check_images, to_channels
 from ..networks import Discriminator
 from .modes import inference_statistics
 
-MIN_SIDE = 64  # smaller images are upscaled so that the deepest PatchGAN layer still sees a few pixels
+CRITIC_MIN_SIDE = 64  # smaller images are upscaled so that the deepest PatchGAN layer still sees a few pixels
 
 
 def realism_map(discriminator: Discriminator, inputs: torch.Tensor, outputs: torch.Tensor, input_channels: int,
@@ -42,7 +42,7 @@ def realism_map(discriminator: Discriminator, inputs: torch.Tensor, outputs: tor
     else:
         pair = torch.cat([to_channels(inputs, input_channels), to_channels(outputs, output_channels)], 1)
     height, width = pair.shape[-2:]
-    scale = max(1.0, MIN_SIDE / min(height, width))
+    scale = max(1.0, CRITIC_MIN_SIDE / min(height, width))
     if scale > 1:
         pair = F.interpolate(pair, scale_factor=scale, mode="bilinear", align_corners=False)
     with torch.inference_mode(), inference_statistics(discriminator, statistics):

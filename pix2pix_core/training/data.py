@@ -24,7 +24,7 @@ from ..imaging.edges import canny, xdog
 from ..imaging.files import IMAGE_SUFFIXES, load_image
 from ..imaging.lab import encode_ab, encode_l, rgb_to_lab
 
-MIN_SIDE = 8
+MIN_TRAIN_SIDE = 8
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,9 @@ def oriented_size(path: Path) -> tuple[int, int] | None:
 
 def _read(path: Path, mode: str = "RGB") -> torch.Tensor:
     image = load_image(path, mode)
-    if min(image.shape[-2:]) < MIN_SIDE:
+    if min(image.shape[-2:]) < MIN_TRAIN_SIDE:
         raise InputError(f"{path} is {image.shape[-1]}x{image.shape[-2]} pixels; training images need at least "
-                         f"{MIN_SIDE} pixels on each side.")
+                         f"{MIN_TRAIN_SIDE} pixels on each side.")
     return image
 
 
@@ -190,10 +190,10 @@ class TensorPairDataset(PairDataset):
         if not torch.isfinite(inputs).all() or not torch.isfinite(targets).all():
             raise InputError("inputs and targets must be finite (found NaN or Inf).")
         for label, images in (("inputs", inputs), ("targets", targets)):
-            if min(images.shape[-2:]) < MIN_SIDE:
+            if min(images.shape[-2:]) < MIN_TRAIN_SIDE:
                 raise InputError(f"the {label} are {images.shape[-1]}x{images.shape[-2]} pixels; training images "
-                                 f"need at least {MIN_SIDE} pixels on each side (they are resized to load_size, so "
-                                 "smaller ones hold nothing to learn from).")
+                                 f"need at least {MIN_TRAIN_SIDE} pixels on each side (they are resized to "
+                                 "load_size, so smaller ones hold nothing to learn from).")
         self.inputs, self.targets = inputs.float(), targets.float()
 
     def __len__(self) -> int:
