@@ -13,11 +13,11 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from .atomic import atomic_write_text
 from .cli_train import add_train_arguments, run_training
 from .demo import run_demo, run_training_demo
 from .devices import check_device
 from .errors import InputError, Pix2PixError, WrongRole
-from .fileio import atomic_write_text
 from .imaging.edges import HED_REPO, canny, hed, load_hed, xdog
 from .imaging.files import find_images, read_image, save_image
 from .inference.colorize import check_colorization_model, colorize
@@ -122,12 +122,10 @@ def _add_info(sub, **_) -> None:
 def _add_translate(sub, device, files) -> None:
     tr = sub.add_parser("translate", help="translate image files and folders with a generator",
                         parents=[files, device])
-    tr.add_argument("--model", required=True, help="generator: file or directory (see `pix2pix info`)")
-    tr.add_argument("--fit", choices=FIT_MODES, default="auto", help="native, resize, tiled or auto (default)")
+    _model_options(tr, "generator: file, folder or Hub repo (see `pix2pix info`)", "auto")
     tr.add_argument("--statistics", choices=STATISTICS, default="per_image",
                     help="per_image: the reference's test-time BatchNorm (default); eval: running statistics")
     tr.add_argument("--dropout-seed", type=int, help="keep dropout on with this seed (reference stochastic output)")
-    tr.add_argument("--precision", choices=PRECISIONS, default="float32", help="compute precision")
     tr.add_argument("--tile-size", type=int, help="tiled mode: tile side in pixels")
     tr.add_argument("--tile-overlap", type=int, help="tiled mode: overlap between tiles in pixels")
     tr.set_defaults(func=_translate)
@@ -136,10 +134,15 @@ def _add_translate(sub, device, files) -> None:
 def _add_colorize(sub, device, files) -> None:
     col = sub.add_parser("colorize", help="colorize image files and folders with an L -> ab model",
                          parents=[files, device])
-    col.add_argument("--model", required=True, help="colorization generator (1 -> 2 channels): file, folder or repo")
-    col.add_argument("--fit", choices=FIT_MODES, default="resize", help="how ab is predicted (default: resize)")
-    col.add_argument("--precision", choices=PRECISIONS, default="float32", help="compute precision")
+    _model_options(col, "colorization generator (1 -> 2 channels): file, folder or Hub repo", "resize")
     col.set_defaults(func=_colorize)
+
+
+def _model_options(parser: argparse.ArgumentParser, what: str, fit: str) -> None:
+    parser.add_argument("--model", required=True, help=what)
+    parser.add_argument("--fit", choices=FIT_MODES, default=fit, help=f"native, resize, tiled or auto (default {fit})")
+    parser.add_argument("--precision", choices=PRECISIONS, default="float32",
+                        help="float32 (default), bfloat16, float16 or auto (what the hardware runs fast)")
 
 
 def _add_edges(sub, device, files) -> None:

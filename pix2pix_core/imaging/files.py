@@ -17,8 +17,8 @@ import tifffile
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ..atomic import atomic_path
 from ..errors import InputError
-from ..fileio import atomic_path
 from .tensors import to_channels
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"}

@@ -27,9 +27,9 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
+from ..atomic import recover_folder, write_folder
 from ..devices import check_device
 from ..errors import ConfigError, Pix2PixError
-from ..fileio import recover_folder, write_folder
 from ..imaging.files import side_by_side
 from ..imaging.lab import decode_lab, lab_to_rgb
 from ..inference.precision import PRECISIONS, resolve_precision

@@ -27,7 +27,7 @@ LEGACY_NORM_SUFFIXES = ("running_mean", "running_var", "num_batches_tracked")
 
 
 @dataclass
-class Inference:
+class InferredArchitecture:
     """An architecture found in a state dict, with remarks on what the weights could not tell."""
 
     config: NetworkConfig
@@ -46,7 +46,7 @@ def _norm_kind(state_dict: StateDict, norm_prefix: str, conv_prefix: str) -> tup
     return ("instance" if conv_prefix + "bias" in state_dict else "none"), False
 
 
-def _infer_unet(sd: StateDict) -> Inference:
+def _infer_unet(sd: StateDict) -> InferredArchitecture:
     down = sd["model.model.0.weight"]
     up = sd["model.model.3.weight"]
     prefix, inner_levels = "model.model.1.model.", 0
@@ -60,10 +60,10 @@ def _infer_unet(sd: StateDict) -> Inference:
         raise ArchitectureError("reference U-Net with affine InstanceNorm is not a layout the reference produces.")
     config = UnetConfig(in_channels=down.shape[1], out_channels=up.shape[1], num_downs=inner_levels + 2,
                         ngf=down.shape[0], norm=norm, dropout=True)
-    return Inference(config, ["dropout is not visible in U-Net weights; assumed on (the pix2pix default)."])
+    return InferredArchitecture(config, ["dropout is not visible in U-Net weights; assumed on (the pix2pix default)."])
 
 
-def _infer_resnet(sd: StateDict) -> Inference:
+def _infer_resnet(sd: StateDict) -> InferredArchitecture:
     first = sd["model.1.weight"]
     blocks: dict[int, str] = {}
     for key in sd:
@@ -84,28 +84,28 @@ def _infer_resnet(sd: StateDict) -> Inference:
                           n_blocks=len(blocks), norm=norm, norm_affine=affine, bias="model.1.bias" in sd,
                           dropout=dropout, padding="zero" if zero_padding else "reflect", block_name=block_name)
     notes = [] if zero_padding else ["reflect padding assumed (replicate padding has the same keys)."]
-    return Inference(config, notes)
+    return InferredArchitecture(config, notes)
 
 
-def _infer_community_unet(sd: StateDict) -> Inference:
+def _infer_community_unet(sd: StateDict) -> InferredArchitecture:
     first, final = sd["down1.model.0.weight"], sd["final.2.weight"]
     config = CommunityUnetConfig(in_channels=first.shape[1], out_channels=final.shape[0], ngf=first.shape[0])
-    return Inference(config)
+    return InferredArchitecture(config)
 
 
-def _infer_patchgan(sd: StateDict) -> Inference:
+def _infer_patchgan(sd: StateDict) -> InferredArchitecture:
     first = sd["model.0.weight"]
     convs = sorted(int(m.group(1)) for k, v in sd.items()
                    if (m := re.fullmatch(r"model\.(\d+)\.weight", k)) and v.dim() == 4)
     norm, _ = _norm_kind(sd, "model.3.", "model.2.")
     config = PatchGANConfig(in_channels=first.shape[1], ndf=first.shape[0], n_layers=len(convs) - 2, norm=norm)
-    return Inference(config)
+    return InferredArchitecture(config)
 
 
-def _infer_pixel(sd: StateDict) -> Inference:
+def _infer_pixel(sd: StateDict) -> InferredArchitecture:
     first = sd["net.0.weight"]
     norm, _ = _norm_kind(sd, "net.3.", "net.2.")
-    return Inference(PixelDiscriminatorConfig(in_channels=first.shape[1], ndf=first.shape[0], norm=norm))
+    return InferredArchitecture(PixelDiscriminatorConfig(in_channels=first.shape[1], ndf=first.shape[0], norm=norm))
 
 
 def _is_4d(sd: StateDict, key: str, kernel: int | None = None) -> bool:
@@ -123,7 +123,7 @@ SIGNATURES = (  # (architecture, test on the keys, inference)
 )
 
 
-def infer_architecture(state_dict: StateDict, origin: str = "state dict") -> Inference:
+def infer_architecture(state_dict: StateDict, origin: str = "state dict") -> InferredArchitecture:
     """Find the architecture and its arguments from key names and shapes alone (a config, not a network: the one
     strict load, :func:`build_and_load`, verifies it)."""
     for _, matches, infer in SIGNATURES:

@@ -9,8 +9,8 @@ from pathlib import Path
 import torch
 from safetensors.torch import save_file
 
+from ..atomic import atomic_path, atomic_write_text, write_folder
 from ..errors import CheckpointError, ConfigError, NoDiscriminator, WrongRole
-from ..fileio import atomic_path, atomic_write_text, write_folder
 from ..networks import Discriminator, Generator, Pix2PixNetwork, config_from_arguments
 from .architecture import build_and_load
 from .card import UNKNOWN_LICENSE, check_license, render_model_card

@@ -26,8 +26,8 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.file_download import repo_folder_name
 
+from ..atomic import atomic_write_text
 from ..errors import HubError, NoDiscriminator
-from ..fileio import atomic_write_text
 from ..networks import Discriminator, Generator
 from ..paths import contained_path
 from .card import UNKNOWN_LICENSE

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import torch
 
+from ..atomic import readable_folder
 from ..errors import CheckpointError, NoDiscriminator, WrongRole
-from ..fileio import readable_folder
 from ..networks import Discriminator, Generator, Pix2PixNetwork
 from .architecture import infer_architecture
 from .config import ModelConfig
