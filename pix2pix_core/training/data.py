@@ -70,7 +70,7 @@ def oriented_size(path: Path) -> tuple[int, int] | None:
     return (height, width) if rotated else (width, height)
 
 
-def _read(path: Path, mode: str = "RGB") -> torch.Tensor:
+def read_training_image(path: Path, mode: str = "RGB") -> torch.Tensor:
     image = load_image(path, mode)
     if min(image.shape[-2:]) < MIN_TRAIN_SIDE:
         raise InputError(f"{path} is {image.shape[-1]}x{image.shape[-2]} pixels; training images need at least "
@@ -137,7 +137,7 @@ class AlignedDataset(PairDataset):
         return f"aligned pairs, {len(self)} image(s) split into {sides}"
 
     def pair(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        image = _read(self.paths[index])
+        image = read_training_image(self.paths[index])
         half = image.shape[-1] // 2
         a, b = image[..., :half], image[..., half:2 * half]
         return (a, b) if self.direction == "AtoB" else (b, a)
@@ -173,7 +173,7 @@ class FolderPairDataset(PairDataset):
         return len(self.pairs)
 
     def pair(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        a, b = (_read(p) for p in self.pairs[index])
+        a, b = (read_training_image(p) for p in self.pairs[index])
         if a.shape[-2:] != b.shape[-2:]:
             b = F.interpolate(b[None], size=a.shape[-2:], mode="bicubic", antialias=True)[0].clamp(0, 1)
         return (a, b) if self.direction == "AtoB" else (b, a)
@@ -235,7 +235,7 @@ class DerivedPairDataset(PairDataset):
         return f"{len(self)} photo(s), each made into a {DERIVED_DESCRIPTIONS[self.kind]} pair"
 
     def pair(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return derive_pair(_read(self.paths[index]), self.kind)
+        return derive_pair(read_training_image(self.paths[index]), self.kind)
 
 
 def derive_pair(photo: torch.Tensor, kind: str) -> tuple[torch.Tensor, torch.Tensor]:
