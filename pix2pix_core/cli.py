@@ -32,6 +32,7 @@ from .weights.catalogue import CATALOGUE, CATALOGUE_VERSION
 from .weights.directory import model_config_of, save_pretrained
 from .weights.hub import push_to_hub
 from .weights.loader import load_discriminator, load_generator, load_translator
+from .weights.reference import save_reference
 
 OUTPUT_FORMATS = {"same": (None, None), "png": ("PNG", ".png"), "jpeg": ("JPEG", ".jpg"), "webp": ("WEBP", ".webp"),
                   "tiff": ("TIFF", ".tif")}
@@ -201,6 +202,9 @@ def _add_convert(sub, **_) -> None:
     convert.add_argument("checkpoint", help="generator file or directory (official .pth, .bin, .safetensors)")
     convert.add_argument("--out", type=Path, required=True, help="directory to write")
     convert.add_argument("--discriminator", help="also convert this discriminator checkpoint")
+    convert.add_argument("--to", choices=("ours", "reference"), default="ours",
+                         help="ours: config.json + model.safetensors + card (default); reference: latest_net_G.pth "
+                              "(+ latest_net_D.pth) for the reference implementation's code")
     convert.add_argument("--overwrite", action="store_true", help="replace a translator already in --out (never "
                          "other files)")
     convert.add_argument("--license", default=UNKNOWN_LICENSE, help="licence of the weights as a Hub identifier "
@@ -386,6 +390,10 @@ def _info(args: argparse.Namespace) -> int:
 def _convert(args: argparse.Namespace) -> int:
     generator = load_generator(args.checkpoint)
     discriminator = load_discriminator(args.discriminator) if args.discriminator else None
+    if args.to == "reference":
+        for path in save_reference(args.out, generator, discriminator):
+            print(f"wrote {path} in the reference implementation's format (a bare state dict with its key names)")
+        return 0
     save_pretrained(generator, args.out, discriminator, license=args.license, overwrite=args.overwrite)
     config = model_config_of(generator)
     print(f"wrote {args.out}: the {config.architecture} generator ({_parameters(generator)}, "

@@ -147,3 +147,35 @@ def test_convert_then_load_gives_identical_outputs(reference_dir, name, tmp_path
         d_io = torch.load(reference_dir / "ref_patchgan_ndf8_io.pt", weights_only=True)
         with torch.no_grad(), p2p.inference_statistics(d, "eval"):
             torch.testing.assert_close(d(d_io["input"]), d_io["out_eval"], atol=ATOL, rtol=RTOL)
+
+
+@pytest.mark.parametrize("name", ["unet256_batch", "unet256_color", "resnet9_instance"])
+def test_convert_to_reference_gives_back_the_reference_files(reference_dir, name, tmp_path, capsys):
+    """reference .pth -> our format -> reference .pth: the same keys and the same tensors, bit for bit, as the
+    reference implementation saved them (so its own networks load the result)."""
+    weights = reference_dir / REFERENCE_FIXTURES[name][0]
+    assert cli_main(["convert", str(weights), "--out", str(tmp_path / "ours")]) == 0
+    args = ["convert", str(tmp_path / "ours"), "--out", str(tmp_path / "ref"), "--to", "reference"]
+    if name == "unet256_batch":
+        args += ["--discriminator", str(reference_dir / "ref_patchgan_ndf8.pth")]
+    assert cli_main(args) == 0
+    original = torch.load(weights, weights_only=True)
+    written = torch.load(tmp_path / "ref" / "latest_net_G.pth", weights_only=True)
+    assert list(written) == list(original)
+    assert all(torch.equal(written[k], original[k]) for k in original)
+    if name == "unet256_batch":
+        d = torch.load(tmp_path / "ref" / "latest_net_D.pth", weights_only=True)
+        assert d.keys() == torch.load(reference_dir / "ref_patchgan_ndf8.pth", weights_only=True).keys()
+    assert cli_main(args[:6]) == 2  # never replaces an existing file
+    assert "exists" in capsys.readouterr().err
+
+
+def test_what_the_reference_cannot_build_is_refused(tmp_path):
+    from pix2pix_core.demo import vintagify_weights
+    from pix2pix_core.networks import CommunityUnetConfig
+    from pix2pix_core.weights.reference import reference_state_dict
+
+    with pytest.raises(p2p.CheckpointError, match="not a network of the reference"):
+        reference_state_dict(init_weights(build_network(CommunityUnetConfig(ngf=4))))
+    with pytest.raises(p2p.CheckpointError, match="affine InstanceNorm"):
+        reference_state_dict(p2p.load_generator(vintagify_weights()))
