@@ -202,6 +202,9 @@ def test_save_never_replaces_what_it_was_not_asked_to(tmp_path):
     (tmp_path / "a_file").write_text("x")
     with pytest.raises(p2p.Pix2PixError, match="is a file"):
         p2p.save_pretrained(g, tmp_path / "a_file")
+    directory.rename(tmp_path / ".model.old")  # killed between the renames of an earlier save
+    with pytest.raises(p2p.Pix2PixError, match="already holds a translator"):
+        p2p.save_pretrained(g, directory)
 
 
 def _config_with(tmp_path, edit):

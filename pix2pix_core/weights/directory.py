@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import save_file
 
-from ..atomic import atomic_path, atomic_write_text, write_folder
+from ..atomic import atomic_path, atomic_write_text, readable_folder, write_folder
 from ..errors import CheckpointError, ConfigError, NoDiscriminator, WrongRole
 from ..networks import Discriminator, Generator, Pix2PixNetwork, config_from_arguments
 from .architecture import build_and_load
@@ -75,7 +75,8 @@ def save_pretrained(generator: Generator, directory: str | Path, discriminator: 
 def _check_replaceable(directory: Path, overwrite: bool) -> None:
     if directory.exists() and not directory.is_dir():
         raise CheckpointError(f"{directory} is a file, not a folder: choose a folder to save the translator in.")
-    entries = sorted(p.name for p in directory.iterdir()) if directory.is_dir() else []
+    current = readable_folder(directory)  # a save a kill interrupted still counts as the folder's content
+    entries = sorted(p.name for p in current.iterdir()) if current.is_dir() else []
     if not entries:
         return
     foreign = [name for name in entries if name not in OWN_ENTRIES]
