@@ -1,0 +1,402 @@
+"""What every trainer here shares: the loop, the schedule, signals, precision, the folder lock, checkpoints.
+
+A subclass builds its networks and optimisers (:meth:`TrainingLoop._build`), does one step (:meth:`_step`),
+writes its translators into a checkpoint folder (:meth:`_write_networks`) and reads them back
+(:meth:`_load_networks`); everything else is here, the same for pix2pix and CycleGAN: lazy batches that are a pure
+function of (seed, step), a constant then linearly decaying learning rate, bfloat16/float16 autocast with a grad
+scaler, SIGINT/SIGTERM and Cancel that save and stop, a NaN stop, a time budget, all-or-nothing checkpoints under
+an OS lock, and resume that reproduces an uninterrupted run (optimisers, schedulers, scaler and RNG state saved).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import math
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.distributed as dist
+from PIL import Image, ImageDraw
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, Dataset
+
+from ..atomic import recover_folder, write_folder
+from ..devices import check_device
+from ..errors import Pix2PixError
+from ..imaging.files import side_by_side
+from ..imaging.lab import decode_lab, lab_to_rgb
+from ..inference.precision import resolve_precision
+from ..locks import FolderLock
+from ..weights.directory import CONFIG_FILE
+
+CHECKPOINT_DIR = "checkpoint"
+STATE_FILE = "trainer_state.pt"
+
+
+class TrainingDiverged(Pix2PixError):
+    """A loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+@dataclass
+class TrainCallbacks:
+    """Hooks for a UI: progress after each step, a preview grid now and then, and a stop request."""
+
+    progress: Callable[[int, int, dict[str, float]], None] = lambda step, total, losses: None
+    preview: Callable[[int, torch.Tensor], None] = lambda step, grid: None
+    should_stop: Callable[[], bool] = lambda: False
+
+
+STOP_REASONS = ("completed", "time budget", "signal", "stop request")
+
+
+@dataclass
+class TrainResult:
+    generator: nn.Module
+    steps_done: int
+    stop_reason: str  # one of STOP_REASONS
+    history: list[dict[str, float]] = field(default_factory=list)
+
+    @property
+    def stopped_early(self) -> bool:
+        """Interrupted (signal or stop request), as opposed to finished or out of its time budget."""
+        return self.stop_reason in ("signal", "stop request")
+
+
+def _rank() -> int:
+    return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+
+
+def _world() -> int:
+    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+
+
+class TrainingLoop:
+    """The shared trainer (see the module docstring); subclasses set ``generator`` (what a run returns) in _build."""
+
+    ARCHITECTURE_FIELDS: tuple[str, ...] = ()  # config fields a resume must not change
+
+    def __init__(self, config: Any, dataset: Any, out_dir: str | Path, device: str | torch.device = "cpu",
+                 callbacks: TrainCallbacks | None = None, resume: bool = True) -> None:
+        config.validate()
+        self.config, self.dataset, self.out_dir = config, dataset, Path(out_dir)
+        self.device = check_device(device)
+        self.callbacks = callbacks or TrainCallbacks()
+        self.step, self.history = 0, []
+        self.optimizers = self._build(dataset[0])
+        self.schedulers = {name: torch.optim.lr_scheduler.LambdaLR(opt, self._lr_factor)
+                           for name, opt in self.optimizers.items()}
+        self.amp_dtype = self._amp_dtype()
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp_dtype == torch.float16)
+        self._stop_signal: int | None = None
+        self._lock = FolderLock(self.out_dir)
+        if _rank() == 0:
+            if (self.out_dir / CONFIG_FILE).is_file():
+                raise Pix2PixError(f"{self.out_dir} holds a saved translator (config.json): a training writes "
+                                   "checkpoint/, samples/ and loss_curve.png into its own folder. Choose another one.")
+            self._lock.acquire()  # held until run() ends, so two runs never share the folder
+        try:
+            if _rank() == 0:
+                recover_folder(self.out_dir / CHECKPOINT_DIR)
+            if resume and (self.out_dir / CHECKPOINT_DIR / STATE_FILE).is_file():
+                self._load_checkpoint(self.out_dir / CHECKPOINT_DIR)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    # ------------------------------------------------------------------------------------------- subclass hooks
+    def _build(self, sample: tuple[torch.Tensor, torch.Tensor]) -> dict[str, torch.optim.Optimizer]:
+        """Build the networks from one sample's shapes; return the optimisers by name."""
+        raise NotImplementedError
+
+    def _prepare_run(self) -> None:
+        """Before the loop (e.g. wrap the networks for DistributedDataParallel)."""
+
+    def _step(self, a: torch.Tensor, b: torch.Tensor) -> dict[str, float]:
+        raise NotImplementedError
+
+    def _sample(self, a: torch.Tensor, b: torch.Tensor) -> None:
+        raise NotImplementedError
+
+    def _write_networks(self, folder: Path) -> None:
+        raise NotImplementedError
+
+    def _load_networks(self, folder: Path) -> None:
+        raise NotImplementedError
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {}
+
+    def _load_extra_state(self, state: dict[str, Any]) -> None:
+        """Restore what _extra_state saved."""
+
+    # ------------------------------------------------------------------------------------------------ setup
+    def _adam(self, parameters) -> torch.optim.Optimizer:
+        # one fused kernel per parameter group: CUDA, and the CPU from torch 2.4 on
+        fused_on_cpu = tuple(int(p) for p in torch.__version__.split("+")[0].split(".")[:2]) >= (2, 4)
+        options = {"fused": True} if self.device.type == "cuda" or fused_on_cpu else {"foreach": True}
+        return torch.optim.Adam(parameters, lr=self.config.lr, betas=(self.config.beta1, self.config.beta2),
+                                **options)
+
+    def _lr_factor(self, step: int) -> float:
+        decay = self.config.decay_steps if self.config.decay_steps is not None else self.config.steps // 2
+        constant = self.config.steps - decay
+        return 1.0 if step < constant else max(0.0, 1.0 - (step - constant + 1) / (decay + 1))
+
+    def _amp_dtype(self) -> torch.dtype | None:
+        dtype = resolve_precision(self.config.precision, self.device)
+        return None if dtype == torch.float32 else dtype
+
+    def _loader(self) -> DataLoader:
+        dataset = _EpochIndexed(self.dataset)
+        schedule = BatchSchedule(len(self.dataset), self.config.batch_size, self.config.seed, _world(), _rank())
+        # its own generator: creating an iterator must not draw from the global RNG (dropout's), or a resumed run
+        # would drift from an uninterrupted one
+        return DataLoader(dataset, batch_sampler=schedule.steps(self.step, self.config.steps),
+                          num_workers=self.config.num_workers, pin_memory=self.device.type == "cuda",
+                          generator=torch.Generator().manual_seed(0))
+
+    # ------------------------------------------------------------------------------------------------ loop
+    def run(self, time_budget: float | None = None) -> TrainResult:
+        """Train until ``config.steps``, ``time_budget`` seconds, a stop request, or a signal; always leaves a
+        loadable checkpoint. A run stopped by its time budget resumes where it stopped, as after a signal."""
+        if time_budget is not None and not time_budget > 0:
+            raise Pix2PixError(f"the time budget must be a positive number of seconds, got {time_budget}.")
+        self._prepare_run()
+        deadline = time.monotonic() + time_budget if time_budget is not None else math.inf
+        reason = "completed"
+        if _rank() == 0:
+            self._lock.acquire()
+        with self._signals(), contextlib.closing(self._lock):
+            for a, b in self._loader():
+                losses = self._step(a.to(self.device), b.to(self.device))
+                self.step += 1
+                self.history.append({"step": self.step, **losses})
+                self.callbacks.progress(self.step, self.config.steps, losses)
+                if self.step % self.config.sample_every == 0:
+                    self._sample(a, b)
+                reason = self._stop_reason(deadline)
+                if reason != "completed" or self.step % self.config.checkpoint_every == 0 \
+                        or self.step == self.config.steps:
+                    self.save_checkpoint()
+                if reason != "completed":
+                    break
+        return TrainResult(self.generator, self.step, reason, self.history)
+
+    def _stop_reason(self, deadline: float) -> str:
+        if self._stop_signal is not None:
+            return "signal"
+        if self.callbacks.should_stop():
+            return "stop request"
+        if time.monotonic() >= deadline and self.step < self.config.steps:
+            return "time budget"
+        return "completed"
+
+    def _finish_step(self) -> None:
+        """After the optimiser steps: the grad scaler and the learning-rate schedules move on."""
+        self.scaler.update()
+        for scheduler in self.schedulers.values():
+            scheduler.step()
+
+    def _check_finite(self, which: str, loss: torch.Tensor) -> None:
+        if not math.isfinite(loss.item()):
+            raise TrainingDiverged(
+                f"step {self.step + 1}: the {which} loss is not finite ({loss.item()}); training stopped and the last "
+                f"good checkpoint in {self.out_dir / CHECKPOINT_DIR} is kept. Lower the learning rate or use float32."
+            )
+
+    def _autocast(self):
+        if self.amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.amp_dtype)
+
+    @contextlib.contextmanager
+    def _signals(self) -> Iterator[None]:
+        """SIGINT/SIGTERM finish the current step, save a checkpoint and stop (main thread only)."""
+        def request_stop(signum: int, frame: object) -> None:
+            self._stop_signal = signum
+
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+
+    # ------------------------------------------------------------------------------------------------ outputs
+    def _save_sample(self, grid: torch.Tensor) -> None:
+        self.callbacks.preview(self.step, grid)
+        if _rank() == 0:
+            side_by_side_png(grid, _mkdir(self.out_dir / "samples") / f"step_{self.step:07d}.png")
+            loss_curve(self.history).save(self.out_dir / "loss_curve.png")
+
+    def save_checkpoint(self) -> Path:
+        """Write the checkpoint all-or-nothing (a fresh folder swapped in): a crash at any point leaves one whole."""
+        target = self.out_dir / CHECKPOINT_DIR
+        if _rank() != 0:
+            return target
+
+        def build(folder: Path) -> None:
+            self._write_networks(folder)
+            torch.save(self._state(), folder / STATE_FILE)
+            (folder / "history.json").write_text(json.dumps(self.history))
+
+        try:
+            return write_folder(target, build)
+        except OSError as exc:
+            raise Pix2PixError(f"could not write the checkpoint into {self.out_dir} ({exc.strerror or exc}); the "
+                               f"previous checkpoint, if any, is intact. Free space or fix the folder, then run "
+                               "again to resume.") from exc
+
+    def _check_same_networks(self, saved: dict[str, Any], folder: Path) -> None:
+        """Resuming needs the networks the checkpoint holds: name every setting that differs."""
+        changed = [f"{name} {saved[name]!r} -> {getattr(self.config, name)!r}" for name in self.ARCHITECTURE_FIELDS
+                   if name in saved and saved[name] != getattr(self.config, name)]
+        if changed:
+            raise Pix2PixError(f"{folder} was trained with other networks ({'; '.join(changed)}). Resume with the "
+                               "same settings, start afresh with --no-resume (resume=False), or use another folder.")
+
+    def _state(self) -> dict[str, Any]:
+        return {"step": self.step, "config": dataclasses.asdict(self.config),
+                **{f"opt_{name}": opt.state_dict() for name, opt in self.optimizers.items()},
+                **{f"sched_{name}": sched.state_dict() for name, sched in self.schedulers.items()},
+                "scaler": self.scaler.state_dict(), "rng_cpu": torch.random.get_rng_state(),
+                "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+                "saved_at": time.time(), **self._extra_state()}
+
+    def _load_checkpoint(self, folder: Path) -> None:
+        try:
+            state = torch.load(folder / STATE_FILE, map_location="cpu", weights_only=True)
+        except Exception as exc:  # noqa: BLE001 - a truncated or foreign file: one clear message
+            raise Pix2PixError(f"{folder / STATE_FILE} cannot be read ({type(exc).__name__}): the checkpoint is "
+                               "damaged. Start afresh with --no-resume (resume=False) or another output folder; "
+                               f"{folder} still loads as a translator.") from exc
+        self._check_same_networks(state.get("config", {}), folder)
+        self._load_networks(folder)
+        for name, opt in self.optimizers.items():
+            opt.load_state_dict(state[f"opt_{name}"])
+            self.schedulers[name].load_state_dict(state[f"sched_{name}"])
+        self.scaler.load_state_dict(state["scaler"])
+        torch.random.set_rng_state(state["rng_cpu"])
+        if state["rng_cuda"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["rng_cuda"])
+        self._load_extra_state(state)
+        self.step = state["step"]
+        history = folder / "history.json"
+        self.history = json.loads(history.read_text()) if history.is_file() else []
+
+
+class BatchSchedule:
+    """Which samples each step trains on: ``(index, epoch)`` pairs, a pure function of the seed and the step.
+
+    Each epoch is a permutation of the dataset seeded with ``seed + epoch``; the global sample position of step
+    ``s``, batch slot ``j`` on ``rank`` is ``(s * world + rank) * batch_size + j``, so ranks never share a
+    sample. Any step is computed directly (O(dataset) for a new epoch, nothing per skipped step): set-up costs
+    the same for 10 steps or 10**9, and a resumed run starts exactly where an uninterrupted one would be.
+    """
+
+    def __init__(self, dataset_size: int, batch_size: int, seed: int, world: int = 1, rank: int = 0) -> None:
+        self.size, self.batch_size, self.seed, self.world, self.rank = dataset_size, batch_size, seed, world, rank
+        self._epoch, self._permutation = -1, torch.empty(0, dtype=torch.long)
+
+    def __getitem__(self, step: int) -> list[tuple[int, int]]:
+        batch = []
+        for j in range(self.batch_size):
+            position = (step * self.world + self.rank) * self.batch_size + j
+            epoch = position // self.size
+            if epoch != self._epoch:
+                generator = torch.Generator().manual_seed(self.seed + epoch)
+                self._epoch, self._permutation = epoch, torch.randperm(self.size, generator=generator)
+            batch.append((int(self._permutation[position % self.size]), epoch))
+        return batch
+
+    def steps(self, start: int, stop: int) -> _ScheduledSteps:
+        """The batches of steps ``start .. stop - 1``, produced one at a time (a DataLoader batch_sampler)."""
+        return _ScheduledSteps(self, start, stop)
+
+
+@dataclass
+class _ScheduledSteps:
+    schedule: BatchSchedule
+    start: int
+    stop: int
+
+    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+        return (self.schedule[step] for step in range(self.start, self.stop))
+
+    def __len__(self) -> int:
+        return max(0, self.stop - self.start)
+
+
+class _EpochIndexed(torch.utils.data.Dataset):
+    """Fetches ``(index, epoch)`` items so that the jitter depends on the epoch, also in worker processes."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.dataset = dataset
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, item: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+        index, epoch = item
+        self.dataset.epoch = epoch
+        return self.dataset[index]
+
+
+def _plain(net: nn.Module) -> nn.Module:
+    return net.module if isinstance(net, DistributedDataParallel) else net
+
+
+def side_by_side_png(grid: torch.Tensor, path: Path) -> None:
+    side_by_side([grid]).save(path)
+
+
+def ddp(net: nn.Module) -> nn.Module:
+    """The network as trained: wrapped for DistributedDataParallel under torchrun, else itself."""
+    return DistributedDataParallel(net) if _world() > 1 else net
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _displayable(x: torch.Tensor) -> torch.Tensor:
+    """[-1, 1] tensors with 1, 2 or 3 channels as RGB in 0..1 (2-channel ab shown on mid-gray L)."""
+    x = x.float().cpu()
+    if x.shape[1] == 1:
+        x = x.expand(-1, 3, -1, -1)
+    elif x.shape[1] == 2:
+        return lab_to_rgb(decode_lab(torch.zeros_like(x[:, :1]), x))
+    return ((x[:, :3] + 1) / 2).clamp(0, 1)
+
+
+def loss_curve(history: list[dict[str, float]], width: int = 640, height: int = 320):
+    """A PIL image plotting the G and D losses and the L1 term over the steps (no plotting library needed)."""
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    if len(history) < 2:
+        return image
+    series = {"loss_g": (200, 40, 40), "loss_d": (40, 90, 200), "l1": (30, 150, 60)}
+    margin = 30
+    for name, colour in series.items():
+        values = [h[name] for h in history]
+        low, high = min(values), max(values)
+        span = (high - low) or 1.0
+        points = [(margin + i * (width - 2 * margin) / (len(values) - 1),
+                   height - margin - (v - low) / span * (height - 2 * margin)) for i, v in enumerate(values)]
+        draw.line(points, fill=colour, width=2)
+        draw.text((margin + 150 * list(series).index(name), 8), f"{name} {values[-1]:.3f}", fill=colour)
+    draw.text((margin, height - 20), f"steps 1..{history[-1]['step']}", fill=(0, 0, 0))
+    return image
