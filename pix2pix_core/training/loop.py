@@ -383,12 +383,14 @@ def _displayable(x: torch.Tensor) -> torch.Tensor:
 
 
 def loss_curve(history: list[dict[str, float]], width: int = 640, height: int = 320):
-    """A PIL image plotting the G and D losses and the L1 term over the steps (no plotting library needed)."""
+    """A PIL image plotting the first losses of the history over the steps (no plotting library needed)."""
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
     if len(history) < 2:
         return image
-    series = {"loss_g": (200, 40, 40), "loss_d": (40, 90, 200), "l1": (30, 150, 60)}
+    colours = ((200, 40, 40), (40, 90, 200), (30, 150, 60), (160, 90, 20))
+    names = [name for name in history[-1] if name != "step"][:len(colours)]  # the first losses a trainer reports
+    series = dict(zip(names, colours))
     margin = 30
     for name, colour in series.items():
         values = [h[name] for h in history]
