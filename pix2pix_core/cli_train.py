@@ -14,9 +14,12 @@ from tqdm import tqdm
 from .errors import Pix2PixError
 from .inference.precision import PRECISIONS
 from .networks.norm import NORMS
+from .training.cyclegan import CycleGANConfig, CycleGANTrainer
+from .training.data import Jitter
 from .training.objective import GAN_MODES
 from .training.presets import PRESETS, build_dataset, preset
 from .training.trainer import CHECKPOINT_DIR, DISCRIMINATORS, GENERATORS, TrainCallbacks, TrainConfig, Trainer
+from .training.unpaired import UnpairedDataset
 
 DEFAULTS = TrainConfig()
 
@@ -33,6 +36,10 @@ EPILOG = """examples:
   pix2pix train --data my_pairs --out runs/resnet --generator resnet --n-blocks 9 --norm instance --no-dropout \\
       --gan-mode lsgan
 
+  unpaired (CycleGAN, the reference's defaults): DIR/trainA + DIR/trainB, or two folders
+  pix2pix train --model cyclegan --data horse2zebra --out runs/h2z --steps 50000
+  pix2pix train --model cyclegan --data-a summer/ --data-b winter/ --out runs/s2w --minutes 60
+
 Running the same command again resumes from OUT/checkpoint; --steps and --epochs give the length of the
 learning-rate schedule, --minutes only when this invocation stops (run again to continue)."""
 
@@ -41,9 +48,21 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``pix2pix train``: every TrainConfig field, with its meaning and its default."""
     d = DEFAULTS
     parser.epilog, parser.formatter_class = EPILOG, argparse.RawDescriptionHelpFormatter
+    method = parser.add_argument_group("method")
+    method.add_argument("--model", choices=("pix2pix", "cyclegan"), default="pix2pix",
+                        help="pix2pix (paired, default) or cyclegan (unpaired: ResNet generators, instance norm, "
+                             "LSGAN, cycle and identity losses, image pools, the reference's defaults)")
+    method.add_argument("--lambda-a", type=float, help="cyclegan: weight of the A -> B -> A cycle L1 (default 10)")
+    method.add_argument("--lambda-b", type=float, help="cyclegan: weight of the B -> A -> B cycle L1 (default 10)")
+    method.add_argument("--lambda-identity", type=float, help="cyclegan: identity L1 weight, times lambda "
+                        "(default 0.5)")
+    method.add_argument("--pool-size", type=int, help="cyclegan: generated images the discriminators see again "
+                        "(default 50; 0: none)")
     data = parser.add_argument_group("data")
-    data.add_argument("--data", type=Path, required=True, help="aligned A|B images, a folder with A/ and B/, or "
-                      "photos (with --preset colorize or edges2photo)")
+    data.add_argument("--data", type=Path, help="aligned A|B images, a folder with A/ and B/, or photos (with "
+                      "--preset colorize or edges2photo); cyclegan: a folder with trainA/ and trainB/")
+    data.add_argument("--data-a", type=Path, help="cyclegan: the folder of domain A (with --data-b)")
+    data.add_argument("--data-b", type=Path, help="cyclegan: the folder of domain B")
     data.add_argument("--out", type=Path, required=True, help="run folder: checkpoint/, samples/, loss_curve.png")
     data.add_argument("--preset", choices=sorted(PRESETS), help="facades (aligned, BtoA); edges2photo or colorize "
                       "(pairs derived from photos). Default: the layout of --data")
@@ -103,11 +122,44 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         "processes (torchrun)")
 
 
-def _config(args: argparse.Namespace) -> tuple[str, TrainConfig]:
-    kind, overrides = preset(args.preset)
-    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+# options that only one method has: named in the refusal when given to the other
+PAIRED_ONLY = ("preset", "direction", "generator", "num_downs", "dropout", "discriminator", "lambda_l1",
+               "sync_batchnorm")
+UNPAIRED_ONLY = ("lambda_a", "lambda_b", "lambda_identity", "pool_size", "data_a", "data_b")
+
+
+def _config(args: argparse.Namespace) -> tuple[str, TrainConfig | CycleGANConfig]:
+    foreign = PAIRED_ONLY if args.model == "cyclegan" else UNPAIRED_ONLY
+    wrong = [name for name in foreign if getattr(args, name, None) is not None]
+    if wrong:
+        own = UNPAIRED_ONLY if args.model == "cyclegan" else PAIRED_ONLY
+        raise Pix2PixError(f"{', '.join(_flag(n) for n in wrong)}: not an option of --model {args.model}; its own "
+                           f"options are {', '.join(_flag(n) for n in own)} (and the shared ones).")
+    kind, overrides = preset(args.preset) if args.model == "pix2pix" else ("unpaired", {})
+    cls = TrainConfig if args.model == "pix2pix" else CycleGANConfig
+    fields = {f.name for f in dataclasses.fields(cls)}
     chosen = {k: v for k, v in vars(args).items() if k in fields and v is not None}  # 0 and False are values
-    return kind, TrainConfig(**{**overrides, **chosen})
+    return kind, cls(**{**overrides, **chosen})
+
+
+def _flag(name: str) -> str:
+    return "--no-dropout" if name == "dropout" else f"--{name.replace('_', '-')}"
+
+
+def _dataset(args: argparse.Namespace, kind: str, config: TrainConfig | CycleGANConfig):
+    if kind != "unpaired":
+        if args.data is None:
+            raise Pix2PixError("--data is required: the folder of training pairs.")
+        return build_dataset(args.data, kind, config)
+    jitter = Jitter(config.load_size, config.crop_size, config.flip)
+    if args.data_a is not None or args.data_b is not None:
+        if args.data_a is None or args.data_b is None or args.data is not None:
+            raise Pix2PixError("give either --data DIR (with DIR/trainA and DIR/trainB) or both --data-a and --data-b.")
+        return UnpairedDataset(args.data_a, args.data_b, jitter=jitter, seed=config.seed)
+    if args.data is None:
+        raise Pix2PixError("--model cyclegan needs --data DIR (with DIR/trainA and DIR/trainB) or --data-a and "
+                           "--data-b.")
+    return UnpairedDataset.from_folder(args.data, jitter=jitter, seed=config.seed)
 
 
 def run_training(args: argparse.Namespace) -> int:
@@ -125,9 +177,9 @@ def run_training(args: argparse.Namespace) -> int:
             device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
     try:
         rank0 = not distributed or dist.get_rank() == 0
-        dataset = build_dataset(args.data, kind, config)
+        dataset = _dataset(args, kind, config)
         if rank0:
-            print(f"data: {args.data}: {dataset.describe()}", file=sys.stderr)
+            print(f"data: {args.data or args.data_a}: {dataset.describe()}", file=sys.stderr)
         if args.epochs is not None:
             per_step = config.batch_size * (dist.get_world_size() if distributed else 1)
             config.steps = max(1, round(args.epochs * len(dataset) / per_step))
@@ -138,20 +190,23 @@ def run_training(args: argparse.Namespace) -> int:
             bar.set_postfix({k: f"{v:.3f}" for k, v in losses.items()}, refresh=False)
             bar.refresh()
 
-        trainer = Trainer(config, dataset, args.out, device, TrainCallbacks(progress=progress),
-                          resume=not args.no_resume)
+        trainer_class = Trainer if args.model == "pix2pix" else CycleGANTrainer
+        trainer = trainer_class(config, dataset, args.out, device, TrainCallbacks(progress=progress),
+                                resume=not args.no_resume)
         bar.n = trainer.step
         result = trainer.run(args.minutes * 60 if args.minutes is not None else None)
         bar.close()
         if rank0:
-            print(_summary(result.stop_reason, result.steps_done, config.steps, Path(args.out) / CHECKPOINT_DIR))
+            print(_summary(result.stop_reason, result.steps_done, config.steps, Path(args.out) / CHECKPOINT_DIR,
+                           args.model == "cyclegan"))
         return 130 if result.stopped_early else 0
     finally:
         if distributed:
             dist.destroy_process_group()
 
 
-def _summary(reason: str, done: int, total: int, where: Path) -> str:
+def _summary(reason: str, done: int, total: int, where: Path, cyclegan: bool = False) -> str:
     if reason == "completed":
-        return f"trained {done} steps; the translator is {where} (load it with load_generator)"
+        what = f"the translators are {where}/AtoB and {where}/BtoA" if cyclegan else f"the translator is {where}"
+        return f"trained {done} steps; {what} (load it with load_generator)"
     return f"stopped by {reason} at step {done} of {total}; checkpoint saved in {where} (run again to resume)"

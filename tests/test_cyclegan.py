@@ -81,3 +81,40 @@ def test_resuming_with_other_networks_is_refused(tmp_path):
     CycleGANTrainer(CycleGANConfig(steps=1, **SMALL), _domains(), tmp_path).run()
     with pytest.raises(p2p.Pix2PixError, match="trained with other networks \\(n_blocks 1 -> 2\\)"):
         CycleGANTrainer(CycleGANConfig(steps=2, **{**SMALL, "n_blocks": 2}), _domains(), tmp_path)
+
+
+def _photos(folder, n, colour):
+    from PIL import Image
+
+    folder.mkdir(parents=True)
+    for i in range(n):
+        Image.new("RGB", (40, 36), (colour[0], colour[1], 20 * i)).save(folder / f"{i}.png")
+
+
+CLI_SMALL = ["--ngf", "4", "--ndf", "4", "--n-blocks", "1", "--n-layers", "1", "--crop-size", "32", "--load-size", "36",
+             "--pool-size", "2"]
+
+
+def test_train_command_trains_cyclegan_and_refuses_options_of_the_other_method(tmp_path, capsys):
+    from pix2pix_core.cli import main
+
+    _photos(tmp_path / "data" / "trainA", 3, (200, 30))
+    _photos(tmp_path / "data" / "trainB", 2, (30, 200))
+    assert main(["train", "--model", "cyclegan", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "run"),
+                 "--steps", "2", *CLI_SMALL]) == 0
+    captured = capsys.readouterr()
+    assert "3 image(s) in A, 2 in B" in captured.err and "/AtoB and" in captured.out
+    assert p2p.load_generator(tmp_path / "run" / CHECKPOINT_DIR / "BtoA").io.direction == "BtoA"
+    assert main(["train", "--model", "cyclegan", "--data-a", str(tmp_path / "data" / "trainA"), "--data-b",
+                 str(tmp_path / "data" / "trainB"), "--out", str(tmp_path / "run2"), "--steps", "1", *CLI_SMALL]) == 0
+    capsys.readouterr()
+    for args, message in (
+        (["--model", "cyclegan", "--data", str(tmp_path / "data"), "--lambda-l1", "5"],
+         "--lambda-l1: not an option of --model cyclegan; its own options are --lambda-a"),
+        (["--data", str(tmp_path / "data" / "trainA"), "--pool-size", "5"], "--pool-size: not an option of --model "
+                                                                             "pix2pix"),
+        (["--model", "cyclegan"], "needs --data DIR"),
+        (["--model", "cyclegan", "--data", str(tmp_path / "data" / "trainA")], "no trainA or trainB folder"),
+    ):
+        assert main(["train", "--out", str(tmp_path / "bad"), "--steps", "1", *args]) == 2, args
+        assert message in capsys.readouterr().err, args
