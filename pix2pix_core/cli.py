@@ -24,9 +24,10 @@ from .inference.colorize import check_colorization_model, colorize
 from .inference.modes import STATISTICS
 from .inference.precision import PRECISIONS
 from .inference.translate import FIT_MODES, check_options, translate
-from .training.evaluate import evaluate
+from .training.evaluate import cycle_metrics, evaluate
 from .training.presets import PRESETS, build_dataset, kind_for_model
 from .training.trainer import TrainConfig
+from .training.unpaired import unpaired_domains
 from .weights.card import UNKNOWN_LICENSE
 from .weights.catalogue import CATALOGUE, CATALOGUE_VERSION
 from .weights.directory import model_config_of, save_pretrained
@@ -326,11 +327,20 @@ def output_paths(files: list[tuple[Path, Path]], out: Path, suffix: str | None) 
 def _eval(args: argparse.Namespace) -> int:
     if args.json is not None and args.json.is_dir():
         raise Pix2PixError(f"--json {args.json} is a folder: give the path of the JSON file to write.")
-    generator = load_generator(args.model, device=args.device)
-    kind, overrides = kind_for_model(generator.io, args.preset)
-    direction = args.direction or overrides.get("direction") or generator.io.direction
-    dataset = build_dataset(args.data, kind, TrainConfig(direction=direction), jitter=False)
-    metrics = evaluate(generator, dataset, args.statistics)
+    domains = unpaired_domains(args.data)
+    if domains is not None:  # no target exists for an unpaired image: the cycle reconstruction is the measure
+        if args.preset:
+            raise Pix2PixError(f"{args.data} holds unpaired domains ({domains[0].name}/, {domains[1].name}/): no "
+                               "paired metric exists for them, so --preset does not apply. Leave it out to measure "
+                               "the cycle reconstruction of a CycleGAN checkpoint.")
+        a_to_b, b_to_a = (load_generator(args.model, device=args.device, direction=d) for d in ("AtoB", "BtoA"))
+        metrics = cycle_metrics(a_to_b, b_to_a, *domains, args.statistics)
+    else:
+        generator = load_generator(args.model, device=args.device)
+        kind, overrides = kind_for_model(generator.io, args.preset)
+        direction = args.direction or overrides.get("direction") or generator.io.direction
+        dataset = build_dataset(args.data, kind, TrainConfig(direction=direction), jitter=False)
+        metrics = evaluate(generator, dataset, args.statistics)
     print("| metric | value |\n| --- | --- |")
     for name, value in metrics.items():
         print(f"| {name} | {value:.4f} |" if isinstance(value, float) else f"| {name} | {value} |")

@@ -118,3 +118,45 @@ def test_train_command_trains_cyclegan_and_refuses_options_of_the_other_method(t
     ):
         assert main(["train", "--out", str(tmp_path / "bad"), "--steps", "1", *args]) == 2, args
         assert message in capsys.readouterr().err, args
+
+
+def test_a_direction_is_picked_from_our_checkpoint_and_from_reference_files(tmp_path):
+    trainer = CycleGANTrainer(CycleGANConfig(steps=1, **SMALL), _domains(), tmp_path / "run")
+    trainer.run()
+    x = torch.rand(1, 3, 32, 32)
+    folder = tmp_path / "run" / CHECKPOINT_DIR
+    for direction, net in (("AtoB", trainer.g_a), ("BtoA", trainer.g_b), (None, trainer.g_a)):
+        torch.testing.assert_close(p2p.translate(p2p.load_generator(folder, direction=direction), x),
+                                   p2p.translate(net, x), atol=1e-6, rtol=1e-5)
+    assert p2p.load_translator(folder, direction="BtoA")[1] is not None
+    official = tmp_path / "official"
+    official.mkdir()
+    for name, net in (("G_A", trainer.g_a), ("G_B", trainer.g_b), ("D_A", trainer.d_a), ("D_B", trainer.d_b)):
+        torch.save(net.state_dict(), official / f"latest_net_{name}.pth")
+    torch.testing.assert_close(p2p.translate(p2p.load_generator(official, direction="BtoA"), x),
+                               p2p.translate(trainer.g_b, x), atol=1e-6, rtol=1e-5)
+    d_b = p2p.load_discriminator(official, direction="BtoA")
+    assert all(torch.equal(v, trainer.d_b.state_dict()[k]) for k, v in d_b.state_dict().items())
+    with pytest.raises(p2p.CheckpointError, match="direction must be 'AtoB' or 'BtoA'"):
+        p2p.load_generator(folder, direction="up")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(p2p.CheckpointError, match="holds no BtoA generator"):
+        p2p.load_generator(tmp_path / "empty", direction="BtoA")
+
+
+def test_eval_on_unpaired_data_measures_the_cycle_reconstruction(tmp_path, capsys):
+    from pix2pix_core.cli import main
+
+    trainer = CycleGANTrainer(CycleGANConfig(steps=1, **SMALL), _domains(), tmp_path / "run")
+    trainer.run()
+    _photos(tmp_path / "test" / "testA", 2, (200, 30))
+    _photos(tmp_path / "test" / "testB", 3, (30, 200))
+    assert main(["eval", "--model", str(tmp_path / "run" / CHECKPOINT_DIR), "--data", str(tmp_path / "test"),
+                 "--json", str(tmp_path / "m.json")]) == 0
+    import json
+
+    metrics = json.loads((tmp_path / "m.json").read_text())
+    assert metrics["images_a"] == 2 and metrics["images_b"] == 3 and 0 < metrics["cycle_l1_a"] < 1
+    assert main(["eval", "--model", str(tmp_path / "run" / CHECKPOINT_DIR), "--data", str(tmp_path / "test"),
+                 "--preset", "facades"]) == 2
+    assert "no paired metric exists" in capsys.readouterr().err

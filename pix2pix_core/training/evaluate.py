@@ -1,18 +1,21 @@
-"""Evaluation of a generator on a paired test split: L1, PSNR and SSIM (images compared in 0..1)."""
+"""Evaluation: L1, PSNR and SSIM of a generator on a paired test split, and the cycle reconstruction of an
+unpaired (CycleGAN) translator pair (images compared in 0..1)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
+from ..errors import InputError
 from ..imaging.edges import gaussian_kernel
 from ..imaging.tensors import to_channels
 from ..inference.translate import translate
 from ..networks import Generator
-from .data import PairDataset
+from .data import PairDataset, list_images, read_training_image
 
 
 def psnr(x: torch.Tensor, y: torch.Tensor) -> float:
@@ -55,3 +58,25 @@ def evaluate(generator: Generator, dataset: PairDataset, statistics: str = "per_
             if progress:
                 progress(i + 1, len(dataset))
     return {name: value / len(dataset) for name, value in totals.items()} | {"images": len(dataset)}
+
+
+def cycle_metrics(a_to_b: Generator, b_to_a: Generator, folder_a: Path, folder_b: Path,
+                  statistics: str = "per_image") -> dict[str, float]:
+    """An unpaired translator has no target to compare with: the mean L1 (0..1) of each domain's images against
+    their round trip, ``G_B(G_A(a))`` and ``G_A(G_B(b))``, at each image's own size."""
+    totals = {}
+    for name, folder, there, back in (("cycle_l1_a", folder_a, a_to_b, b_to_a), ("cycle_l1_b", folder_b, b_to_a,
+                                                                                   a_to_b)):
+        paths = list_images(folder)
+        if not paths:
+            raise InputError(f"{folder} holds no images to measure the cycle reconstruction on.")
+        errors = []
+        with torch.inference_mode():
+            for path in paths:
+                image = read_training_image(path)[None]
+                round_trip = translate(back, translate(there, image, fit="native", statistics=statistics),
+                                       fit="native", statistics=statistics)
+                errors.append(F.l1_loss(round_trip, image).item())
+        totals[name] = sum(errors) / len(errors)
+        totals[f"images_{name[-1]}"] = len(paths)
+    return totals

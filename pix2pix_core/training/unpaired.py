@@ -22,6 +22,16 @@ from ..errors import InputError
 from .data import MIN_TRAIN_SIDE, Jitter, list_images, oriented_size, read_training_image
 
 DOMAIN_FOLDERS = ("trainA", "trainB")  # the reference's unaligned layout
+TEST_FOLDERS = ("testA", "testB")
+
+
+def unpaired_domains(folder: str | Path) -> tuple[Path, Path] | None:
+    """``(A, B)`` folders when ``folder`` is laid out as unpaired domains (testA/testB, else trainA/trainB)."""
+    folder = Path(folder)
+    for names in (TEST_FOLDERS, DOMAIN_FOLDERS):
+        if all((folder / name).is_dir() for name in names):
+            return folder / names[0], folder / names[1]
+    return None
 
 
 class UnpairedDataset(Dataset):

@@ -30,24 +30,29 @@ WEIGHT_NAMES = {
 def load_generator(source: str | os.PathLike, *, revision: str | None = None,
                    cache_dir: str | os.PathLike | None = None, local_dir: str | os.PathLike | None = None,
                    local_files_only: bool | None = None, token: str | bool | None = None,
-                   device: str | torch.device = "cpu", from_hub: bool = False) -> Generator:
+                   device: str | torch.device = "cpu", from_hub: bool = False,
+                   direction: str | None = None) -> Generator:
     """Load a generator from a local path or a Hub repo id (``org/name``) onto ``device``.
 
     Hub options: ``revision`` (branch, tag or commit), ``cache_dir`` (default: the Hub cache), ``local_dir``
     (download into this folder instead, e.g. ``ComfyUI/models/pix2pix/<name>``), ``local_files_only`` (default:
     ``HF_HUB_OFFLINE``), ``token`` (private repos). Weights are read onto the CPU first. ``from_hub=True`` reads
     ``source`` as a repo id only, never as a local path (for ids typed by users of a shared server).
+    ``direction`` (``AtoB`` | ``BtoA``) picks one side of a CycleGAN folder: our checkpoint's ``AtoB/`` or
+    ``BtoA/``, or the reference's ``latest_net_G_A.pth`` / ``latest_net_G_B.pth`` (default AtoB).
     """
-    return _load(source, "generator", device, from_hub, revision=revision, cache_dir=cache_dir, local_dir=local_dir,
-                 local_files_only=local_files_only, token=token)
+    return _load(source, "generator", device, from_hub, direction, revision=revision, cache_dir=cache_dir,
+                 local_dir=local_dir, local_files_only=local_files_only, token=token)
 
 
 def load_discriminator(source: str | os.PathLike, *, revision: str | None = None,
                        cache_dir: str | os.PathLike | None = None, local_dir: str | os.PathLike | None = None,
                        local_files_only: bool | None = None, token: str | bool | None = None,
-                       device: str | torch.device = "cpu", from_hub: bool = False) -> Discriminator:
-    """Load a discriminator (PatchGAN or pixel) from a local path or a Hub repo id; options as load_generator."""
-    return _load(source, "discriminator", device, from_hub, revision=revision, cache_dir=cache_dir,
+                       device: str | torch.device = "cpu", from_hub: bool = False,
+                       direction: str | None = None) -> Discriminator:
+    """Load a discriminator (PatchGAN or pixel) from a local path or a Hub repo id; options as load_generator
+    (a CycleGAN direction's discriminator is the one judging its outputs: D_A for AtoB)."""
+    return _load(source, "discriminator", device, from_hub, direction, revision=revision, cache_dir=cache_dir,
                  local_dir=local_dir, local_files_only=local_files_only, token=token)
 
 
@@ -65,7 +70,9 @@ def load_translator(source: str | os.PathLike, **options) -> tuple[Generator, Di
 
 
 def _load(source: str | os.PathLike, role: str, device: str | torch.device, from_hub: bool,
-          **hub_options) -> Pix2PixNetwork:
+          direction: str | None = None, **hub_options) -> Pix2PixNetwork:
+    if direction not in (None, "AtoB", "BtoA"):
+        raise CheckpointError(f"direction must be 'AtoB' or 'BtoA', got {direction!r}.")
     if not str(source).strip():
         raise CheckpointError("the model source is empty: give a checkpoint file, a directory or a Hub repo id.")
     path = Path(source).expanduser()
@@ -75,7 +82,7 @@ def _load(source: str | os.PathLike, role: str, device: str | torch.device, from
         net.source = {**net.source, "hub_repo": files.repo_id, "revision": hub_options.get("revision") or "main",
                       "commit": files.commit, "layout": files.layout}
     elif readable_folder(path).exists():  # a folder a kill left mid-swap is read where its whole version is
-        net = _load_local(readable_folder(path), role)
+        net = _load_local(readable_folder(path), role, direction)
     else:
         raise CheckpointError(
             f"{source} is neither a file nor a directory. Give a checkpoint file (.safetensors, .pth, .bin), a "
@@ -84,12 +91,25 @@ def _load(source: str | os.PathLike, role: str, device: str | torch.device, from
     return net.to(device).eval().requires_grad_(False)
 
 
-def _load_local(path: Path, role: str) -> Pix2PixNetwork:
+def _load_local(path: Path, role: str, direction: str | None = None) -> Pix2PixNetwork:
     if not path.is_dir():
         return load_file(path, role)
+    if direction is not None or (path / "AtoB" / CONFIG_FILE).is_file():
+        return _load_cyclegan_side(path, role, direction or "AtoB")
     if (path / CONFIG_FILE).is_file():
         return load_directory(path, role)
     return load_file(_weights_in(path, role), role)
+
+
+def _load_cyclegan_side(path: Path, role: str, direction: str) -> Pix2PixNetwork:
+    """One direction of a CycleGAN folder: ours (``AtoB/``, ``BtoA/``) or the reference's ``latest_net_*_A/B``."""
+    if (path / direction / CONFIG_FILE).is_file():
+        return load_directory(readable_folder(path / direction), role)
+    official = path / f"latest_net_{'G' if role == 'generator' else 'D'}_{'A' if direction == 'AtoB' else 'B'}.pth"
+    if official.is_file():
+        return load_file(official, role)
+    raise CheckpointError(f"{path} holds no {direction} {role}: expected {path / direction}/ (a CycleGAN checkpoint "
+                          f"of this project) or {official.name} (the reference's).")
 
 
 def _weights_in(directory: Path, role: str) -> Path:
