@@ -33,7 +33,7 @@ from .weights.catalogue import CATALOGUE, CATALOGUE_VERSION
 from .weights.directory import model_config_of, save_pretrained
 from .weights.hub import push_to_hub
 from .weights.loader import load_discriminator, load_generator, load_translator
-from .weights.reference import save_reference
+from .weights.reference import reference_names, save_reference
 
 OUTPUT_FORMATS = {"same": (None, None), "png": ("PNG", ".png"), "jpeg": ("JPEG", ".jpg"), "webp": ("WEBP", ".webp"),
                   "tiff": ("TIFF", ".tif")}
@@ -398,12 +398,12 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    generator = load_generator(args.checkpoint)
-    discriminator = load_discriminator(args.discriminator) if args.discriminator else None
     if args.to == "reference":
-        for path in save_reference(args.out, generator, discriminator):
+        for path in save_reference(args.out, _reference_networks(args)):
             print(f"wrote {path} in the reference implementation's format (a bare state dict with its key names)")
         return 0
+    generator = load_generator(args.checkpoint)
+    discriminator = load_discriminator(args.discriminator) if args.discriminator else None
     save_pretrained(generator, args.out, discriminator, license=args.license, overwrite=args.overwrite)
     config = model_config_of(generator)
     print(f"wrote {args.out}: the {config.architecture} generator ({_parameters(generator)}, "
@@ -416,6 +416,20 @@ def _convert(args: argparse.Namespace) -> int:
                "licence not stated: the card says so; pass --license with the original weights' licence")
     print(f"  a model card README.md ({licence})")
     return 0
+
+
+def _reference_networks(args: argparse.Namespace) -> dict:
+    """What --to reference writes: G (+ D), or for a CycleGAN folder both sides (G_A, G_B, D_A, D_B)."""
+    source = Path(args.checkpoint)
+    if (source / "AtoB").is_dir() and (source / "BtoA").is_dir():
+        if args.discriminator:
+            raise Pix2PixError("a CycleGAN checkpoint brings its own discriminators: leave --discriminator out.")
+        networks = {}
+        for direction in ("AtoB", "BtoA"):
+            networks |= reference_names(*load_translator(source, direction=direction), direction)
+        return networks
+    discriminator = load_discriminator(args.discriminator) if args.discriminator else None
+    return reference_names(load_generator(args.checkpoint), discriminator, None)
 
 
 def _parameters(net: torch.nn.Module) -> str:

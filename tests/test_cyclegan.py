@@ -160,3 +160,20 @@ def test_eval_on_unpaired_data_measures_the_cycle_reconstruction(tmp_path, capsy
     assert main(["eval", "--model", str(tmp_path / "run" / CHECKPOINT_DIR), "--data", str(tmp_path / "test"),
                  "--preset", "facades"]) == 2
     assert "no paired metric exists" in capsys.readouterr().err
+
+
+def test_a_cyclegan_checkpoint_converts_to_the_reference_files(tmp_path, capsys):
+    from pix2pix_core.cli import main
+
+    trainer = CycleGANTrainer(CycleGANConfig(steps=1, **SMALL), _domains(), tmp_path / "run")
+    trainer.run()
+    assert main(["convert", str(tmp_path / "run" / CHECKPOINT_DIR), "--out", str(tmp_path / "ref"), "--to",
+                 "reference"]) == 0
+    assert sorted(p.name for p in (tmp_path / "ref").iterdir()) == [
+        "latest_net_D_A.pth", "latest_net_D_B.pth", "latest_net_G_A.pth", "latest_net_G_B.pth"]
+    for name, net in (("G_A", trainer.g_a), ("G_B", trainer.g_b), ("D_A", trainer.d_a), ("D_B", trainer.d_b)):
+        written = torch.load(tmp_path / "ref" / f"latest_net_{name}.pth", weights_only=True)
+        assert all(torch.equal(written[k], v) for k, v in net.state_dict().items()), name
+    x = torch.rand(1, 3, 32, 32)  # and the reference files load back through the same loader
+    torch.testing.assert_close(p2p.translate(p2p.load_generator(tmp_path / "ref", direction="BtoA"), x),
+                               p2p.translate(trainer.g_b, x), atol=1e-6, rtol=1e-5)

@@ -17,8 +17,6 @@ from ..atomic import atomic_path
 from ..errors import CheckpointError
 from ..networks import Pix2PixNetwork
 
-REFERENCE_FILES = {"generator": "latest_net_G.pth", "discriminator": "latest_net_D.pth"}
-
 
 def reference_state_dict(net: Pix2PixNetwork) -> dict[str, torch.Tensor]:
     """``net``'s weights under the reference's key names; CheckpointError when the reference has no such network."""
@@ -35,20 +33,24 @@ def reference_state_dict(net: Pix2PixNetwork) -> dict[str, torch.Tensor]:
     return state
 
 
-def save_reference(folder: str | Path, generator: Pix2PixNetwork,
-                   discriminator: Pix2PixNetwork | None = None) -> list[Path]:
-    """Write ``latest_net_G.pth`` (and ``latest_net_D.pth``) into ``folder``, as the reference's ``save_networks``
-    does (a bare state dict, loadable with ``torch.load(weights_only=True)``). Existing files are not replaced."""
+def save_reference(folder: str | Path, networks: dict[str, Pix2PixNetwork]) -> list[Path]:
+    """Write each network as ``folder/latest_net_<name>.pth`` (names as the reference's: ``G``, ``D``, or ``G_A``,
+    ``G_B``, ``D_A``, ``D_B`` for CycleGAN), a bare state dict as its ``save_networks`` writes, loadable with
+    ``torch.load(weights_only=True)``. Nothing is written if any target exists or any network cannot be saved."""
     folder = Path(folder)
-    written = []
-    for net in (generator, discriminator):
-        if net is None:
-            continue
-        target = folder / REFERENCE_FILES[net.role]
-        if target.exists():
-            raise CheckpointError(f"{target} exists: write the reference files into a new folder.")
-        state = reference_state_dict(net)
-        with atomic_path(target) as tmp:
+    targets = {folder / f"latest_net_{name}.pth": net for name, net in networks.items()}
+    existing = [str(path) for path in targets if path.exists()]
+    if existing:
+        raise CheckpointError(f"{', '.join(existing)} already exists: write the reference files into a new "
+                              "folder.")
+    states = {path: reference_state_dict(net) for path, net in targets.items()}
+    for path, state in states.items():
+        with atomic_path(path) as tmp:
             torch.save(state, tmp)
-        written.append(target)
-    return written
+    return list(states)
+
+
+def reference_names(generator: Pix2PixNetwork, discriminator: Pix2PixNetwork | None, direction: str | None) -> dict:
+    """The reference's file names for a pix2pix translator (G, D) or one side of a CycleGAN (G_A, D_A / G_B, D_B)."""
+    suffix = {None: "", "AtoB": "_A", "BtoA": "_B"}[direction]
+    return {f"G{suffix}": generator, **({f"D{suffix}": discriminator} if discriminator is not None else {})}
