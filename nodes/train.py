@@ -9,10 +9,10 @@ import numpy as np
 import torch
 from comfy_api.latest import io
 
-from pix2pix_core.cli_train import DEFAULTS
 from pix2pix_core.errors import Pix2PixError
 from pix2pix_core.networks.norm import NORMS
 from pix2pix_core.paths import contained_path
+from pix2pix_core.training.cyclegan import CycleGANConfig, CycleGANTrainer
 from pix2pix_core.training.data import Jitter, TensorPairDataset
 from pix2pix_core.training.presets import PRESETS, build_dataset
 from pix2pix_core.training.presets import preset as training_preset
@@ -25,10 +25,13 @@ from pix2pix_core.training.trainer import (
     Trainer,
     loss_curve,
 )
+from pix2pix_core.training.unpaired import UnpairedDataset
 from pix2pix_core.weights.directory import save_pretrained
 
 from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, to_core
 from .models import model_dir
+
+DEFAULTS = TrainConfig()
 
 
 class Pix2PixTrain(io.ComfyNode):
@@ -108,29 +111,13 @@ class Pix2PixTrain(io.ComfyNode):
                                 "discriminator": discriminator, "n_layers": n_layers, "beta1": beta1,
                                 "decay_steps": None if decay_steps < 0 else decay_steps})
         config.validate()
-        target = contained_path(model_dir(), save_name, what="save_name")
-        run_dir = target.with_name(f"{target.name}.training")  # this run's checkpoints: queueing again resumes
-        if target.exists() and not (run_dir / CHECKPOINT_DIR).is_dir():
-            raise Pix2PixError(f"models/pix2pix/{save_name} already holds a model that this training did not write: "
-                               "choose another save_name (or move that folder away first).")
+        target, run_dir = training_folders(save_name)
         with torch.inference_mode(False), torch.enable_grad():
             dataset = cls._dataset(inputs, targets, folder, kind, config)
-            bar = Progress(steps, check_interrupt=False)
-            latest = {}
-            callbacks = TrainCallbacks(
-                progress=lambda step, total, losses: bar(step, total, latest.pop("preview", None)),
-                preview=lambda step, grid: latest.__setitem__("preview", grid),
-                should_stop=bar.should_stop)
-            trainer = Trainer(config, dataset, run_dir, mm.get_torch_device(), callbacks)
-            print(f"Pix2Pix Train: {dataset.describe()}")
-            result = trainer.run(minutes * 60 if minutes > 0 else None)
+            trainer = run_training(Trainer, config, dataset, run_dir, minutes, "Pix2Pix Train")
             generator, discriminator = trainer.generator.eval(), trainer.discriminator.eval()
             save_pretrained(generator, target, discriminator, overwrite=True)
-        if result.stopped_early:  # Cancel: the checkpoint is saved, now stop the graph as ComfyUI expects
-            raise mm.InterruptProcessingException()
-        curve = torch.from_numpy(np.asarray(loss_curve(result.history))).float()[None] / 255  # IMAGE [1, H, W, 3]
-        model = Pix2PixModel(generator, discriminator, save_name)
-        return io.NodeOutput(model, curve.to(mm.intermediate_device()))
+        return io.NodeOutput(Pix2PixModel(generator, discriminator, save_name), loss_image(trainer.history))
 
     @staticmethod
     def _dataset(inputs, targets, folder: str, kind: str, config: TrainConfig):
@@ -141,3 +128,94 @@ class Pix2PixTrain(io.ComfyNode):
         return TensorPairDataset(to_core(inputs).clone(), to_core(targets).clone(),
                                  jitter=Jitter(config.load_size, config.crop_size), seed=config.seed)
 
+
+def training_folders(save_name: str) -> tuple[Path, Path]:
+    """``models/pix2pix/<save_name>`` and its run folder beside it; a model this training did not write is refused."""
+    target = contained_path(model_dir(), save_name, what="save_name")
+    run_dir = target.with_name(f"{target.name}.training")  # this run's checkpoints: queueing again resumes
+    if target.exists() and not (run_dir / CHECKPOINT_DIR).is_dir():
+        raise Pix2PixError(f"models/pix2pix/{save_name} already holds a model that this training did not write: "
+                           "choose another save_name (or move that folder away first).")
+    return target, run_dir
+
+
+def run_training(trainer_class, config, dataset, run_dir: Path, minutes: float, label: str):
+    """Train with ComfyUI's progress bar and live preview; Cancel saves a checkpoint, then stops the graph."""
+    bar = Progress(config.steps, check_interrupt=False)
+    latest = {}
+    callbacks = TrainCallbacks(progress=lambda step, total, losses: bar(step, total, latest.pop("preview", None)),
+                               preview=lambda step, grid: latest.__setitem__("preview", grid),
+                               should_stop=bar.should_stop)
+    trainer = trainer_class(config, dataset, run_dir, mm.get_torch_device(), callbacks)
+    print(f"{label}: {dataset.describe()}")
+    result = trainer.run(minutes * 60 if minutes > 0 else None)
+    if result.stopped_early:  # Cancel: the checkpoint is saved, now stop the graph as ComfyUI expects
+        raise mm.InterruptProcessingException()
+    return trainer
+
+
+def loss_image(history: list[dict[str, float]]) -> torch.Tensor:
+    """The loss plot as an IMAGE ``[1, H, W, 3]``."""
+    curve = torch.from_numpy(np.asarray(loss_curve(history))).float()[None] / 255
+    return curve.to(mm.intermediate_device())
+
+
+class Pix2PixTrainUnpaired(io.ComfyNode):
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="Pix2PixTrainUnpaired",
+            display_name="CycleGAN Train (unpaired)",
+            category=f"{CATEGORY}/training",
+            description=(
+                "Trains a CycleGAN (Zhu et al. 2017, the reference's recipe) from two unpaired sets of images: "
+                "photos and paintings, summer and winter, your photos and a look you want. Returns both "
+                "directions. Cancel keeps a checkpoint; queueing again resumes. Saved in "
+                "models/pix2pix/<save_name>/AtoB and /BtoA."
+            ),
+            is_output_node=True,
+            inputs=[
+                io.Image.Input("images_a", optional=True, tooltip="Domain A images (or give folder_a)."),
+                io.Image.Input("images_b", optional=True, tooltip="Domain B images (or give folder_b)."),
+                io.String.Input("folder_a", default="", tooltip="Or a folder of domain A images."),
+                io.String.Input("folder_b", default="", tooltip="Or a folder of domain B images."),
+                io.Int.Input("steps", default=1000, min=1, max=10**7, tooltip="Optimisation steps (the schedule)."),
+                io.Float.Input("minutes", default=0.0, min=0.0, max=10**5, step=1.0,
+                               tooltip="Stop after this long with a checkpoint (0: no limit); queue again to go on."),
+                io.Int.Input("crop_size", default=256, min=32, max=1024, step=32,
+                             tooltip="Training crop (the reference: 256 from 286)."),
+                io.Int.Input("ngf", default=64, min=4, max=128, tooltip="Generator width (the reference: 64)."),
+                io.Int.Input("n_blocks", default=9, min=1, max=32,
+                             tooltip="Residual blocks: 9 for 256 px, 6 for 128 (the reference)."),
+                io.Combo.Input("precision", options=["auto", "float32", "bfloat16", "float16"], default="auto",
+                               tooltip="Mixed precision for speed where supported."),
+                io.String.Input("save_name", default="my-cyclegan", tooltip="Folder under models/pix2pix."),
+                io.Int.Input("seed", default=0, min=0, max=2**31 - 1, tooltip="Seed for init, data order, jitter."),
+            ],
+            outputs=[Pix2PixModelIO.Output(display_name="a_to_b", tooltip="G_A: domain A -> domain B."),
+                     Pix2PixModelIO.Output(display_name="b_to_a", tooltip="G_B: domain B -> domain A."),
+                     io.Image.Output(display_name="loss_curve", tooltip="The losses over the steps.")],
+        )
+
+    @classmethod
+    def execute(cls, images_a=None, images_b=None, folder_a: str = "", folder_b: str = "", steps: int = 1000,
+                minutes: float = 0.0, crop_size: int = 256, ngf: int = 64, n_blocks: int = 9,
+                precision: str = "auto", save_name: str = "my-cyclegan", seed: int = 0) -> io.NodeOutput:
+        config = CycleGANConfig(steps=steps, crop_size=crop_size, load_size=crop_size + crop_size // 8, ngf=ngf,
+                                ndf=ngf, n_blocks=n_blocks, precision=precision, seed=seed, dataset=save_name,
+                                sample_every=max(1, min(50, steps // 10)), checkpoint_every=max(1, min(500, steps)))
+        config.validate()
+        target, run_dir = training_folders(save_name)
+        sources = [folder.strip() or (to_core(images).clone() if images is not None else None)
+                   for folder, images in ((folder_a, images_a), (folder_b, images_b))]
+        if any(source is None for source in sources):
+            raise Pix2PixError("CycleGAN Train: give each domain as images or a folder (images_a/folder_a and "
+                               "images_b/folder_b).")
+        with torch.inference_mode(False), torch.enable_grad():
+            dataset = UnpairedDataset(*sources, jitter=Jitter(config.load_size, config.crop_size), seed=seed)
+            trainer = run_training(CycleGANTrainer, config, dataset, run_dir, minutes, "CycleGAN Train")
+            models = []
+            for direction, g, d in (("AtoB", trainer.g_a, trainer.d_a), ("BtoA", trainer.g_b, trainer.d_b)):
+                save_pretrained(g.eval(), target / direction, d.eval(), overwrite=True)
+                models.append(Pix2PixModel(g, d, f"{save_name}/{direction}"))
+        return io.NodeOutput(*models, loss_image(trainer.history))

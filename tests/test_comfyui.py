@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / "workflows"
 CONTRACT = Path(__file__).parent / "data" / "node_contract.json"
 NODES = ["Pix2PixLoadModel", "Pix2PixTranslate", "Pix2PixEdges", "Pix2PixColorize", "Pix2PixCritic", "Pix2PixTrain",
-         "Pix2PixSaveModel"]
+         "Pix2PixTrainUnpaired", "Pix2PixSaveModel"]
 TINY_TRAINING = {"steps": 3, "crop_size": 64, "ngf": 4, "num_downs": 6, "precision": "float32"}
 
 
@@ -308,3 +308,24 @@ def test_cancel_ends_a_hub_download_that_hangs(comfy):
     history = comfy.wait(prompt_id, timeout=60)
     assert history["status"]["status_str"] != "success" and time.time() - started < 10
     assert comfy.run(_translate_prompt("night.jpg"))["status"]["status_str"] == "success"  # still serving
+
+
+def test_unpaired_training_workflow_runs_both_ways(comfy):
+    """Two folders (photos, and the same photos through a fixed colour transform, unpaired) -> CycleGAN -> a photo
+    translated A -> B and back; both directions land in models/pix2pix/<name>/AtoB and /BtoA."""
+    folder_b = comfy.base / "photos_tinted"
+    folder_b.mkdir(exist_ok=True)
+    for path in sorted((comfy.base / "photos").iterdir()):
+        image = Image.open(path).convert("RGB")
+        r, g, b = image.split()
+        Image.merge("RGB", (b, r, g)).save(folder_b / f"tinted_{path.stem}.png")
+    workflow = _workflow("train_unpaired_style")
+    workflow["1"]["inputs"].update(folder_a=str(comfy.base / "photos"), folder_b=str(folder_b), steps=2, crop_size=32,
+                                   ngf=4, n_blocks=1, precision="float32", save_name="style")
+    history = comfy.run(workflow)
+    assert history["status"]["status_str"] == "success", _errors(history)[-1500:]
+    size = Image.open(comfy.base / "input" / "night.jpg").size
+    assert _output_images(comfy, history, "5")[0].size == size and _output_images(comfy, history, "7")[0].size == size
+    for direction in ("AtoB", "BtoA"):
+        g, d = p2p.load_translator(comfy.base / "models" / "pix2pix" / "style" / direction)
+        assert g.io.direction == direction and d is not None
