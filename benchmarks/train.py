@@ -1,6 +1,7 @@
 """Training step time against a plain reference-style float32 step of the same networks, in one process.
 
     python benchmarks/train.py            # unet_256 ngf 64 + 70x70 PatchGAN, batch 1, 256x256 (paper setting)
+    python benchmarks/train.py --cyclegan # also CycleGAN (2 x resnet_9blocks + 2 x PatchGAN) against the reference
 
 The reference step: NCHW float32, Adam with PyTorch's CPU defaults, D step then G step as the reference's
 optimize_parameters. Ours: Trainer._train_step (channels_last, foreach Adam, zero_grad(set_to_none=True), and
@@ -26,9 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from machine import bfloat16_rows_apply, cpu_row  # noqa: E402
 
+from pix2pix_core.training.cyclegan import CycleGANConfig, CycleGANTrainer
 from pix2pix_core.training.data import TensorPairDataset
-from pix2pix_core.training.objective import discriminator_loss, generator_loss
+from pix2pix_core.training.objective import discriminator_loss, gan_loss, generator_loss
 from pix2pix_core.training.trainer import TrainConfig, Trainer
+from pix2pix_core.training.unpaired import UnpairedDataset
 
 
 def make_trainer(precision: str, tmp: Path) -> Trainer:
@@ -86,10 +89,81 @@ def memory_probe(mode: str) -> None:
     print(json.dumps({"peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
 
 
+def make_cyclegan(precision: str, tmp: Path) -> CycleGANTrainer:
+    data = UnpairedDataset(torch.rand(2, 3, 256, 256), torch.rand(2, 3, 256, 256))
+    trainer = CycleGANTrainer(CycleGANConfig(precision=precision, steps=10**6), data, tmp, resume=False)
+    trainer._prepare_run()
+    return trainer
+
+
+def reference_cyclegan_step(trainer: CycleGANTrainer):
+    """The reference's CycleGAN optimize_parameters on NCHW float32 copies of the same four networks: forward both
+    cycles, G step (D frozen) with GAN + cycle + identity losses, then each D on a real and a pooled fake."""
+    import copy
+    import itertools
+    import random
+
+    g_a, g_b, d_a, d_b = (copy.deepcopy(net).to(memory_format=torch.contiguous_format)
+                          for net in (trainer.g_a, trainer.g_b, trainer.d_a, trainer.d_b))
+    opt_g = torch.optim.Adam(itertools.chain(g_a.parameters(), g_b.parameters()), lr=2e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(itertools.chain(d_a.parameters(), d_b.parameters()), lr=2e-4, betas=(0.5, 0.999))
+    pools: dict[str, list] = {"a": [], "b": []}
+
+    def query(name: str, image: torch.Tensor) -> torch.Tensor:
+        pool = pools[name]
+        if len(pool) < 50:
+            pool.append(image)
+            return image
+        if random.uniform(0, 1) > 0.5:
+            slot = random.randint(0, 49)
+            old, pool[slot] = pool[slot], image
+            return old
+        return image
+
+    def step(real_a: torch.Tensor, real_b: torch.Tensor) -> None:
+        fake_b, fake_a = g_a(real_a), g_b(real_b)
+        rec_a, rec_b = g_b(fake_b), g_a(fake_a)
+        d_a.requires_grad_(False)
+        d_b.requires_grad_(False)
+        opt_g.zero_grad()
+        l1 = torch.nn.functional.l1_loss
+        loss_g = (gan_loss(d_a(fake_b), True, "lsgan") + gan_loss(d_b(fake_a), True, "lsgan")
+                  + l1(rec_a, real_a) * 10 + l1(rec_b, real_b) * 10
+                  + l1(g_a(real_b), real_b) * 5 + l1(g_b(real_a), real_a) * 5)
+        loss_g.backward()
+        opt_g.step()
+        d_a.requires_grad_(True)
+        d_b.requires_grad_(True)
+        opt_d.zero_grad()
+        for d, real, fake in ((d_a, real_b, query("b", fake_b.detach())), (d_b, real_a, query("a", fake_a.detach()))):
+            discriminator_loss(d(real), d(fake), "lsgan").backward()
+        opt_d.step()
+
+    return step
+
+
+def cyclegan_rows(repeats: int, tmp: Path) -> list[tuple[str, str]]:
+    a, b = torch.rand(1, 3, 256, 256) * 2 - 1, torch.rand(1, 3, 256, 256) * 2 - 1
+    modes = ("float32", "bfloat16") if bfloat16_rows_apply() else ("float32",)
+    ours = {mode: make_cyclegan(mode, tmp / f"cyclegan-{mode}") for mode in modes}
+    steps = {"reference": reference_cyclegan_step(make_cyclegan("float32", tmp / "cyclegan-reference")),
+             **{mode: trainer._step for mode, trainer in ours.items()}}
+    times = {name: [] for name in steps}
+    for _ in range(repeats):
+        for name, step in steps.items():
+            times[name].append(timed(step, a, b, 1))
+    t = {name: statistics.median(v) for name, v in times.items()}
+    rows = [("CycleGAN reference-style float32 step", f"{t['reference'] * 1000:.0f} ms")]
+    rows += [(f"our CycleGAN {mode} step", f"{t[mode] * 1000:.0f} ms: **{t['reference'] / t[mode]:.2f}x**")
+             for mode in modes]
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--memory-probe", help=argparse.SUPPRESS)
+    parser.add_argument("--cyclegan", action="store_true", help="also time a CycleGAN step against the reference's")
     args = parser.parse_args()
     if args.memory_probe:
         memory_probe(args.memory_probe)
@@ -115,7 +189,11 @@ def main() -> None:
                               check=True)
         peak = json.loads(done.stdout.strip().splitlines()[-1])["peak"]
         rows.append((f"peak RSS, {mode} (whole process)", f"{peak / 2**30:.2f} GiB"))
-    print("unet_256 ngf 64 + PatchGAN ndf 64, batch 1, 256x256", file=sys.stderr)
+    if args.cyclegan:
+        with tempfile.TemporaryDirectory() as tmp:
+            rows += cyclegan_rows(args.repeats, Path(tmp))
+    print("unet_256 ngf 64 + PatchGAN ndf 64, batch 1, 256x256; CycleGAN: 2 x resnet_9blocks + 2 x PatchGAN",
+          file=sys.stderr)
     print("| measurement | result |\n| --- | --- |")
     for name, value in rows:
         print(f"| {name} | {value} |")

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import ConfigError
-from ..inference.precision import PRECISIONS
+from ..inference.precision import PRECISIONS, resolve_precision
 from ..networks import PatchGANConfig, ResnetConfig, build_network, init_weights
 from ..networks.io import IOSpec
 from ..networks.norm import NORMS
@@ -107,9 +107,14 @@ class CycleGANTrainer(TrainingLoop):
         c = self.config
         torch.manual_seed(c.seed)
         g_config, d_config = c.network_configs(sample[0].shape[0])
+        # channels_last pays off with reduced precision and on GPUs; a float32 ResNet step on the CPU runs faster
+        # NCHW (measured: benchmarks/train.py --cyclegan)
+        low_precision = resolve_precision(c.precision, self.device) != torch.float32
+        self.memory_format = torch.channels_last if low_precision or self.device.type == "cuda" else \
+            torch.contiguous_format
         # the reference's order: G_A, G_B, D_A, D_B, each initialised as it is built
         self.g_a, self.g_b, self.d_a, self.d_b = (
-            init_weights(build_network(cfg)).to(self.device, memory_format=torch.channels_last)
+            init_weights(build_network(cfg)).to(self.device, memory_format=self.memory_format)
             for cfg in (g_config, g_config, d_config, d_config))
         for net, direction in ((self.g_a, "AtoB"), (self.g_b, "BtoA")):
             net.io = IOSpec("rgb", "rgb", c.crop_size, direction)
@@ -123,8 +128,8 @@ class CycleGANTrainer(TrainingLoop):
 
     def _step(self, real_a: torch.Tensor, real_b: torch.Tensor) -> dict[str, float]:
         c, n = self.config, self._nets
-        real_a = real_a.contiguous(memory_format=torch.channels_last)
-        real_b = real_b.contiguous(memory_format=torch.channels_last)
+        real_a = real_a.contiguous(memory_format=self.memory_format)
+        real_b = real_b.contiguous(memory_format=self.memory_format)
         for net in n.values():
             net.train()
         with self._autocast():
@@ -169,7 +174,7 @@ class CycleGANTrainer(TrainingLoop):
         with torch.no_grad():
             self.g_a.eval()
             self.g_b.eval()
-            fake = self.g_a(a[:1].to(self.device).contiguous(memory_format=torch.channels_last))
+            fake = self.g_a(a[:1].to(self.device).contiguous(memory_format=self.memory_format))
             back = self.g_b(fake)
             self.g_a.train()
             self.g_b.train()
