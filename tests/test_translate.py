@@ -224,3 +224,23 @@ def test_bfloat16_without_native_support_warns_once(tmp_path):
     assert outputs["bfloat16"].count("warning: bfloat16 was requested") == 1
     assert "'auto'" in outputs["bfloat16"] and "slower than float32" in outputs["bfloat16"]
     assert "warning" not in outputs["auto"]
+
+
+def test_a_cached_copy_follows_weights_changed_by_a_fused_optimizer():
+    """Fused Adam updates weights without bumping their version counters: the engine's cached channels_last and
+    bfloat16 copies must still see the new weights."""
+    import copy
+
+    g = init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1)))
+    x = random_images(1, 3, 32, 32)
+    for precision in ("float32", "bfloat16"):
+        p2p.translate(g, x, precision=precision)  # makes the cached copy
+    optimizer = torch.optim.Adam(g.parameters(), lr=0.05, fused=True)
+    g.train()
+    g(x * 2 - 1).mean().backward()
+    optimizer.step()
+    g.eval()
+    fresh = copy.deepcopy(g)
+    for precision in ("float32", "bfloat16"):
+        torch.testing.assert_close(p2p.translate(g, x, precision=precision),
+                                   p2p.translate(fresh, x, precision=precision))

@@ -205,15 +205,23 @@ def _execution_network(generator: Generator, precision: str, device: torch.devic
         memory_format = torch.channels_last
     if dtype == torch.float32 and memory_format in (None, _memory_format_of(generator)):
         return generator, dtype
-    # weights changed in place (training) bump the version; inference tensors (made under inference_mode, as in
-    # ComfyUI) have none and cannot be trained in place
-    key = (dtype, memory_format, device, tuple((p.data_ptr(), -1 if p.is_inference() else p._version)
-                                               for p in generator.parameters()))
+    key = (dtype, memory_format, device, _weights_identity(generator))
     copies = _CONVERTED_COPIES.setdefault(generator, {})
     if (dtype, memory_format) not in copies or copies[dtype, memory_format][0] != key:
         converted = copy.deepcopy(generator).to(dtype=dtype, memory_format=memory_format)
         copies[dtype, memory_format] = (key, converted)
     return copies[dtype, memory_format][1], dtype
+
+
+def _weights_identity(generator: nn.Module) -> tuple:
+    """What tells whether a cached copy is stale: each weight's storage, its version counter (in-place ops bump it;
+    inference tensors, as in ComfyUI, have none), and a sampled sum of its values, since fused optimisers (Adam
+    with fused=True) update weights without bumping the version."""
+    parameters = list(generator.parameters())
+    with torch.no_grad():
+        sampled = torch.stack([p.detach().reshape(-1)[::max(1, p.numel() // 16)].float().sum() for p in parameters])
+    versions = tuple((p.data_ptr(), -1 if p.is_inference() else p._version) for p in parameters)
+    return versions, tuple(sampled.tolist())
 
 
 def _memory_format_of(net: nn.Module) -> torch.memory_format:
