@@ -87,3 +87,5 @@ def test_unpaired_bad_inputs(tmp_path):
         UnpairedDataset(torch.rand(2, 3, 1, 1), torch.rand(2, 3, 16, 16))
     gray = UnpairedDataset(torch.rand(2, 1, 16, 16), torch.rand(3, 3, 16, 16), report=messages.append)
     assert gray[0][0].shape[0] == 3 and "domain A: gray images, repeated to RGB." in messages
+    gray_files = UnpairedDataset(_images(tmp_path / "gray", 2, mode="L"), tmp_path / "one", report=messages.append)
+    assert gray_files[0][0].shape[0] == 3 and "domain A: 2 gray image(s), repeated to RGB." in messages

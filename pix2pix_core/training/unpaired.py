@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
+from PIL import Image
 from torch.utils.data import Dataset
 
 from ..errors import InputError
@@ -88,10 +89,18 @@ def _domain(source: str | Path | torch.Tensor, name: str, report: Callable[[str]
         report(f"domain {name}: {len(bad)} file(s) unreadable or under {MIN_TRAIN_SIDE} px left out: "
                f"{', '.join(p.name for p in bad[:5])}{' …' if len(bad) > 5 else ''}")
     good = [p for p in paths if p not in bad]
+    gray = sum(1 for p in good if _is_gray(p))
+    if gray:
+        report(f"domain {name}: {gray} gray image(s), repeated to RGB.")
     if not good:
         raise InputError(f"domain {name} ({source}) holds no usable images (.png, .jpg, ... of at least "
                          f"{MIN_TRAIN_SIDE} px a side).")
     return good
+
+
+def _is_gray(path: Path) -> bool:
+    with Image.open(path) as im:
+        return im.mode in ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F")
 
 
 def _image(domain: list | torch.Tensor, index: int) -> torch.Tensor:
