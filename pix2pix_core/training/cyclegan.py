@@ -21,76 +21,40 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import ConfigError
-from ..inference.precision import PRECISIONS, resolve_precision
+from ..inference.precision import resolve_precision
 from ..networks import PatchGANConfig, ResnetConfig, build_network, init_weights
 from ..networks.io import IOSpec
-from ..networks.norm import NORMS
 from ..weights.directory import write_pretrained
 from ..weights.files import read_weights
-from .loop import TrainingLoop, _displayable, _plain, ddp
-from .objective import GAN_MODES, discriminator_loss, gan_loss
+from .loop import LoopConfig, TrainingLoop, _displayable, _plain, ddp
+from .objective import discriminator_loss, gan_loss
 from .unpaired import ImagePool
 
 DIRECTIONS = {"AtoB": ("g_a", "d_a"), "BtoA": ("g_b", "d_b")}  # checkpoint folder -> (generator, its critic)
 
 
 @dataclass
-class CycleGANConfig:
+class CycleGANConfig(LoopConfig):
     """Everything that defines a CycleGAN run (saved with every checkpoint). Defaults are the reference's."""
 
-    steps: int = 1000
-    decay_steps: int | None = None  # linear decay over the last N steps (default: half of the run)
-    batch_size: int = 1
-    lr: float = 2e-4
-    beta1: float = 0.5
-    beta2: float = 0.999
+    gan_mode: str = "lsgan"
+    norm: str = "instance"
     lambda_a: float = 10.0  # cycle A -> B -> A
     lambda_b: float = 10.0  # cycle B -> A -> B
     lambda_identity: float = 0.5
     pool_size: int = 50
-    gan_mode: str = "lsgan"
-    ngf: int = 64
-    n_blocks: int = 9
-    norm: str = "instance"
-    ndf: int = 64
-    n_layers: int = 3
-    load_size: int = 286
-    crop_size: int = 256
-    flip: bool = True
-    seed: int = 0
-    precision: str = "float32"
-    checkpoint_every: int = 500
-    sample_every: int = 100
-    num_workers: int = 0
-    dataset: str = ""
     domain_a: str = "A"  # names of the domains, for the model cards
     domain_b: str = "B"
 
     def validate(self) -> None:
-        for name, allowed in (("gan_mode", GAN_MODES), ("norm", NORMS), ("precision", PRECISIONS)):
-            if getattr(self, name) not in allowed:
-                raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}.")
-        for name in ("steps", "batch_size", "ngf", "ndf", "n_blocks", "n_layers", "load_size", "crop_size",
-                     "checkpoint_every", "sample_every"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}.")
-        for name in ("seed", "num_workers", "pool_size"):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"{name} must be 0 or more, got {getattr(self, name)}.")
-        if not self.lr > 0 or not all(v >= 0 for v in (self.lambda_a, self.lambda_b, self.lambda_identity)):
-            raise ConfigError("lr must be positive and lambda_a, lambda_b, lambda_identity 0 or more.")
-        if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
-            raise ConfigError(f"Adam's beta1 and beta2 must lie in [0, 1), got {self.beta1} and {self.beta2}.")
-        if self.decay_steps is not None and not 0 <= self.decay_steps <= self.steps:
-            raise ConfigError(f"decay_steps must lie between 0 and steps ({self.steps}), got {self.decay_steps}.")
-        if self.crop_size > self.load_size:
-            raise ConfigError(f"crop_size {self.crop_size} exceeds load_size {self.load_size}.")
-        generator, discriminator = self.network_configs()
-        for config in (generator, discriminator):
-            config.validate()
-        if self.crop_size % generator.multiple:
-            raise ConfigError(f"crop_size {self.crop_size} must be a multiple of {generator.multiple} for the ResNet "
-                              "generators.")
+        if self.pool_size < 0:
+            raise ConfigError(f"pool_size must be 0 or more, got {self.pool_size}.")
+        if not all(value >= 0 for value in (self.lambda_a, self.lambda_b, self.lambda_identity)):
+            raise ConfigError("lambda_a, lambda_b and lambda_identity must be 0 or more.")
+        super().validate()
+
+    def crop_multiple_hint(self) -> str:
+        return "the ResNet generators need it; "
 
     def network_configs(self, channels: int = 3) -> tuple[ResnetConfig, PatchGANConfig]:
         """One generator and one discriminator (both directions have the same shapes: RGB to RGB)."""

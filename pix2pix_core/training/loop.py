@@ -31,12 +31,14 @@ from torch.utils.data import DataLoader, Dataset
 
 from ..atomic import recover_folder, write_folder
 from ..devices import check_device
-from ..errors import Pix2PixError
+from ..errors import ConfigError, Pix2PixError
 from ..imaging.files import side_by_side
 from ..imaging.lab import decode_lab, lab_to_rgb
-from ..inference.precision import resolve_precision
+from ..inference.precision import PRECISIONS, resolve_precision
 from ..locks import FolderLock
+from ..networks.norm import NORMS
 from ..weights.directory import CONFIG_FILE
+from .objective import GAN_MODES
 
 CHECKPOINT_DIR = "checkpoint"
 STATE_FILE = "trainer_state.pt"
@@ -44,6 +46,67 @@ STATE_FILE = "trainer_state.pt"
 
 class TrainingDiverged(Pix2PixError):
     """A loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+@dataclass
+class LoopConfig:
+    """The settings every trainer has (saved with every checkpoint); defaults are the papers'."""
+
+    steps: int = 1000
+    decay_steps: int | None = None  # linear decay over the last N steps (default: half of the run)
+    batch_size: int = 1
+    lr: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    gan_mode: str = "vanilla"
+    ngf: int = 64
+    n_blocks: int = 9
+    norm: str = "batch"
+    ndf: int = 64
+    n_layers: int = 3
+    load_size: int = 286
+    crop_size: int = 256
+    flip: bool = True
+    seed: int = 0
+    precision: str = "float32"  # float32 | bfloat16 | float16 | auto
+    checkpoint_every: int = 500
+    sample_every: int = 100
+    num_workers: int = 0
+    dataset: str = ""
+
+    def validate(self) -> None:
+        """Refuse settings that cannot train, naming the field and what it accepts (0 is a value, never "unset")."""
+        for name, allowed in (("gan_mode", GAN_MODES), ("norm", NORMS), ("precision", PRECISIONS)):
+            if getattr(self, name) not in allowed:
+                raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}.")
+        for name in ("steps", "batch_size", "ngf", "ndf", "n_blocks", "n_layers", "load_size", "crop_size",
+                     "checkpoint_every", "sample_every"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}.")
+        for name in ("seed", "num_workers"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be 0 or more, got {getattr(self, name)}.")
+        if not self.lr > 0:
+            raise ConfigError(f"lr must be positive, got {self.lr}.")
+        if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
+            raise ConfigError(f"Adam's beta1 and beta2 must lie in [0, 1), got {self.beta1} and {self.beta2}.")
+        if self.decay_steps is not None and not 0 <= self.decay_steps <= self.steps:
+            raise ConfigError(f"decay_steps must lie between 0 and steps ({self.steps}), got {self.decay_steps}.")
+        if self.crop_size > self.load_size:
+            raise ConfigError(f"crop_size {self.crop_size} exceeds load_size {self.load_size}: the crop is taken "
+                              "from the image resized to load_size.")
+        generator, discriminator = self.network_configs()
+        for config in (generator, discriminator):
+            config.validate()
+        if self.crop_size % generator.multiple:
+            raise ConfigError(f"crop_size {self.crop_size} must be a multiple of {generator.multiple} for this "
+                              f"generator: {self.crop_multiple_hint()}change crop_size.")
+
+    def network_configs(self, *channels: int) -> tuple:
+        raise NotImplementedError
+
+    def crop_multiple_hint(self) -> str:
+        return ""
 
 
 @dataclass

@@ -16,7 +16,6 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError
-from ..inference.precision import PRECISIONS
 from ..networks import (
     NetworkConfig,
     PatchGANConfig,
@@ -27,12 +26,12 @@ from ..networks import (
     init_weights,
 )
 from ..networks.io import IOSpec
-from ..networks.norm import NORMS
 from ..weights.directory import write_pretrained
 from ..weights.files import read_weights
 from .loop import (  # noqa: F401 - CHECKPOINT_DIR ... loss_curve: the trainer's public names, re-exported
     CHECKPOINT_DIR,
     BatchSchedule,
+    LoopConfig,
     TrainCallbacks,
     TrainingDiverged,
     TrainingLoop,
@@ -42,7 +41,7 @@ from .loop import (  # noqa: F401 - CHECKPOINT_DIR ... loss_curve: the trainer's
     ddp,
     loss_curve,
 )
-from .objective import GAN_MODES, discriminator_loss, generator_loss
+from .objective import discriminator_loss, generator_loss
 
 GENERATORS = ("unet", "resnet")
 DISCRIMINATORS = ("patchgan", "pixel")
@@ -51,71 +50,34 @@ ARCHITECTURE_FIELDS = ("generator", "ngf", "num_downs", "n_blocks", "norm", "dro
 
 
 @dataclass
-class TrainConfig:
-    """Everything that defines a run (saved with every checkpoint). Defaults are the paper's."""
+class TrainConfig(LoopConfig):
+    """Everything that defines a pix2pix run (saved with every checkpoint). Defaults are the paper's."""
 
-    steps: int = 1000
-    decay_steps: int | None = None  # linear decay over the last N steps (default: half of the run)
-    batch_size: int = 1
-    lr: float = 2e-4
-    beta1: float = 0.5
-    beta2: float = 0.999
     lambda_l1: float = 100.0
-    gan_mode: str = "vanilla"
     generator: str = "unet"  # unet | resnet
-    ngf: int = 64
     num_downs: int = 8
-    n_blocks: int = 9
-    norm: str = "batch"
     dropout: bool = True
     discriminator: str = "patchgan"  # patchgan | pixel
-    ndf: int = 64
-    n_layers: int = 3
-    load_size: int = 286
-    crop_size: int = 256
-    flip: bool = True
-    seed: int = 0
-    precision: str = "float32"  # float32 | bfloat16 | float16 | auto
-    checkpoint_every: int = 500
-    sample_every: int = 100
-    num_workers: int = 0
     sync_batchnorm: bool = False
-    dataset: str = ""
     direction: str = "AtoB"
     input_space: str = ""  # default from the channel count
     output_space: str = ""
 
     def validate(self) -> None:
-        """Refuse settings that cannot train, naming the field and what it accepts (0 is a value, never "unset")."""
-        for name, allowed in (("gan_mode", GAN_MODES), ("generator", GENERATORS), ("discriminator", DISCRIMINATORS),
-                              ("norm", NORMS), ("precision", PRECISIONS), ("direction", ("AtoB", "BtoA"))):
+        for name, allowed in (("generator", GENERATORS), ("discriminator", DISCRIMINATORS),
+                              ("direction", ("AtoB", "BtoA"))):
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}.")
-        for name in ("steps", "batch_size", "ngf", "ndf", "num_downs", "n_blocks", "n_layers", "load_size",
-                     "crop_size", "checkpoint_every", "sample_every"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}.")
-        for name in ("seed", "num_workers"):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"{name} must be 0 or more, got {getattr(self, name)}.")
-        if not self.lr > 0 or not self.lambda_l1 >= 0:
-            raise ConfigError(f"lr must be positive and lambda_l1 0 or more, got {self.lr} and {self.lambda_l1}.")
-        if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
-            raise ConfigError(f"Adam's beta1 and beta2 must lie in [0, 1), got {self.beta1} and {self.beta2}.")
-        if self.decay_steps is not None and not 0 <= self.decay_steps <= self.steps:
-            raise ConfigError(f"decay_steps must lie between 0 and steps ({self.steps}), got {self.decay_steps}.")
-        if self.crop_size > self.load_size:
-            raise ConfigError(f"crop_size {self.crop_size} exceeds load_size {self.load_size}: the crop is taken "
-                               "from the image resized to load_size.")
-        generator, discriminator = self.network_configs(3, 3)
-        for config in (generator, discriminator):
-            config.validate()
-        if self.crop_size % generator.multiple:
-            hint = " lower num_downs or" if self.generator == "unet" else ""
-            raise ConfigError(f"crop_size {self.crop_size} must be a multiple of {generator.multiple} for this "
-                               f"{self.generator} generator:{hint} change crop_size.")
+        if self.num_downs < 1:
+            raise ConfigError(f"num_downs must be at least 1, got {self.num_downs}.")
+        if not self.lambda_l1 >= 0:
+            raise ConfigError(f"lambda_l1 must be 0 or more, got {self.lambda_l1}.")
+        super().validate()
 
-    def network_configs(self, in_channels: int, out_channels: int) -> tuple[NetworkConfig, NetworkConfig]:
+    def crop_multiple_hint(self) -> str:
+        return "lower num_downs or " if self.generator == "unet" else ""
+
+    def network_configs(self, in_channels: int = 3, out_channels: int = 3) -> tuple[NetworkConfig, NetworkConfig]:
         """The generator and discriminator this run trains (the discriminator sees the pair: in + out channels)."""
         if self.generator == "unet":
             g = UnetConfig(in_channels, out_channels, self.num_downs, self.ngf, self.norm, self.dropout)
