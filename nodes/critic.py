@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from comfy_api.latest import io
 
+from pix2pix_core.errors import Pix2PixError
 from pix2pix_core.inference.critic import heatmap, realism_map
 
 from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, to_comfy, to_core
@@ -35,7 +36,7 @@ class Pix2PixCritic(io.ComfyNode):
     @classmethod
     def execute(cls, model: Pix2PixModel, input_image, output_image) -> io.NodeOutput:
         if model.discriminator is None:
-            raise ValueError(f"{model.name} has no discriminator: the critic needs a translator saved with its "
+            raise Pix2PixError(f"{model.name} has no discriminator: the critic needs a translator saved with its "
                              "PatchGAN (models trained with Pix2Pix Train or `pix2pix train` have one).")
         model.load()
         probability = realism_map(model.discriminator, to_core(input_image), to_core(output_image),

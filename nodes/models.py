@@ -8,6 +8,7 @@ import folder_paths
 from comfy_api.latest import io
 
 from pix2pix_core import load_translator, save_pretrained
+from pix2pix_core.errors import Pix2PixError
 from pix2pix_core.paths import contained_path
 from pix2pix_core.weights.catalogue import CATALOGUE
 from pix2pix_core.weights.directory import CONFIG_FILE, DISCRIMINATOR_FILE
@@ -101,7 +102,7 @@ class Pix2PixLoadModel(io.ComfyNode):
             return io.NodeOutput(_load_local(model))
         if catalogue != NONE:
             return io.NodeOutput(_load_hub(catalogue, revision.strip()))
-        raise ValueError("Pix2Pix Load Model: choose a model under models/pix2pix, a catalogue entry or a repo_id.")
+        raise Pix2PixError("Pix2Pix Load Model: choose a model under models/pix2pix, a catalogue entry or a repo_id.")
 
 
 class Pix2PixSaveModel(io.ComfyNode):
@@ -136,7 +137,7 @@ class Pix2PixSaveModel(io.ComfyNode):
         target = save_pretrained(model.generator, folder, model.discriminator, overwrite=overwrite)
         if push_to_hub:
             if not repo_id.strip():
-                raise ValueError("Pix2Pix Save Model: push_to_hub needs a repo_id (org/name).")
+                raise Pix2PixError("Pix2Pix Save Model: push_to_hub needs a repo_id (org/name).")
             publish(model.generator, repo_id.strip(), discriminator=model.discriminator, private=private,
                             token=token.strip() or None)
         return io.NodeOutput(str(target))

@@ -124,7 +124,7 @@ class Pix2PixTrain(io.ComfyNode):
         if folder.strip():
             return build_dataset(Path(folder.strip()), kind, config)
         if inputs is None or targets is None:
-            raise ValueError("Pix2Pix Train: connect both 'inputs' and 'targets' images, or give a folder.")
+            raise Pix2PixError("Pix2Pix Train: connect both 'inputs' and 'targets' images, or give a folder.")
         return TensorPairDataset(to_core(inputs).clone(), to_core(targets).clone(),
                                  jitter=Jitter(config.load_size, config.crop_size), seed=config.seed)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from comfy_api.latest import io
 
 from pix2pix_core import translate
+from pix2pix_core.errors import Pix2PixError
 from pix2pix_core.inference.modes import STATISTICS
 from pix2pix_core.inference.precision import PRECISIONS
 from pix2pix_core.inference.translate import FIT_MODES
@@ -50,7 +51,7 @@ class Pix2PixTranslate(io.ComfyNode):
     def execute(cls, model: Pix2PixModel, image, fit: str, tile_size: int, statistics: str, dropout: bool,
                 seed: int, precision: str) -> io.NodeOutput:
         if model.generator.io.output_space == "lab_ab":
-            raise ValueError(f"{model.name} is a colorization model (L -> ab): use Pix2Pix Colorize.")
+            raise Pix2PixError(f"{model.name} is a colorization model (L -> ab): use Pix2Pix Colorize.")
         model.load()
         result = translate(model.generator, to_core(image), fit=fit, statistics=statistics,
                            dropout_seed=seed if dropout else None, precision=precision, tile_size=tile_size,

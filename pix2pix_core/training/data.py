@@ -72,10 +72,15 @@ def oriented_size(path: Path) -> tuple[int, int] | None:
 
 def read_training_image(path: Path, mode: str = "RGB") -> torch.Tensor:
     image = load_image(path, mode)
-    if min(image.shape[-2:]) < MIN_TRAIN_SIDE:
-        raise InputError(f"{path} is {image.shape[-1]}x{image.shape[-2]} pixels; training images need at least "
-                         f"{MIN_TRAIN_SIDE} pixels on each side.")
+    check_training_size(image, f"{path} is")
     return image
+
+
+def check_training_size(images: torch.Tensor, what: str) -> None:
+    """Refuse images under MIN_TRAIN_SIDE a side: resized to load_size, they hold nothing to learn from."""
+    if min(images.shape[-2:]) < MIN_TRAIN_SIDE:
+        raise InputError(f"{what} {images.shape[-1]}x{images.shape[-2]} pixels; training images need at least "
+                         f"{MIN_TRAIN_SIDE} pixels on each side.")
 
 
 class PairDataset(Dataset):
@@ -190,10 +195,7 @@ class TensorPairDataset(PairDataset):
         if not torch.isfinite(inputs).all() or not torch.isfinite(targets).all():
             raise InputError("inputs and targets must be finite (found NaN or Inf).")
         for label, images in (("inputs", inputs), ("targets", targets)):
-            if min(images.shape[-2:]) < MIN_TRAIN_SIDE:
-                raise InputError(f"the {label} are {images.shape[-1]}x{images.shape[-2]} pixels; training images "
-                                 f"need at least {MIN_TRAIN_SIDE} pixels on each side (they are resized to "
-                                 "load_size, so smaller ones hold nothing to learn from).")
+            check_training_size(images, f"the {label} are")
         self.inputs, self.targets = inputs.float(), targets.float()
 
     def __len__(self) -> int:

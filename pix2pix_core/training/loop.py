@@ -301,7 +301,7 @@ class TrainingLoop:
     def _save_sample(self, grid: torch.Tensor) -> None:
         self.callbacks.preview(self.step, grid)
         if _rank() == 0:
-            side_by_side_png(grid, _mkdir(self.out_dir / "samples") / f"step_{self.step:07d}.png")
+            side_by_side([grid]).save(_mkdir(self.out_dir / "samples") / f"step_{self.step:07d}.png")
             loss_curve(self.history).save(self.out_dir / "loss_curve.png")
 
     def save_checkpoint(self) -> Path:
@@ -419,10 +419,6 @@ class _EpochIndexed(torch.utils.data.Dataset):
 
 def _plain(net: nn.Module) -> nn.Module:
     return net.module if isinstance(net, DistributedDataParallel) else net
-
-
-def side_by_side_png(grid: torch.Tensor, path: Path) -> None:
-    side_by_side([grid]).save(path)
 
 
 def ddp(net: nn.Module) -> nn.Module:

@@ -20,7 +20,7 @@ from PIL import Image
 from torch.utils.data import Dataset
 
 from ..errors import InputError
-from .data import MIN_TRAIN_SIDE, Jitter, list_images, oriented_size, read_training_image
+from .data import MIN_TRAIN_SIDE, Jitter, check_training_size, list_images, oriented_size, read_training_image
 
 DOMAIN_FOLDERS = ("trainA", "trainB")  # the reference's unaligned layout
 TEST_FOLDERS = ("testA", "testB")
@@ -74,9 +74,7 @@ def _domain(source: str | Path | torch.Tensor, name: str, report: Callable[[str]
     if isinstance(source, torch.Tensor):
         if source.dim() != 4 or len(source) == 0 or source.shape[1] not in (1, 3):
             raise InputError(f"domain {name} must be a non-empty [N, 1 or 3, H, W] batch, got {tuple(source.shape)}.")
-        if min(source.shape[-2:]) < MIN_TRAIN_SIDE:
-            raise InputError(f"domain {name}'s images are {source.shape[-1]}x{source.shape[-2]} pixels; training "
-                             f"images need at least {MIN_TRAIN_SIDE} pixels on each side.")
+        check_training_size(source, f"domain {name}'s images are")
         if not torch.isfinite(source).all():
             raise InputError(f"domain {name} holds NaN or Inf values.")
         if source.shape[1] == 1:
