@@ -14,7 +14,7 @@ from pix2pix_core.networks.norm import NORMS
 from pix2pix_core.paths import contained_path
 from pix2pix_core.training.cyclegan import CycleGANConfig, CycleGANTrainer
 from pix2pix_core.training.data import Jitter, TensorPairDataset
-from pix2pix_core.training.presets import PRESETS, build_dataset
+from pix2pix_core.training.presets import PAIRED_PRESETS, PRESETS, UNPAIRED_PRESETS, build_dataset
 from pix2pix_core.training.presets import preset as training_preset
 from pix2pix_core.training.trainer import (
     CHECKPOINT_DIR,
@@ -52,7 +52,7 @@ class Pix2PixTrain(io.ComfyNode):
                 io.Image.Input("targets", optional=True, tooltip="Target images (B), same count as 'inputs'."),
                 io.String.Input("folder", default="", tooltip="Or a folder: aligned A|B images, A/ + B/ folders, or "
                                                              "photos with the colorize / edges2photo preset."),
-                io.Combo.Input("preset", options=["custom", *sorted(PRESETS)], default="custom",
+                io.Combo.Input("preset", options=["custom", *PAIRED_PRESETS], default="custom",
                                tooltip="colorize / edges2photo derive pairs from photos; facades: aligned, BtoA."),
                 io.Int.Input("steps", default=1000, min=1, max=10**7, tooltip="Optimisation steps."),
                 io.Float.Input("learning_rate", default=2e-4, min=1e-6, max=1e-2, step=1e-5,
@@ -101,8 +101,8 @@ class Pix2PixTrain(io.ComfyNode):
                 dropout: bool = DEFAULTS.dropout, discriminator: str = DEFAULTS.discriminator,
                 n_layers: int = DEFAULTS.n_layers, beta1: float = DEFAULTS.beta1,
                 decay_steps: int = -1) -> io.NodeOutput:
-        kind, overrides = training_preset(preset if preset != "custom" else None)
-        config = TrainConfig(**{**overrides, "steps": steps, "lr": learning_rate, "crop_size": crop_size,
+        recipe = training_preset(preset if preset != "custom" else None)
+        config = TrainConfig(**{**recipe.settings, "steps": steps, "lr": learning_rate, "crop_size": crop_size,
                                 "load_size": crop_size + crop_size // 8, "ngf": ngf, "ndf": ngf,
                                 "num_downs": num_downs, "precision": precision, "seed": seed,
                                 "sample_every": max(1, min(50, steps // 10)),
@@ -113,7 +113,7 @@ class Pix2PixTrain(io.ComfyNode):
         config.validate()
         target, run_dir = training_folders(save_name)
         with torch.inference_mode(False), torch.enable_grad():
-            dataset = cls._dataset(inputs, targets, folder, kind, config)
+            dataset = cls._dataset(inputs, targets, folder, recipe.kind, config)
             trainer = run_training(Trainer, config, dataset, run_dir, minutes, "Pix2Pix Train")
             generator, discriminator = trainer.generator.eval(), trainer.discriminator.eval()
             save_pretrained(generator, target, discriminator, overwrite=True)
@@ -179,6 +179,10 @@ class Pix2PixTrainUnpaired(io.ComfyNode):
                 io.Image.Input("images_b", optional=True, tooltip="Domain B images (or give folder_b)."),
                 io.String.Input("folder_a", default="", tooltip="Or a folder of domain A images."),
                 io.String.Input("folder_b", default="", tooltip="Or a folder of domain B images."),
+                io.Combo.Input("preset", options=["custom", *UNPAIRED_PRESETS], default="custom",
+                               tooltip="custom: crop_size, ngf and n_blocks below. " + " ".join(
+                                   f"{name}: {PRESETS[name].summary}." for name in UNPAIRED_PRESETS) +
+                               " A preset sets those three whatever the widgets say."),
                 io.Int.Input("steps", default=1000, min=1, max=10**7, tooltip="Optimisation steps (the schedule)."),
                 io.Float.Input("minutes", default=0.0, min=0.0, max=10**5, step=1.0,
                                tooltip="Stop after this long with a checkpoint (0: no limit); queue again to go on."),
@@ -198,12 +202,15 @@ class Pix2PixTrainUnpaired(io.ComfyNode):
         )
 
     @classmethod
-    def execute(cls, images_a=None, images_b=None, folder_a: str = "", folder_b: str = "", steps: int = 1000,
-                minutes: float = 0.0, crop_size: int = 256, ngf: int = 64, n_blocks: int = 9,
+    def execute(cls, images_a=None, images_b=None, folder_a: str = "", folder_b: str = "", preset: str = "custom",
+                steps: int = 1000, minutes: float = 0.0, crop_size: int = 256, ngf: int = 64, n_blocks: int = 9,
                 precision: str = "auto", save_name: str = "my-cyclegan", seed: int = 0) -> io.NodeOutput:
-        config = CycleGANConfig(steps=steps, crop_size=crop_size, load_size=crop_size + crop_size // 8, ngf=ngf,
-                                ndf=ngf, n_blocks=n_blocks, precision=precision, seed=seed, dataset=save_name,
-                                sample_every=max(1, min(50, steps // 10)), checkpoint_every=max(1, min(500, steps)))
+        widgets = {"crop_size": crop_size, "load_size": crop_size + crop_size // 8, "ngf": ngf, "ndf": ngf,
+                   "n_blocks": n_blocks}
+        recipe = training_preset(preset if preset != "custom" else None)
+        config = CycleGANConfig(**{**widgets, **recipe.settings, "steps": steps, "precision": precision,
+                                   "seed": seed, "dataset": save_name, "sample_every": max(1, min(50, steps // 10)),
+                                   "checkpoint_every": max(1, min(500, steps))})
         config.validate()
         target, run_dir = training_folders(save_name)
         sources = [folder.strip() or (to_core(images).clone() if images is not None else None)

@@ -25,7 +25,7 @@ from .inference.modes import STATISTICS
 from .inference.precision import PRECISIONS
 from .inference.translate import FIT_MODES, check_options, translate
 from .training.evaluate import cycle_metrics, evaluate
-from .training.presets import PRESETS, build_dataset, kind_for_model
+from .training.presets import PAIRED_PRESETS, build_dataset, kind_for_model
 from .training.trainer import TrainConfig
 from .training.unpaired import unpaired_domains
 from .weights.card import UNKNOWN_LICENSE
@@ -175,7 +175,7 @@ def _add_eval(sub, device, **_) -> None:
     ev = sub.add_parser("eval", help="L1, PSNR and SSIM of a generator on a paired test split", parents=[device])
     ev.add_argument("--model", required=True, help="generator: file, folder or Hub repo")
     ev.add_argument("--data", type=Path, required=True, help="test pairs (same layouts as `pix2pix train`)")
-    ev.add_argument("--preset", choices=sorted(PRESETS), help="how pairs are made (default: from the model's io "
+    ev.add_argument("--preset", choices=PAIRED_PRESETS, help="how pairs are made (default: from the model's io "
                     "contract: Lab pairs for a colorizer, Canny pairs for an edges model, else the folder's layout)")
     ev.add_argument("--direction", choices=("AtoB", "BtoA"), default=None, help="default: the model's")
     ev.add_argument("--statistics", choices=STATISTICS, default="per_image")

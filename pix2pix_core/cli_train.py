@@ -17,7 +17,7 @@ from .networks.norm import NORMS
 from .training.cyclegan import CycleGANConfig, CycleGANTrainer
 from .training.data import Jitter
 from .training.objective import GAN_MODES
-from .training.presets import PRESETS, build_dataset, preset
+from .training.presets import PAIRED_PRESETS, PRESETS, UNPAIRED_PRESETS, build_dataset, preset
 from .training.trainer import CHECKPOINT_DIR, DISCRIMINATORS, GENERATORS, TrainCallbacks, TrainConfig, Trainer
 from .training.unpaired import UnpairedDataset
 
@@ -37,7 +37,7 @@ EPILOG = """examples:
       --gan-mode lsgan
 
   unpaired (CycleGAN, the reference's defaults): DIR/trainA + DIR/trainB, or two folders
-  pix2pix train --model cyclegan --data horse2zebra --out runs/h2z --steps 50000
+  pix2pix train --preset cyclegan --data horse2zebra --out runs/h2z --epochs 200        the paper's run
   pix2pix train --model cyclegan --data-a summer/ --data-b winter/ --out runs/s2w --minutes 60
 
 Running the same command again resumes from OUT/checkpoint; --steps and --epochs give the length of the
@@ -49,9 +49,10 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     d = DEFAULTS
     parser.epilog, parser.formatter_class = EPILOG, argparse.RawDescriptionHelpFormatter
     method = parser.add_argument_group("method")
-    method.add_argument("--model", choices=("pix2pix", "cyclegan"), default="pix2pix",
+    method.add_argument("--model", choices=("pix2pix", "cyclegan"),
                         help="pix2pix (paired, default) or cyclegan (unpaired: ResNet generators, instance norm, "
-                             "LSGAN, cycle and identity losses, image pools, the reference's defaults)")
+                             "LSGAN, cycle and identity losses, image pools, the reference's defaults); a "
+                             "cyclegan preset implies cyclegan")
     method.add_argument("--lambda-a", type=float, help="cyclegan: weight of the A -> B -> A cycle L1 (default 10)")
     method.add_argument("--lambda-b", type=float, help="cyclegan: weight of the B -> A -> B cycle L1 (default 10)")
     method.add_argument("--lambda-identity", type=float, help="cyclegan: identity L1 weight, times lambda "
@@ -64,8 +65,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--data-a", type=Path, help="cyclegan: the folder of domain A (with --data-b)")
     data.add_argument("--data-b", type=Path, help="cyclegan: the folder of domain B")
     data.add_argument("--out", type=Path, required=True, help="run folder: checkpoint/, samples/, loss_curve.png")
-    data.add_argument("--preset", choices=sorted(PRESETS), help="facades (aligned, BtoA); edges2photo or colorize "
-                      "(pairs derived from photos). Default: the layout of --data")
+    data.add_argument("--preset", choices=sorted(PRESETS), help="; ".join(
+        f"{name}: {recipe.summary}" for name, recipe in PRESETS.items()) + ". Options given explicitly win over "
+        "the preset's. Default: pix2pix pairs as --data lays them out")
     data.add_argument("--direction", choices=("AtoB", "BtoA"), help=f"which side is the input (default {d.direction})")
     data.add_argument("--load-size", type=int, help=f"resize images to this side before cropping (default "
                       f"{d.load_size})")
@@ -123,23 +125,30 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 # options that only one method has: named in the refusal when given to the other
-PAIRED_ONLY = ("preset", "direction", "generator", "num_downs", "dropout", "discriminator", "lambda_l1",
+PAIRED_ONLY = ("direction", "generator", "num_downs", "dropout", "discriminator", "lambda_l1",
                "sync_batchnorm")
 UNPAIRED_ONLY = ("lambda_a", "lambda_b", "lambda_identity", "pool_size", "data_a", "data_b")
 
 
 def _config(args: argparse.Namespace) -> tuple[str, TrainConfig | CycleGANConfig]:
+    recipe = preset(args.preset)
+    if args.model is None:
+        args.model = recipe.model
+    elif args.preset and args.model != recipe.model:
+        presets = PAIRED_PRESETS if args.model == "pix2pix" else UNPAIRED_PRESETS
+        raise Pix2PixError(f"--preset {args.preset} is a {recipe.model} recipe, not one for --model {args.model}: "
+                           f"use one of {', '.join(presets)}, or --model {recipe.model}.")
     foreign = PAIRED_ONLY if args.model == "cyclegan" else UNPAIRED_ONLY
     wrong = [name for name in foreign if getattr(args, name, None) is not None]
     if wrong:
         own = UNPAIRED_ONLY if args.model == "cyclegan" else PAIRED_ONLY
         raise Pix2PixError(f"{', '.join(_flag(n) for n in wrong)}: not an option of --model {args.model}; its own "
                            f"options are {', '.join(_flag(n) for n in own)} (and the shared ones).")
-    kind, overrides = preset(args.preset) if args.model == "pix2pix" else ("unpaired", {})
+    kind = "unpaired" if args.model == "cyclegan" else recipe.kind
     cls = TrainConfig if args.model == "pix2pix" else CycleGANConfig
     fields = {f.name for f in dataclasses.fields(cls)}
     chosen = {k: v for k, v in vars(args).items() if k in fields and v is not None}  # 0 and False are values
-    return kind, cls(**{**overrides, **chosen})
+    return kind, cls(**{**recipe.settings, **chosen})
 
 
 def _flag(name: str) -> str:

@@ -320,8 +320,8 @@ def test_unpaired_training_workflow_runs_both_ways(comfy):
         r, g, b = image.split()
         Image.merge("RGB", (b, r, g)).save(folder_b / f"tinted_{path.stem}.png")
     workflow = _workflow("train_unpaired_style")
-    workflow["1"]["inputs"].update(folder_a=str(comfy.base / "photos"), folder_b=str(folder_b), steps=2, crop_size=32,
-                                   ngf=4, n_blocks=1, precision="float32", save_name="style")
+    workflow["1"]["inputs"].update(folder_a=str(comfy.base / "photos"), folder_b=str(folder_b), preset="custom",
+                                   steps=2, crop_size=32, ngf=4, n_blocks=1, precision="float32", save_name="style")
     history = comfy.run(workflow)
     assert history["status"]["status_str"] == "success", _errors(history)[-1500:]
     size = Image.open(comfy.base / "input" / "night.jpg").size
@@ -329,3 +329,8 @@ def test_unpaired_training_workflow_runs_both_ways(comfy):
     for direction in ("AtoB", "BtoA"):
         g, d = p2p.load_translator(comfy.base / "models" / "pix2pix" / "style" / direction)
         assert g.io.direction == direction and d is not None
+    # a preset sets the architecture whatever the widgets say: the paper's 128 px recipe has 6 ResNet blocks
+    workflow["1"]["inputs"].update(preset="cyclegan-128", steps=1, save_name="style128")
+    assert comfy.run(workflow)["status"]["status_str"] == "success"
+    g = p2p.load_generator(comfy.base / "models" / "pix2pix" / "style128" / "AtoB")
+    assert (g.config.n_blocks, g.config.ngf, g.io.train_size) == (6, 64, 128)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -114,10 +116,26 @@ def test_train_command_trains_cyclegan_and_refuses_options_of_the_other_method(t
         (["--data", str(tmp_path / "data" / "trainA"), "--pool-size", "5"], "--pool-size: not an option of --model "
                                                                              "pix2pix"),
         (["--model", "cyclegan"], "needs --data DIR"),
+        (["--model", "pix2pix", "--preset", "cyclegan", "--data", str(tmp_path / "data")],
+         "--preset cyclegan is a cyclegan recipe, not one for --model pix2pix: use one of colorize, edges2photo, "
+         "facades, or --model cyclegan"),
         (["--model", "cyclegan", "--data", str(tmp_path / "data" / "trainA")], "no trainA or trainB folder"),
     ):
         assert main(["train", "--out", str(tmp_path / "bad"), "--steps", "1", *args]) == 2, args
         assert message in capsys.readouterr().err, args
+
+
+def test_cyclegan_presets_imply_the_method_and_give_way_to_explicit_options():
+    from pix2pix_core.cli_train import _config, add_train_arguments
+    from pix2pix_core.training.presets import PRESETS
+
+    parser = argparse.ArgumentParser()
+    add_train_arguments(parser)
+    kind, config = _config(parser.parse_args(["--out", "x", "--preset", "cyclegan-128"]))
+    assert kind == "unpaired" and isinstance(config, CycleGANConfig)
+    assert (config.n_blocks, config.crop_size, config.load_size, config.lambda_identity) == (6, 128, 143, 0.5)
+    assert _config(parser.parse_args(["--out", "x", "--preset", "cyclegan", "--n-blocks", "3"]))[1].n_blocks == 3
+    assert CycleGANConfig(**PRESETS["cyclegan"].settings) == CycleGANConfig()  # our defaults are the paper's
 
 
 def test_a_direction_is_picked_from_our_checkpoint_and_from_reference_files(tmp_path):
@@ -133,7 +151,9 @@ def test_a_direction_is_picked_from_our_checkpoint_and_from_reference_files(tmp_
     official.mkdir()
     for name, net in (("G_A", trainer.g_a), ("G_B", trainer.g_b), ("D_A", trainer.d_a), ("D_B", trainer.d_b)):
         torch.save(net.state_dict(), official / f"latest_net_{name}.pth")
-    torch.testing.assert_close(p2p.translate(p2p.load_generator(official, direction="BtoA"), x),
+    from_official = p2p.load_generator(official, direction="BtoA")
+    assert from_official.io.direction == "BtoA"  # the file has no contract: its side says which way it goes
+    torch.testing.assert_close(p2p.translate(from_official, x),
                                p2p.translate(trainer.g_b, x), atol=1e-6, rtol=1e-5)
     d_b = p2p.load_discriminator(official, direction="BtoA")
     assert all(torch.equal(v, trainer.d_b.state_dict()[k]) for k, v in d_b.state_dict().items())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 
@@ -276,3 +277,25 @@ def test_load_translator_gives_the_discriminator_only_when_there_is_one(hub, tmp
     (both / "discriminator.safetensors").write_bytes(b"damaged")
     with pytest.raises(p2p.CheckpointError, match="discriminator.safetensors"):  # a real failure is never "none"
         p2p.load_translator(both)
+
+
+def test_a_cyclegan_repo_gives_either_direction(hub, tmp_path):
+    """Our checkpoint folder (AtoB/ + BtoA/) and the reference's latest_net_*_A/B.pth files, published as repos."""
+    g_a, g_b, d_b = _net(seed=1), _net(seed=2), _net(PatchGANConfig(ndf=4, n_layers=1), seed=3)
+    g_b.io = dataclasses.replace(g_b.io, direction="BtoA")
+    ours = {f"AtoB/{name}": data for name, data in _pretrained_files(g_a, tmp_path / "a").items()}
+    ours |= {f"BtoA/{name}": data for name, data in _pretrained_files(g_b, tmp_path / "b", d_b).items()}
+    hub.state.add_commit("us/cyclegan", ours)
+    hub.state.add_commit("someone/cyclegan", {"latest_net_G_A.pth": _torch_bytes(g_a),
+                                              "latest_net_G_B.pth": _torch_bytes(g_b),
+                                              "latest_net_D_B.pth": _torch_bytes(d_b)})
+    cache = tmp_path / "cache"
+    for repo_id in ("us/cyclegan", "someone/cyclegan"):
+        assert torch.equal(_out(p2p.load_generator(repo_id, cache_dir=cache)), _out(g_a)), repo_id  # AtoB unless told
+        b_to_a, critic = p2p.load_translator(repo_id, direction="BtoA", cache_dir=cache)
+        assert torch.equal(_out(b_to_a), _out(g_b)) and b_to_a.io.direction == "BtoA", repo_id
+        assert all(torch.equal(v, d_b.state_dict()[k]) for k, v in critic.state_dict().items()), repo_id
+    hub.state.add_commit("someone/pix2pix", {"latest_net_G.pth": _torch_bytes(g_a)})
+    with pytest.raises(p2p.HubError, match="has no pix2pix generator weights. Expected one of: BtoA/config.json \\+ "
+                                           "BtoA/model.safetensors; latest_net_G_B.pth"):
+        p2p.load_generator("someone/pix2pix", direction="BtoA", cache_dir=cache)

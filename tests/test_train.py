@@ -18,6 +18,7 @@ import pix2pix_core as p2p
 from pix2pix_core.cli import main as cli_main
 from pix2pix_core.imaging.edges import canny
 from pix2pix_core.training import trainer as train_module
+from pix2pix_core.training.cyclegan import CycleGANConfig, CycleGANTrainer
 from pix2pix_core.training.data import (
     AlignedDataset,
     DerivedPairDataset,
@@ -34,6 +35,7 @@ from pix2pix_core.training.trainer import (
     Trainer,
     TrainingDiverged,
 )
+from pix2pix_core.training.unpaired import UnpairedDataset
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {"ngf": 8, "ndf": 8, "num_downs": 6, "crop_size": 64, "load_size": 72}
@@ -121,34 +123,43 @@ import sys, time
 from pathlib import Path
 import torch, torch.nn.functional as F
 sys.path.insert(0, {root!r})
-from pix2pix_core.training import trainer as train_module
+from pix2pix_core.training import cyclegan, trainer as train_module
 from pix2pix_core.training.data import TensorPairDataset, Jitter
 from pix2pix_core.training.trainer import Trainer, TrainConfig, TrainCallbacks
-out = Path(sys.argv[1]); mode = sys.argv[2]
+from pix2pix_core.training.unpaired import UnpairedDataset
+out, mode, model = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
 torch.manual_seed(0)
 x = F.interpolate(torch.rand(4, 3, 8, 8), size=(64, 64), mode="bilinear")
-if mode == "kill":  # the second checkpoint hangs half-way through writing: the parent kills the process there
-    real = train_module.write_pretrained
+module = train_module if model == "pix2pix" else cyclegan
+if mode == "kill":  # the second checkpoint hangs after its first network: the parent kills the process there
+    real = module.write_pretrained
     def slow(*args, **kwargs):
         real(*args, **kwargs)
         if (out / "checkpoint").exists():
             (out / "writing").touch()
             time.sleep(60)
-    train_module.write_pretrained = slow
+    module.write_pretrained = slow
 progress = lambda step, total, losses: (out / "progress").write_text(str(step))
-config = TrainConfig(steps=400, checkpoint_every=3, sample_every=1000, ngf=8, ndf=8, num_downs=6, crop_size=64,
-                     load_size=72)
-result = Trainer(config, TensorPairDataset(x, 1 - x, jitter=Jitter(72, 64)), out,
-                 callbacks=TrainCallbacks(progress=progress)).run()
+callbacks = TrainCallbacks(progress=progress)
+if model == "pix2pix":
+    config = TrainConfig(steps=400, checkpoint_every=3, sample_every=1000, ngf=8, ndf=8, num_downs=6, crop_size=64,
+                         load_size=72)
+    trainer = Trainer(config, TensorPairDataset(x, 1 - x, jitter=Jitter(72, 64)), out, callbacks=callbacks)
+else:
+    config = cyclegan.CycleGANConfig(steps=400, checkpoint_every=3, sample_every=1000, **{small!r})
+    trainer = cyclegan.CycleGANTrainer(config, UnpairedDataset(x, 1 - x[:3], jitter=Jitter(36, 32)), out,
+                                       callbacks=callbacks)
+result = trainer.run()
 print("stopped", result.stopped_early, result.steps_done)
 """
+CYCLEGAN_SMALL = {"ngf": 4, "n_blocks": 1, "ndf": 4, "n_layers": 1, "crop_size": 32, "load_size": 36, "pool_size": 3}
 
 
-def _start(tmp_path: Path, mode: str) -> subprocess.Popen:
+def _start(tmp_path: Path, mode: str, model: str = "pix2pix") -> subprocess.Popen:
     script = tmp_path / "train_script.py"
-    script.write_text(TRAIN_SCRIPT.format(root=str(ROOT)))
+    script.write_text(TRAIN_SCRIPT.format(root=str(ROOT), small=CYCLEGAN_SMALL))
     (tmp_path / "run").mkdir()
-    return subprocess.Popen([sys.executable, str(script), str(tmp_path / "run"), mode], stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, str(script), str(tmp_path / "run"), mode, model], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
 
@@ -174,6 +185,23 @@ def test_killed_mid_save_keeps_the_previous_checkpoint(tmp_path):
     resumed.run()
     assert p2p.load_generator(checkpoint).training_facts["steps"] == 6
     assert not (tmp_path / "run" / f".{CHECKPOINT_DIR}.tmp").exists()
+
+
+def test_a_cyclegan_killed_between_its_two_directions_keeps_the_previous_checkpoint(tmp_path):
+    """The kill lands after AtoB of the second checkpoint is written and before BtoA: both sides stay at step 3."""
+    proc = _start(tmp_path, "kill", "cyclegan")
+    try:
+        _wait_for(lambda: (tmp_path / "run" / "writing").exists())
+        proc.kill()
+    finally:
+        proc.wait(30)
+    checkpoint = tmp_path / "run" / CHECKPOINT_DIR
+    assert [p2p.load_generator(checkpoint, direction=d).training_facts["steps"] for d in ("AtoB", "BtoA")] == [3, 3]
+    x = F.interpolate(torch.rand(4, 3, 8, 8), size=(64, 64), mode="bilinear")
+    resumed = CycleGANTrainer(CycleGANConfig(steps=6, checkpoint_every=3, sample_every=100, **CYCLEGAN_SMALL),
+                              UnpairedDataset(x, 1 - x[:3], jitter=Jitter(36, 32)), tmp_path / "run")
+    assert resumed.step == 3 and resumed.run().steps_done == 6
+    assert [p2p.load_generator(checkpoint, direction=d).training_facts["steps"] for d in ("AtoB", "BtoA")] == [6, 6]
 
 
 def test_a_second_training_into_the_same_folder_is_refused_and_a_dead_ones_lock_taken_over(tmp_path):

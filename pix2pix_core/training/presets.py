@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Pix2PixError
@@ -9,12 +10,37 @@ from ..networks.io import IOSpec
 from .data import AlignedDataset, DerivedPairDataset, FolderPairDataset, Jitter, PairDataset
 from .trainer import TrainConfig
 
-# preset -> (dataset kind, TrainConfig overrides)
+
+@dataclass(frozen=True)
+class Preset:
+    """A named recipe: how pairs (or domains) are made from the data, and the settings it fixes."""
+
+    kind: str  # aligned | edges | colorize | unpaired
+    settings: dict = field(default_factory=dict)  # TrainConfig or CycleGANConfig fields
+    summary: str = ""
+
+    @property
+    def model(self) -> str:
+        return "cyclegan" if self.kind == "unpaired" else "pix2pix"
+
+
+# the CycleGAN paper's recipe (Zhu et al. 2017, section 4 and the reference's defaults)
+CYCLEGAN_PAPER = {"ngf": 64, "ndf": 64, "n_blocks": 9, "n_layers": 3, "norm": "instance", "gan_mode": "lsgan",
+                  "lambda_a": 10.0, "lambda_b": 10.0, "lambda_identity": 0.5, "pool_size": 50, "lr": 2e-4,
+                  "beta1": 0.5, "batch_size": 1, "load_size": 286, "crop_size": 256}
+
 PRESETS = {
-    "facades": ("aligned", {"direction": "BtoA", "dataset": "facades"}),
-    "edges2photo": ("edges", {"input_space": "edges", "dataset": "edges2photo"}),
-    "colorize": ("colorize", {"input_space": "lab_l", "output_space": "lab_ab", "dataset": "colorize"}),
+    "facades": Preset("aligned", {"direction": "BtoA", "dataset": "facades"}, "aligned A|B pairs, labels -> photo"),
+    "edges2photo": Preset("edges", {"input_space": "edges", "dataset": "edges2photo"},
+                          "Canny edges derived from photos -> photo"),
+    "colorize": Preset("colorize", {"input_space": "lab_l", "output_space": "lab_ab", "dataset": "colorize"},
+                       "L -> ab pairs derived from photos"),
+    "cyclegan": Preset("unpaired", CYCLEGAN_PAPER, "the CycleGAN paper: 256 px crops of 286, 9 ResNet blocks"),
+    "cyclegan-128": Preset("unpaired", {**CYCLEGAN_PAPER, "n_blocks": 6, "load_size": 143, "crop_size": 128},
+                           "the paper's 128 px setting: 6 ResNet blocks"),
 }
+PAIRED_PRESETS = sorted(name for name, recipe in PRESETS.items() if recipe.model == "pix2pix")
+UNPAIRED_PRESETS = sorted(name for name, recipe in PRESETS.items() if recipe.model == "cyclegan")
 
 
 def build_dataset(folder: Path, kind: str, config: TrainConfig, jitter: bool = True) -> PairDataset:
@@ -27,9 +53,9 @@ def build_dataset(folder: Path, kind: str, config: TrainConfig, jitter: bool = T
     return AlignedDataset(folder, config.direction, jitter=jitter, seed=config.seed)
 
 
-def preset(name: str | None) -> tuple[str, dict]:
-    """``(dataset kind, TrainConfig overrides)`` of a preset; no preset means pairs as the folder lays them out."""
-    return PRESETS[name] if name else ("aligned", {})
+def preset(name: str | None) -> Preset:
+    """A preset by name; no name means pix2pix pairs as the folder lays them out."""
+    return PRESETS[name] if name else Preset("aligned")
 
 
 # the pairs a model's io contract asks for: input space -> dataset kind (anything else: pairs as laid out on disk)
@@ -44,11 +70,12 @@ def kind_for_model(io: IOSpec, preset_name: str | None) -> tuple[str, dict]:
     expected = KIND_OF_INPUT_SPACE.get(io.input_space)
     if preset_name is None:
         return (expected or "aligned"), {}
-    kind, overrides = preset(preset_name)
+    recipe = preset(preset_name)
+    kind = recipe.kind
     wants_lab = io.input_space == "lab_l" or io.output_space == "lab_ab"
     if (kind == "colorize") != wants_lab or (expected is not None and kind != expected):
-        needed = next((name for name, (k, _) in PRESETS.items() if k == expected), None)
+        needed = next((name for name, other in PRESETS.items() if other.kind == expected), None)
         hint = f"use --preset {needed} or leave --preset out" if needed else "leave --preset out"
         raise Pix2PixError(f"--preset {preset_name} prepares {kind} pairs, but this model maps "
                            f"{io.input_space} -> {io.output_space}: {hint}.")
-    return kind, overrides
+    return kind, recipe.settings

@@ -38,12 +38,27 @@ REVISION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$")
 COMMIT = re.compile(r"^[0-9a-f]{40}$")
 SOURCE_FILE = "hub_source.json"  # written next to files downloaded into a local folder: repo, revision, commit
 
-# Layouts a pix2pix repo may use, in order of preference: (name, files to fetch)
+WEIGHTS_FILE = {"generator": GENERATOR_FILE, "discriminator": DISCRIMINATOR_FILE}
+
+
+def cyclegan_layouts(role: str, direction: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """One side of a CycleGAN repo: our checkpoint's ``AtoB/`` or ``BtoA/``, or the reference's files."""
+    reference = f"latest_net_{role[0].upper()}_{'A' if direction == 'AtoB' else 'B'}.pth"
+    return (("comfyui-pix2pix", (f"{direction}/{CONFIG_FILE}", f"{direction}/{WEIGHTS_FILE[role]}")),
+            ("reference", (reference,)))
+
+
+# Layouts a pix2pix repo may use, in order of preference: (name, files to fetch); a CycleGAN gives its AtoB side
 LAYOUTS = {
     "generator": (("comfyui-pix2pix", (CONFIG_FILE, GENERATOR_FILE)), ("hub-community", ("pytorch_model.bin",)),
-                  ("reference", ("latest_net_G.pth",)), ("reference", ("latest_net_G_A.pth",))),
-    "discriminator": (("comfyui-pix2pix", (CONFIG_FILE, DISCRIMINATOR_FILE)), ("reference", ("latest_net_D.pth",))),
+                  ("reference", ("latest_net_G.pth",)), *cyclegan_layouts("generator", "AtoB")),
+    "discriminator": (("comfyui-pix2pix", (CONFIG_FILE, DISCRIMINATOR_FILE)), ("reference", ("latest_net_D.pth",)),
+                      *cyclegan_layouts("discriminator", "AtoB")),
 }
+
+
+def layouts(role: str, direction: str | None = None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return LAYOUTS[role] if direction is None else cyclegan_layouts(role, direction)
 
 
 @dataclass
@@ -103,16 +118,19 @@ def _endpoint() -> str:
 
 def download(repo_id: str, role: str = "generator", *, revision: str | None = None,
              cache_dir: str | os.PathLike | None = None, local_dir: str | os.PathLike | None = None,
-             local_files_only: bool | None = None, token: str | bool | None = None) -> HubFiles:
-    """Fetch the files ``role`` needs from ``repo_id`` (or find them locally when offline)."""
+             local_files_only: bool | None = None, token: str | bool | None = None,
+             direction: str | None = None) -> HubFiles:
+    """Fetch the files ``role`` needs from ``repo_id`` (or find them locally when offline); ``direction`` picks
+    one side of a CycleGAN repo."""
+    wanted_layouts = layouts(role, direction)
     check_repo_id(repo_id)
     check_revision(revision)
     if local_files_only is None:
         local_files_only = offline()
     if local_files_only:
-        return _find_local(repo_id, role, revision, cache_dir, local_dir)
+        return _find_local(repo_id, role, wanted_layouts, revision, cache_dir, local_dir)
     commit, files = _list_repo(repo_id, revision, token, local_dir=local_dir)
-    name, wanted = _pick_layout(repo_id, role, files, revision)
+    name, wanted = _pick_layout(repo_id, role, wanted_layouts, files, revision)
     paths = [_fetch(repo_id, filename, commit, cache_dir, local_dir, token, revision) for filename in wanted]
     if local_dir is None:
         _remember_ref(repo_id, revision or "main", commit, cache_dir)
@@ -178,12 +196,12 @@ def timeout() -> float:
                        f"{os.environ['PIX2PIX_HUB_TIMEOUT']!r}.") from exc
 
 
-def _pick_layout(repo_id: str, role: str, files: list[str], revision: str | None) -> tuple[str, tuple[str, ...]]:
-    found = _first_layout(files, role)
+def _pick_layout(repo_id: str, role: str, candidates, files: list[str], revision: str | None) -> tuple[str, tuple]:
+    found = _first_layout(files, candidates)
     if found is not None:
         return found
-    expected = "; ".join(" + ".join(wanted) for _, wanted in LAYOUTS[role])
-    if role == "discriminator" and _first_layout(files, "generator"):
+    expected = "; ".join(" + ".join(wanted) for _, wanted in candidates)
+    if role == "discriminator" and _first_layout(files, LAYOUTS["generator"]):
         raise NoDiscriminator(f"{repo_id}@{revision or 'main'} holds a generator without a discriminator.")
     raise HubError(
         f"{repo_id}@{revision or 'main'} has no pix2pix {role} weights. Expected one of: {expected}. "
@@ -191,8 +209,8 @@ def _pick_layout(repo_id: str, role: str, files: list[str], revision: str | None
     )
 
 
-def _first_layout(files: list[str], role: str) -> tuple[str, tuple[str, ...]] | None:
-    return next(((name, wanted) for name, wanted in LAYOUTS[role] if set(wanted) <= set(files)), None)
+def _first_layout(files: list[str], candidates) -> tuple[str, tuple[str, ...]] | None:
+    return next(((name, wanted) for name, wanted in candidates if set(wanted) <= set(files)), None)
 
 
 def _fetch(repo_id: str, filename: str, commit: str, cache_dir, local_dir, token, revision) -> Path:
@@ -203,15 +221,15 @@ def _fetch(repo_id: str, filename: str, commit: str, cache_dir, local_dir, token
         raise _explain(exc, repo_id, revision, filename, local_dir) from exc
 
 
-def _find_local(repo_id: str, role: str, revision: str | None, cache_dir, local_dir) -> HubFiles:
+def _find_local(repo_id: str, role: str, candidates, revision: str | None, cache_dir, local_dir) -> HubFiles:
     """Offline: the first layout whose files are all in ``local_dir`` or the cache."""
-    for name, wanted in LAYOUTS[role]:
+    for name, wanted in candidates:
         paths = [_local_file(repo_id, filename, revision, cache_dir, local_dir) for filename in wanted]
         if all(paths):
             commit = _recorded_commit(local_dir)
             return HubFiles(repo_id, commit, name, paths)
     raise HubError(f"offline (HF_HUB_OFFLINE or local_files_only) and {repo_id}@{revision or 'main'} has no {role} "
-                   f"weights in the local files. {_by_hand(repo_id, revision, None, local_dir, role)}")
+                   f"weights in the local files. {_by_hand(repo_id, revision, None, local_dir, candidates)}")
 
 
 def _local_file(repo_id: str, filename: str, revision, cache_dir, local_dir) -> Path | None:
@@ -235,13 +253,14 @@ def _manual_folder(repo_id: str, local_dir) -> Path:
     return Path(local_dir) if local_dir is not None else Path.cwd() / repo_id.split("/")[1]
 
 
-def _by_hand(repo_id: str, revision: str | None, filename: str | None, local_dir, role: str = "generator") -> str:
+def _by_hand(repo_id: str, revision: str | None, filename: str | None, local_dir,
+             candidates=LAYOUTS["generator"]) -> str:
     """How to get the file(s) without this code: where they are on the Hub and where to put them."""
     folder = _manual_folder(repo_id, local_dir)
     if filename is not None:
         url = hf_hub_url(repo_id, filename, revision=revision or "main", endpoint=_endpoint())
         return f"Download {url} by hand and put it at {folder / filename} (or pass that path directly)."
-    files = " or ".join(" + ".join(wanted) for _, wanted in LAYOUTS[role])
+    files = " or ".join(" + ".join(wanted) for _, wanted in candidates)
     return (f"Download {files} from {_endpoint()}/{repo_id}/tree/{revision or 'main'} by hand into {folder}, "
             "then load that folder.")
 

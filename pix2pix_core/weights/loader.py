@@ -7,6 +7,7 @@ those. Without a config, the architecture is inferred from the state dict.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -77,7 +78,7 @@ def _load(source: str | os.PathLike, role: str, device: str | torch.device, from
         raise CheckpointError("the model source is empty: give a checkpoint file, a directory or a Hub repo id.")
     path = Path(source).expanduser()
     if from_hub or is_repo_id(source):
-        files = download(str(source), role, **hub_options)
+        files = download(str(source), role, direction=direction, **hub_options)
         net = _load_local(files.source, role)
         net.source = {**net.source, "hub_repo": files.repo_id, "revision": hub_options.get("revision") or "main",
                       "commit": files.commit, "layout": files.layout}
@@ -88,6 +89,8 @@ def _load(source: str | os.PathLike, role: str, device: str | torch.device, from
             f"{source} is neither a file nor a directory. Give a checkpoint file (.safetensors, .pth, .bin), a "
             "directory holding config.json + model.safetensors, or a Hub repo id such as 'org/name'."
         )
+    if direction is not None and net.io is not None and net.source.get("architecture_inferred"):  # no contract:
+        net.io = dataclasses.replace(net.io, direction=direction)  # a reference file's side is its direction
     return net.to(device).eval().requires_grad_(False)
 
 
