@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import torch
@@ -34,3 +35,17 @@ def cpu_row() -> tuple[str, str]:
 def bfloat16_rows_apply() -> bool:
     """bfloat16 rows only where the CPU computes it natively (elsewhere it is emulated, tens of times slower)."""
     return cpu_has_fast_bfloat16()
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak resident memory. Linux: VmHWM, which belongs to the process image since its exec;
+    ru_maxrss would also count the parent's memory copied at fork, so a probe started by a large benchmark
+    process would report the parent's size."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        found = re.search(r"^VmHWM:\s*(\d+) kB", status.read_text(), re.M)
+        if found:
+            return int(found[1]) * 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -25,7 +24,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from machine import bfloat16_rows_apply, cpu_row  # noqa: E402
+from machine import bfloat16_rows_apply, cpu_row, peak_rss_bytes  # noqa: E402
 
 from pix2pix_core.training.cyclegan import CycleGANConfig, CycleGANTrainer
 from pix2pix_core.training.data import TensorPairDataset
@@ -76,17 +75,35 @@ def timed(step, a, b, repeats: int) -> float:
     return statistics.median(samples)
 
 
-def memory_probe(mode: str) -> None:
+def memory_probe(probe: str) -> None:
+    """Three steps of one ``model:mode`` (e.g. ``cyclegan:reference``) in this fresh process; prints its peak RSS."""
     import tempfile
 
+    model, mode = probe.split(":")
+    precision = "bfloat16" if mode == "bfloat16" else "float32"
     with tempfile.TemporaryDirectory() as tmp:
-        trainer = make_trainer("bfloat16" if mode == "bfloat16" else "float32", Path(tmp))
+        if model == "cyclegan":
+            trainer = make_cyclegan(precision, Path(tmp))
+            step = reference_cyclegan_step(trainer.g_a, trainer.g_b, trainer.d_a, trainer.d_b) \
+                if mode == "reference" else trainer._step
+        else:
+            trainer = make_trainer(precision, Path(tmp))
+            step = reference_step(trainer) if mode == "reference" else partial(_our_step, trainer)
         a, b = torch.rand(1, 3, 256, 256) * 2 - 1, torch.rand(1, 3, 256, 256) * 2 - 1
-        step = reference_step(trainer) if mode == "reference" else (
-            lambda x, y: trainer._train_step(trainer.generator, trainer.discriminator, x, y))
         for _ in range(3):
             step(a, b)
-    print(json.dumps({"peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+    print(json.dumps({"peak": peak_rss_bytes()}))
+
+
+def peak_rows(model: str, modes: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Peak RSS of the reference step and of ours in each mode, each in a fresh process (the whole process)."""
+    rows = []
+    for mode in ("reference", *modes):
+        done = subprocess.run([sys.executable, __file__, "--memory-probe", f"{model}:{mode}"], capture_output=True,
+                              text=True, check=True)
+        peak = json.loads(done.stdout.strip().splitlines()[-1])["peak"]
+        rows.append((f"peak RSS, {model} {mode} (whole process)", f"{peak / 2**30:.2f} GiB"))
+    return rows
 
 
 def make_cyclegan(precision: str, tmp: Path) -> CycleGANTrainer:
@@ -96,15 +113,13 @@ def make_cyclegan(precision: str, tmp: Path) -> CycleGANTrainer:
     return trainer
 
 
-def reference_cyclegan_step(trainer: CycleGANTrainer):
-    """The reference's CycleGAN optimize_parameters on NCHW float32 copies of the same four networks: forward both
-    cycles, G step (D frozen) with GAN + cycle + identity losses, then each D on a real and a pooled fake."""
-    import copy
+def reference_cyclegan_step(*nets: torch.nn.Module):
+    """The reference's CycleGAN optimize_parameters on G_A, G_B, D_A, D_B in NCHW float32: forward both cycles, G
+    step (D frozen) with GAN + cycle + identity losses, then each D on a real and a pooled fake."""
     import itertools
     import random
 
-    g_a, g_b, d_a, d_b = (copy.deepcopy(net).to(memory_format=torch.contiguous_format)
-                          for net in (trainer.g_a, trainer.g_b, trainer.d_a, trainer.d_b))
+    g_a, g_b, d_a, d_b = (net.to(memory_format=torch.contiguous_format) for net in nets)
     opt_g = torch.optim.Adam(itertools.chain(g_a.parameters(), g_b.parameters()), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(itertools.chain(d_a.parameters(), d_b.parameters()), lr=2e-4, betas=(0.5, 0.999))
     pools: dict[str, list] = {"a": [], "b": []}
@@ -146,7 +161,8 @@ def cyclegan_rows(repeats: int, tmp: Path) -> list[tuple[str, str]]:
     a, b = torch.rand(1, 3, 256, 256) * 2 - 1, torch.rand(1, 3, 256, 256) * 2 - 1
     modes = ("float32", "bfloat16") if bfloat16_rows_apply() else ("float32",)
     ours = {mode: make_cyclegan(mode, tmp / f"cyclegan-{mode}") for mode in modes}
-    steps = {"reference": reference_cyclegan_step(make_cyclegan("float32", tmp / "cyclegan-reference")),
+    twin = make_cyclegan("float32", tmp / "cyclegan-reference")  # its own networks: ours run channels_last
+    steps = {"reference": reference_cyclegan_step(twin.g_a, twin.g_b, twin.d_a, twin.d_b),
              **{mode: trainer._step for mode, trainer in ours.items()}}
     times = {name: [] for name in steps}
     for _ in range(repeats):
@@ -156,7 +172,7 @@ def cyclegan_rows(repeats: int, tmp: Path) -> list[tuple[str, str]]:
     rows = [("CycleGAN reference-style float32 step", f"{t['reference'] * 1000:.0f} ms")]
     rows += [(f"our CycleGAN {mode} step", f"{t[mode] * 1000:.0f} ms: **{t['reference'] / t[mode]:.2f}x**")
              for mode in modes]
-    return rows
+    return rows + peak_rows("cyclegan", modes)
 
 
 def main() -> None:
@@ -184,11 +200,7 @@ def main() -> None:
     rows = [cpu_row(), ("reference-style float32 step", f"{t['reference'] * 1000:.0f} ms")]
     for mode in modes:
         rows.append((f"our {mode} step", f"{t[mode] * 1000:.0f} ms: **{t['reference'] / t[mode]:.2f}x**"))
-    for mode in ("reference", *modes):
-        done = subprocess.run([sys.executable, __file__, "--memory-probe", mode], capture_output=True, text=True,
-                              check=True)
-        peak = json.loads(done.stdout.strip().splitlines()[-1])["peak"]
-        rows.append((f"peak RSS, {mode} (whole process)", f"{peak / 2**30:.2f} GiB"))
+    rows += peak_rows("pix2pix", modes)
     if args.cyclegan:
         with tempfile.TemporaryDirectory() as tmp:
             rows += cyclegan_rows(args.repeats, Path(tmp))

@@ -15,7 +15,6 @@ import copy
 import json
 import os
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from machine import bfloat16_rows_apply, cpu_row  # noqa: E402
+from machine import bfloat16_rows_apply, cpu_row, peak_rss_bytes  # noqa: E402
 
 import pix2pix_core as p2p  # noqa: E402
 from pix2pix_core.networks import UnetConfig, build_network, init_weights
@@ -119,11 +118,11 @@ def memory_probe(fit: str, side: int) -> None:
     torch.manual_seed(0)
     net = init_weights(build_network(UnetConfig())).eval()
     image = F.interpolate(torch.rand(1, 3, 16, 16), size=(side, side), mode="bilinear").clamp(0, 1)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    before = peak_rss_bytes()
     start = time.perf_counter()
     p2p.translate(net, image, fit=fit, memory_budget=TILED_BUDGET if fit == "tiled" else 64 * 2**30)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = peak_rss_bytes()
     print(json.dumps({"peak": peak, "growth": peak - before, "seconds": seconds}))
 
 

@@ -14,6 +14,7 @@ import torch
 from tqdm import tqdm
 
 from .atomic import atomic_write_text
+from .cli_export import add_export_arguments, onnx_translation, run_export
 from .cli_train import add_train_arguments, run_training
 from .demo import run_demo, run_training_demo
 from .devices import check_device
@@ -76,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
     device, files = _device_options(), _file_options()
     for add in (_add_demo, _add_info, _add_translate, _add_colorize, _add_edges, _add_train, _add_eval, _add_push,
-                _add_models, _add_convert):
+                _add_models, _add_convert, _add_export):
         add(sub, device=device, files=files)
     return parser
 
@@ -124,8 +125,9 @@ def _add_info(sub, **_) -> None:
 def _add_translate(sub, device, files) -> None:
     tr = sub.add_parser("translate", help="translate image files and folders with a generator",
                         parents=[files, device])
-    _model_options(tr, "generator: file, folder or Hub repo (see `pix2pix info`)", "auto")
-    tr.add_argument("--statistics", choices=STATISTICS, default="per_image",
+    _model_options(tr, "generator: file, folder, Hub repo (see `pix2pix info`) or an exported .onnx file (run by "
+                       "ONNX Runtime)", "auto")
+    tr.add_argument("--statistics", choices=STATISTICS,
                     help="per_image: the reference's test-time BatchNorm (default); eval: running statistics")
     tr.add_argument("--dropout-seed", type=int, help="keep dropout on with this seed (reference stochastic output)")
     tr.add_argument("--tile-size", type=int, help="tiled mode: tile side in pixels")
@@ -214,6 +216,13 @@ def _add_convert(sub, **_) -> None:
     convert.set_defaults(func=_convert)
 
 
+def _add_export(sub, **_) -> None:
+    export = sub.add_parser("export", help="export a generator as an ONNX file that translates any size without "
+                            "PyTorch (ONNX Runtime, web, mobile, TensorRT)")
+    add_export_arguments(export)
+    export.set_defaults(func=run_export)
+
+
 def _demo(args: argparse.Namespace) -> int:
     run_demo(args.out, args.image, args.weights)
     if args.train_seconds > 0:
@@ -222,11 +231,13 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _translate(args: argparse.Namespace) -> int:
+    if str(args.model).lower().endswith(".onnx"):
+        return _over_files(args, "translating", onnx_translation(args))
     generator = load_generator(args.model, device=args.device)
     if generator.io.output_space == "lab_ab":
         raise Pix2PixError(f"{args.model} is a colorization model (Lab L -> ab): use `pix2pix colorize`, which "
                            "recombines its output with each image's own luminance.")
-    options = {"fit": args.fit, "statistics": args.statistics, "dropout_seed": args.dropout_seed,
+    options = {"fit": args.fit, "statistics": args.statistics or "per_image", "dropout_seed": args.dropout_seed,
                "precision": args.precision, "tile_size": args.tile_size, "tile_overlap": args.tile_overlap}
     check_options(**options)  # once, before the first image (not as a "skipped" line per image)
     return _over_files(args, "translating", lambda image: translate(generator, image[None], **options)[0])

@@ -39,3 +39,7 @@ class ResourceError(Pix2PixError, MemoryError):
 
 class HubError(Pix2PixError, OSError):
     """A Hub repo id is malformed, missing, private, not a pix2pix model, or could not be downloaded."""
+
+
+class ExportError(Pix2PixError, ValueError):
+    """A network that cannot be exported, an export file that cannot be written or run, or a missing extra."""

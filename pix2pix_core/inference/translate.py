@@ -55,17 +55,16 @@ def translate(generator: Generator, images: torch.Tensor, *, fit: str = "auto", 
     Gray inputs are repeated to RGB, RGB(A) is reduced to luma for 1-channel models, and an alpha channel is
     kept aside and re-attached to RGB outputs.
     """
-    check_images(images, channels=(1, 2, 3, 4))
     check_options(fit, statistics, precision, batch_size, statistics_passes, dropout_seed, tile_size, tile_overlap)
     device = next(generator.parameters()).device
-    alpha = images[:, 3:4] if images.shape[1] == 4 else None
-    x = match_channels(images, generator.config.in_channels).to(device, torch.float32)
+    x, alpha = prepare_images(images, generator.config.in_channels)
+    x = x.to(device, torch.float32)
     memory_format = torch.contiguous_format if dropout_seed is not None else None
     net, dtype = _execution_network(generator, precision, device, memory_format)
     budget = memory_budget or default_memory_budget(device)
     element_size = torch.finfo(dtype).bits // 8
     if fit == "auto":
-        per_image = estimate_native_bytes(net, 1, *_padded_size(x.shape[-2:], net.multiple), element_size)
+        per_image = estimate_native_bytes(net, 1, *_padded_size(x.shape[-2:], net), element_size)
         fit = "native" if per_image <= budget else "tiled"
     engine = _Engine(net, dtype, statistics, dropout_seed, budget, element_size, progress)
     with _cudnn_benchmark(device), torch.inference_mode():
@@ -75,9 +74,20 @@ def translate(generator: Generator, images: torch.Tensor, *, fit: str = "auto", 
             y = engine.resized(x, generator.io.train_size, batch_size)
         else:
             y = engine.native(x, batch_size)
-    y = y.to(images.device)
+    return restore_alpha(y.to(images.device), alpha)
+
+
+def prepare_images(images: torch.Tensor, in_channels: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Checked images as a model with ``in_channels`` takes them, and their alpha channel kept aside (or None)."""
+    check_images(images, channels=(1, 2, 3, 4))
+    alpha = images[:, 3:4] if images.shape[1] == 4 else None
+    return match_channels(images, in_channels), alpha
+
+
+def restore_alpha(y: torch.Tensor, alpha: torch.Tensor | None) -> torch.Tensor:
+    """``y`` with the input's alpha channel re-attached, when it is RGB and the input had one."""
     if alpha is not None and y.shape[1] == 3:
-        y = torch.cat([y, alpha.to(y.dtype)], 1)
+        y = torch.cat([y, alpha.to(y.device, y.dtype)], 1)
     return y
 
 
@@ -105,7 +115,7 @@ class _Engine:
             raise
 
     def native(self, x: torch.Tensor, batch_size: int) -> torch.Tensor:
-        padded = _padded_size(x.shape[-2:], self.net.multiple)
+        padded = _padded_size(x.shape[-2:], self.net)
         per_image = estimate_native_bytes(self.net, 1, *padded, self.element_size)
         if per_image > self.budget:
             raise ResourceError(
@@ -124,7 +134,7 @@ class _Engine:
 
     def _native_chunk(self, x: torch.Tensor) -> torch.Tensor:
         h, w = x.shape[-2:]
-        y = self.forward(_pad_to(x * 2 - 1, *_padded_size((h, w), self.net.multiple)))
+        y = self.forward(_pad_to(x * 2 - 1, *_padded_size((h, w), self.net)))
         return y[..., :h, :w].add_(1).div_(2).clamp_(0, 1)
 
     def resized(self, x: torch.Tensor, train_size: int, batch_size: int) -> torch.Tensor:
@@ -146,7 +156,7 @@ class _Engine:
             raise InputError(f"tile_overlap ({overlap} after rounding to the multiple {m}) must be smaller than "
                              f"tile_size ({tile}).")
         h, w = x.shape[-2:]
-        padded = _padded_size((h, w), m)
+        padded = _padded_size((h, w), self.net)
         tiles = tile_grid(*padded, tile, overlap)
         if len(tiles) == 1:  # the image fits in one tile: the native run is exact and needs one pass
             return self.native(x, batch_size)
@@ -172,8 +182,9 @@ def _round_up(value: int, multiple: int) -> int:
     return max(multiple, -(-value // multiple) * multiple)
 
 
-def _padded_size(size: tuple[int, int], multiple: int) -> tuple[int, int]:
-    return _round_up(size[0], multiple), _round_up(size[1], multiple)
+def _padded_size(size: tuple[int, int], net: Generator) -> tuple[int, int]:
+    """The size the network runs at: each side rounded up to its multiple, and at least its smallest side."""
+    return tuple(max(net.min_side, _round_up(side, net.multiple)) for side in size)
 
 
 def _pad_to(x: torch.Tensor, height: int, width: int) -> torch.Tensor:

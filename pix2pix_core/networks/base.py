@@ -24,6 +24,11 @@ class NetworkConfig:
     def multiple(self) -> int:
         return 1
 
+    @property
+    def min_side(self) -> int:
+        """The smallest height and width the network runs on (smaller images are padded up to it)."""
+        return self.multiple
+
     def arguments(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
@@ -70,6 +75,10 @@ class Pix2PixNetwork(nn.Module):
     @property
     def multiple(self) -> int:
         return self.config.multiple
+
+    @property
+    def min_side(self) -> int:
+        return self.config.min_side
 
     def check_input(self, x: torch.Tensor) -> None:
         """Raise InputError with a fix when ``x`` is not ``[B, in_channels, H, W]`` with H, W multiples."""

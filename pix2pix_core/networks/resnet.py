@@ -41,6 +41,10 @@ class ResnetConfig(NetworkConfig):
         return 4
 
     @property
+    def min_side(self) -> int:
+        return 8  # the residual blocks run at 1/4 size: their reflection padding and norm need 2x2 there
+
+    @property
     def use_bias(self) -> bool:
         """Conv bias; ``None`` follows the reference rule (bias only with InstanceNorm)."""
         return self.norm == "instance" if self.bias is None else self.bias

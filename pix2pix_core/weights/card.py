@@ -85,3 +85,28 @@ def render_model_card(config: dict[str, Any], n_params: int, name: str, license:
         "", "## Citation", "", "```bibtex", CITATION, "```", "",
     ]
     return "\n".join(lines)
+
+
+ONNX_HEADING = "## ONNX"
+
+
+def with_onnx_section(card: str, exports: list[tuple[str, str, int]]) -> str:
+    """``card`` with its ONNX section listing ``exports`` (file name, statistics, bytes), before the limitations;
+    an earlier ONNX section is replaced."""
+    lines = card.split("\n")
+    if ONNX_HEADING in lines:
+        start = lines.index(ONNX_HEADING)
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        del lines[start:end]  # the heading up to the blank line before the next one
+    at = lines.index("## Limitations") - 1 if "## Limitations" in lines else len(lines)
+    name = exports[0][0]
+    section = ["", ONNX_HEADING, "",
+               *[f"- `{file}`: {statistics} normalisation statistics, {size / 2**20:.1f} MiB" for file, statistics, size
+                 in exports], "",
+               "Each file holds the whole translation: `images` `[B, C, H, W]` float32 in 0..1, any size and batch, "
+               "to `translated` in 0..1 at the same size (padding, scaling and clamping inside); its contract is in "
+               "the file's metadata (`pix2pix.config`). No PyTorch needed:", "",
+               "```python", "import onnxruntime as ort", f'session = ort.InferenceSession("{name}")',
+               'y = session.run(None, {"images": x})[0]  # x: float32 numpy [B, C, H, W] in 0..1', "```", "",
+               "```bash", f"pix2pix translate --model {name} photos/ --out translated/", "```"]
+    return "\n".join(lines[:at] + section + lines[at:])

@@ -1,0 +1,71 @@
+"""``pix2pix export`` (a generator as an ONNX file) and the ONNX Runtime route of ``pix2pix translate``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+from .errors import Pix2PixError
+from .export.extras import INSTALL_HINT
+from .export.onnx_file import DEFAULT_OPSET, export_onnx
+from .export.runtime import OnnxTranslator, export_difference
+from .inference.modes import STATISTICS
+from .weights.loader import load_generator
+
+
+def add_export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", help="generator: file, folder or Hub repo (as `pix2pix translate --model`)")
+    parser.add_argument("--format", choices=("onnx",), default="onnx", help="onnx (default; the only one so far)")
+    parser.add_argument("--out", type=Path, required=True, help="the .onnx file to write")
+    parser.add_argument("--statistics", choices=STATISTICS, default="per_image",
+                        help="per_image: each image normalised on its own, the reference's test-time BatchNorm "
+                             "(default); eval: the running statistics")
+    parser.add_argument("--opset", type=int, default=DEFAULT_OPSET, help=f"ONNX opset (default {DEFAULT_OPSET})")
+    parser.add_argument("--direction", choices=("AtoB", "BtoA"), help="a CycleGAN: which side (default AtoB)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing file at --out")
+
+
+def run_export(args: argparse.Namespace) -> int:
+    generator = load_generator(args.model, direction=args.direction)
+    started = time.perf_counter()
+    path = export_onnx(generator, args.out, statistics=args.statistics, opset=args.opset, overwrite=args.overwrite)
+    seconds = time.perf_counter() - started
+    print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB, {seconds:.1f} s): images [B, "
+          f"{generator.config.in_channels}, H, W] in 0..1, any size -> translated [B, {generator.config.out_channels}, "
+          f"H, W]; {args.statistics} statistics")
+    if importlib.util.find_spec("onnxruntime") is None:
+        print(f"not checked: onnxruntime is not installed ({INSTALL_HINT})", file=sys.stderr)
+    else:
+        difference, shape = export_difference(generator, path, args.statistics)
+        print(f"checked in ONNX Runtime against PyTorch on {shape}: max |diff| {difference:.1e}")
+    return 0
+
+
+def onnx_translation(args: argparse.Namespace) -> Callable[[torch.Tensor], torch.Tensor]:
+    """What ``translate --model FILE.onnx`` applies to each image; options the export fixed are refused."""
+    translator = OnnxTranslator(args.model, args.device)
+    fixed = [flag for flag, given in (("--fit " + args.fit, args.fit not in ("auto", "native")),
+                                      ("--dropout-seed", args.dropout_seed is not None),
+                                      ("--tile-size", args.tile_size is not None),
+                                      ("--tile-overlap", args.tile_overlap is not None),
+                                      ("--precision " + args.precision, args.precision not in ("float32", "auto")))
+             if given]
+    if fixed:
+        raise Pix2PixError(f"{', '.join(fixed)}: not available with an ONNX model, which runs the whole image at "
+                           "float32 as exported. Leave them out, or translate the PyTorch model instead.")
+    if args.statistics and translator.statistics and args.statistics != translator.statistics:
+        raise Pix2PixError(f"{args.model} was exported with {translator.statistics} statistics, fixed in the file: "
+                           f"export again with --statistics {args.statistics}, or leave --statistics out.")
+    output_space = ((translator.config or {}).get("io") or {}).get("output_space")
+    if output_space == "lab_ab":
+        raise Pix2PixError(f"{args.model} is a colorization model (Lab L -> ab): its output is ab, not an image. "
+                           "Colorize with the PyTorch model (`pix2pix colorize`).")
+    for note in translator.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return lambda image: translator.translate(image[None])[0]
