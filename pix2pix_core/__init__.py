@@ -4,12 +4,14 @@
     g = p2p.load_generator("latest_net_G.pth")     # architecture inferred from the weights
     y = p2p.translate(g, images)                    # [B, C, H, W] in 0..1, any size
     p2p.save_pretrained(g, "my-translator/")        # config.json + model.safetensors + README.md
+    p2p.export_onnx(g, "translator.onnx")           # the whole translation, any size, for ONNX Runtime
 """
 
 from .errors import (
     ArchitectureError,
     CheckpointError,
     ConfigError,
+    ExportError,
     HubError,
     InputError,
     NoDiscriminator,
@@ -17,6 +19,7 @@ from .errors import (
     ResourceError,
     WrongRole,
 )
+from .export.onnx_file import export_onnx
 from .inference.modes import inference_statistics
 from .inference.translate import translate
 from .weights.directory import save_pretrained
@@ -26,8 +29,8 @@ from .weights.loader import load_discriminator, load_generator, load_translator
 __version__ = "0.1.0"
 
 __all__ = [
-    "ArchitectureError", "CheckpointError", "ConfigError", "HubError", "InputError", "NoDiscriminator", "Pix2PixError",
-    "ResourceError", "WrongRole", "__version__",
-    "inference_statistics", "load_discriminator", "load_generator", "load_translator", "push_to_hub",
+    "ArchitectureError", "CheckpointError", "ConfigError", "ExportError", "HubError", "InputError", "NoDiscriminator",
+    "Pix2PixError", "ResourceError", "WrongRole", "__version__",
+    "export_onnx", "inference_statistics", "load_discriminator", "load_generator", "load_translator", "push_to_hub",
     "save_pretrained", "translate",
 ]

@@ -14,7 +14,7 @@ import torch
 from tqdm import tqdm
 
 from .atomic import atomic_write_text
-from .cli_export import add_export_arguments, onnx_translation, run_export
+from .cli_export import add_export_arguments, is_onnx, onnx_colorization, onnx_translation, run_export
 from .cli_train import add_train_arguments, run_training
 from .demo import run_demo, run_training_demo
 from .devices import check_device
@@ -138,7 +138,8 @@ def _add_translate(sub, device, files) -> None:
 def _add_colorize(sub, device, files) -> None:
     col = sub.add_parser("colorize", help="colorize image files and folders with an L -> ab model",
                          parents=[files, device])
-    _model_options(col, "colorization generator (1 -> 2 channels): file, folder or Hub repo", "resize")
+    _model_options(col, "colorization generator (1 -> 2 channels): file, folder, Hub repo or exported .onnx",
+                   "resize")
     col.set_defaults(func=_colorize)
 
 
@@ -231,7 +232,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _translate(args: argparse.Namespace) -> int:
-    if str(args.model).lower().endswith(".onnx"):
+    if is_onnx(args.model):
         return _over_files(args, "translating", onnx_translation(args))
     generator = load_generator(args.model, device=args.device)
     if generator.io.output_space == "lab_ab":
@@ -244,15 +245,18 @@ def _translate(args: argparse.Namespace) -> int:
 
 
 def _colorize(args: argparse.Namespace) -> int:
+    if is_onnx(args.model):
+        return _over_files(args, "colorizing", _with_alpha(onnx_colorization(args)))
     generator = load_generator(args.model, device=args.device)
     check_colorization_model(generator)
     options = {"fit": args.fit, "precision": args.precision}
 
-    def run(image: torch.Tensor) -> torch.Tensor:
-        rgb = colorize(generator, image[None], **options)[0]
-        return torch.cat([rgb, image[3:]]) if image.shape[0] == 4 else rgb
+    return _over_files(args, "colorizing", _with_alpha(lambda image: colorize(generator, image[None], **options)[0]))
 
-    return _over_files(args, "colorizing", run)
+
+def _with_alpha(run):
+    """``run`` ([C, H, W] -> RGB) with the input's alpha channel re-attached."""
+    return lambda image: (torch.cat([run(image), image[3:]]) if image.shape[0] == 4 else run(image))
 
 
 def _edges(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ import importlib.util
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -15,6 +16,7 @@ from .errors import Pix2PixError
 from .export.extras import INSTALL_HINT
 from .export.onnx_file import DEFAULT_OPSET, export_onnx
 from .export.runtime import OnnxTranslator, export_difference
+from .inference.colorize import colorize_with
 from .inference.modes import STATISTICS
 from .weights.loader import load_generator
 
@@ -47,25 +49,45 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def is_onnx(model: str) -> bool:
+    return str(model).lower().endswith(".onnx")
+
+
 def onnx_translation(args: argparse.Namespace) -> Callable[[torch.Tensor], torch.Tensor]:
     """What ``translate --model FILE.onnx`` applies to each image; options the export fixed are refused."""
+    translator = _runtime(args)
+    if translator.channels == (1, 2):
+        raise Pix2PixError(f"{args.model} is a colorization model (Lab L -> ab): its output is ab, not an image. "
+                           "Use `pix2pix colorize`, which recombines it with each image's own luminance.")
+    return lambda image: translator.translate(image[None])[0]
+
+
+def onnx_colorization(args: argparse.Namespace) -> Callable[[torch.Tensor], torch.Tensor]:
+    """What ``colorize --model FILE.onnx`` applies to each image (fit resize, the default, or native)."""
+    translator = _runtime(args)
+    if translator.channels != (1, 2):
+        raise Pix2PixError(f"{args.model} maps {translator.channels[0]} -> {translator.channels[1] or '?'} "
+                           "channels; colorize needs an exported colorization model (Lab L, 1 channel -> ab, 2).")
+    fit = "resize" if args.fit == "resize" else "native"
+    return lambda image: colorize_with(partial(translator.translate, fit=fit), image[None])[0]
+
+
+def _runtime(args: argparse.Namespace) -> OnnxTranslator:
     translator = OnnxTranslator(args.model, args.device)
-    fixed = [flag for flag, given in (("--fit " + args.fit, args.fit not in ("auto", "native")),
-                                      ("--dropout-seed", args.dropout_seed is not None),
-                                      ("--tile-size", args.tile_size is not None),
-                                      ("--tile-overlap", args.tile_overlap is not None),
-                                      ("--precision " + args.precision, args.precision not in ("float32", "auto")))
-             if given]
+    given = {name: getattr(args, name, None) for name in ("fit", "dropout_seed", "tile_size", "tile_overlap",
+                                                          "precision", "statistics")}
+    fixed = [flag for flag, refused in (
+        (f"--fit {given['fit']}", given["fit"] == "tiled"),
+        ("--dropout-seed", given["dropout_seed"] is not None),
+        ("--tile-size", given["tile_size"] is not None),
+        ("--tile-overlap", given["tile_overlap"] is not None),
+        (f"--precision {given['precision']}", given["precision"] not in (None, "float32", "auto"))) if refused]
     if fixed:
         raise Pix2PixError(f"{', '.join(fixed)}: not available with an ONNX model, which runs the whole image at "
-                           "float32 as exported. Leave them out, or translate the PyTorch model instead.")
-    if args.statistics and translator.statistics and args.statistics != translator.statistics:
+                           "float32 as exported. Leave them out, or use the PyTorch model instead.")
+    if given["statistics"] and translator.statistics and given["statistics"] != translator.statistics:
         raise Pix2PixError(f"{args.model} was exported with {translator.statistics} statistics, fixed in the file: "
-                           f"export again with --statistics {args.statistics}, or leave --statistics out.")
-    output_space = ((translator.config or {}).get("io") or {}).get("output_space")
-    if output_space == "lab_ab":
-        raise Pix2PixError(f"{args.model} is a colorization model (Lab L -> ab): its output is ab, not an image. "
-                           "Colorize with the PyTorch model (`pix2pix colorize`).")
+                           f"export again with --statistics {given['statistics']}, or leave --statistics out.")
     for note in translator.notes:
         print(f"note: {note}", file=sys.stderr)
-    return lambda image: translator.translate(image[None])[0]
+    return translator

@@ -19,7 +19,7 @@ import pix2pix_core as p2p
 from pix2pix_core.cli import main as cli_main
 from pix2pix_core.demo import default_photo, vintagify_weights
 from pix2pix_core.errors import ExportError
-from pix2pix_core.export.onnx_file import CONFIG_KEY, STATISTICS_KEY, export_onnx
+from pix2pix_core.export.onnx_file import CONFIG_KEY, STATISTICS_KEY
 from pix2pix_core.export.runtime import OnnxTranslator
 from pix2pix_core.networks import CommunityUnetConfig, PatchGANConfig, ResnetConfig, UnetConfig, build_network
 from pix2pix_core.networks import init_weights as initialised
@@ -58,7 +58,7 @@ def exported(tmp_path_factory):
     def get(kind: str, statistics: str = "per_image"):
         if (kind, statistics) not in cache:
             generator = _generator(KINDS[kind])
-            path = export_onnx(generator, folder / f"{kind}-{statistics}.onnx", statistics=statistics)
+            path = p2p.export_onnx(generator, folder / f"{kind}-{statistics}.onnx", statistics=statistics)
             cache[kind, statistics] = generator, OnnxTranslator(path)
         return cache[kind, statistics]
 
@@ -103,17 +103,34 @@ def test_the_contract_travels_in_the_file_and_the_card_lists_the_export(tmp_path
     generator = _generator(ResnetConfig(in_channels=1, out_channels=2, ngf=4, n_blocks=1))
     generator.io = generator.io.__class__("lab_l", "lab_ab", 128, "BtoA")
     folder = p2p.save_pretrained(generator, tmp_path / "colorizer")
-    path = export_onnx(generator, folder / "model.onnx")
+    path = p2p.export_onnx(generator, folder / "model.onnx")
     props = {p.key: p.value for p in onnx.load(str(path)).metadata_props}
     assert json.loads(props[CONFIG_KEY]) == json.loads(json.dumps(model_config_of(generator).to_dict()))
     assert props[STATISTICS_KEY] == "per_image"
     assert OnnxTranslator(path).notes == []  # its own contract: nothing assumed
     card = (folder / "README.md").read_text()
     assert "## ONNX" in card and "`model.onnx`: per_image normalisation statistics" in card
-    export_onnx(generator, folder / "model-eval.onnx", statistics="eval")
+    p2p.export_onnx(generator, folder / "model-eval.onnx", statistics="eval")
     card = (folder / "README.md").read_text()
     assert card.count("## ONNX") == 1 and "`model-eval.onnx`: eval normalisation statistics" in card
     assert p2p.load_generator(folder).io.input_space == "lab_l"  # the folder still loads
+
+
+def test_an_exported_colorizer_colorizes_from_the_command_line(tmp_path, capsys):
+    generator = _generator(ResnetConfig(in_channels=1, out_channels=2, ngf=4, n_blocks=1))
+    generator.io = generator.io.__class__("lab_l", "lab_ab", 64)
+    folder = p2p.save_pretrained(generator, tmp_path / "colorizer")
+    p2p.export_onnx(generator, folder / "model.onnx")
+    photo = tmp_path / "photo.png"
+    Image.open(default_photo()).convert("RGB").resize((90, 61)).save(photo)
+    for model, out in ((folder, "torch"), (folder / "model.onnx", "onnx")):  # fit resize: at the training size
+        assert cli_main(["colorize", str(photo), "--model", str(model), "--out", str(tmp_path / out)]) == 0
+    via_onnx, via_torch = (np.asarray(Image.open(tmp_path / out / "photo.png"), dtype=np.int16)
+                           for out in ("onnx", "torch"))
+    assert via_onnx.shape == (61, 90, 3) and np.abs(via_onnx - via_torch).max() <= 1
+    capsys.readouterr()
+    assert cli_main(["translate", str(photo), "--model", str(folder / "model.onnx"), "--out", str(tmp_path / "x")]) == 2
+    assert "is a colorization model (Lab L -> ab)" in capsys.readouterr().err
 
 
 def test_export_command_then_translate_with_onnx_runtime(tmp_path, capsys):
@@ -186,22 +203,22 @@ class _Branchy(type(build_network(ResnetConfig(ngf=4, n_blocks=1)))):
 
 def test_what_cannot_be_exported_is_refused_by_name(tmp_path):
     with pytest.raises(ExportError, match="the resnet generator could not be exported to ONNX \\(opset 18\\): "):
-        export_onnx(initialised(_Branchy(ResnetConfig(ngf=4, n_blocks=1))), tmp_path / "branchy.onnx")
+        p2p.export_onnx(initialised(_Branchy(ResnetConfig(ngf=4, n_blocks=1))), tmp_path / "branchy.onnx")
     assert not list(tmp_path.iterdir())  # nothing half-written
     with pytest.raises(ExportError, match="only generators export to ONNX; this is a discriminator"):
-        export_onnx(build_network(PatchGANConfig(ndf=4, n_layers=1)), tmp_path / "d.onnx")
+        p2p.export_onnx(build_network(PatchGANConfig(ndf=4, n_layers=1)), tmp_path / "d.onnx")
     with pytest.raises(ExportError, match="opset must be an integer of at least 18"):
-        export_onnx(_generator(KINDS["resnet"]), tmp_path / "old.onnx", opset=11)
+        p2p.export_onnx(_generator(KINDS["resnet"]), tmp_path / "old.onnx", opset=11)
     (tmp_path / "folder.onnx").mkdir()
     with pytest.raises(ExportError, match="is a folder"):
-        export_onnx(_generator(KINDS["resnet"]), tmp_path / "folder.onnx")
+        p2p.export_onnx(_generator(KINDS["resnet"]), tmp_path / "folder.onnx")
     if os.geteuid() != 0:  # root writes anywhere
         (tmp_path / "locked").mkdir(mode=0o500)
         with pytest.raises(ExportError, match="is not a writable folder"):
-            export_onnx(_generator(KINDS["resnet"]), tmp_path / "locked" / "x.onnx")
+            p2p.export_onnx(_generator(KINDS["resnet"]), tmp_path / "locked" / "x.onnx")
     (tmp_path / "a_file").write_text("")
     with pytest.raises(ExportError, match="a_file is not a writable folder"):
-        export_onnx(_generator(KINDS["resnet"]), tmp_path / "a_file" / "x.onnx")
+        p2p.export_onnx(_generator(KINDS["resnet"]), tmp_path / "a_file" / "x.onnx")
 
 
 def test_a_missing_extra_is_named_with_its_install_command(tmp_path):

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from ..errors import ExportError
-from ..inference.translate import prepare_images, restore_alpha, translate
+from ..inference.translate import at_training_size, prepare_images, resize01, restore_alpha, translate
 from ..networks import Generator
 from .extras import require
 from .onnx_file import CONFIG_KEY, STATISTICS_KEY
@@ -61,13 +60,21 @@ class OnnxTranslator:
             raise ExportError(f"{self.path} takes {inputs[0].type} of rank {len(inputs[0].shape)}; a translator takes "
                               "float images [B, C, H, W].")
 
-    def translate(self, images: torch.Tensor) -> torch.Tensor:
-        """``[B, C, H, W]`` in 0..1 -> the translated images in 0..1, same size, on the CPU."""
+    def translate(self, images: torch.Tensor, fit: str = "native") -> torch.Tensor:
+        """``[B, C, H, W]`` in 0..1 -> the translated images in 0..1, same size, on the CPU. ``fit="resize"``
+        runs the model at its training size (the contract's), as ``translate(..., fit="resize")``."""
         x, alpha = prepare_images(images, self.in_channels)
         x = x.detach().float().cpu()
+        if fit == "resize":
+            return restore_alpha(at_training_size(self._run, x, *self._training_size()), alpha)
+        if fit != "native":
+            raise ExportError(f"an ONNX model runs fit='native' or 'resize', got {fit!r}.")
+        return restore_alpha(self._run(x), alpha)
+
+    def _run(self, x: torch.Tensor) -> torch.Tensor:
         size = tuple(x.shape[-2:])
         if self.fixed_size and size != self.fixed_size:
-            x = _resized(x, self.fixed_size)
+            x = resize01(x, self.fixed_size)
         chunks = x.split(self.fixed_batch) if self.fixed_batch else [x]
         name = self.session.get_inputs()[0].name
         y = torch.cat([torch.from_numpy(np.asarray(self.session.run(None, {name: c.contiguous().numpy()})[0]))
@@ -76,8 +83,21 @@ class OnnxTranslator:
             raise ExportError(f"{self.path} returned shape {tuple(y.shape)} for input {tuple(x.shape)}: not an image "
                               "batch, so it is not a translator.")
         if tuple(y.shape[-2:]) != size:
-            y = _resized(y, size)
-        return restore_alpha(y.float().clamp(0, 1), alpha)
+            y = resize01(y, size)
+        return y.float().clamp(0, 1)
+
+    def _training_size(self) -> tuple[int, int]:
+        io = (self.config or {}).get("io") or {}
+        if "train_size" not in io:
+            raise ExportError(f"{self.path} does not state its training size (no contract metadata): run it with "
+                              "fit='native'.")
+        return io["train_size"], io.get("multiple") or 1
+
+    @property
+    def channels(self) -> tuple[int, int | None]:
+        """(input, output) channels: the contract's, else the input's and None."""
+        arguments = (self.config or {}).get("arguments", {})
+        return self.in_channels, arguments.get("out_channels")
 
 
 def _load_failure(exc: Exception) -> str:
@@ -101,8 +121,6 @@ def _contract(metadata: dict[str, str], path: Path) -> dict | None:
         raise ExportError(f"{path}: its {CONFIG_KEY} metadata is not valid JSON; export the model again.") from exc
 
 
-def _resized(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    return F.interpolate(x, size=size, mode="bicubic", antialias=True, align_corners=False).clamp(0, 1)
 
 
 def export_difference(generator: Generator, path: str | os.PathLike, statistics: str) -> tuple[float, str]:

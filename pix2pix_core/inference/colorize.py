@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
 from ..errors import InputError
@@ -27,10 +29,16 @@ def colorize(generator: Generator, images: torch.Tensor, **options) -> torch.Ten
     to :func:`translate` (fit, statistics, precision, ...).
     """
     check_colorization_model(generator)
+    return colorize_with(lambda l01: translate(generator, l01, **{"fit": "resize", **options}), images)
+
+
+def colorize_with(predict_ab: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor) -> torch.Tensor:
+    """:func:`colorize` with any L -> ab predictor: ``[B, 1, H, W]`` L / 100 -> ``[B, 2, H, W]`` ab in 0..1
+    (an exported model run by ONNX Runtime, for one)."""
     check_images(images, "colorize")
     rgb = to_channels(images, 3)
     lab = rgb_to_lab(rgb)
     l01 = lab[:, :1] / 100  # translate maps 0..1 to [-1, 1]: exactly L / 50 - 1
-    ab01 = translate(generator, l01.clamp(0, 1), **{"fit": "resize", **options})
+    ab01 = predict_ab(l01.clamp(0, 1))
     ab = (ab01.to(lab.device, lab.dtype) * 2 - 1) * AB_SCALE
     return lab_to_rgb(torch.cat([lab[:, :1], ab], dim=1))

@@ -138,11 +138,7 @@ class _Engine:
         return y[..., :h, :w].add_(1).div_(2).clamp_(0, 1)
 
     def resized(self, x: torch.Tensor, train_size: int, batch_size: int) -> torch.Tensor:
-        side = -(-train_size // self.net.multiple) * self.net.multiple
-        h, w = x.shape[-2:]
-        small = F.interpolate(x, size=(side, side), mode="bicubic", antialias=True, align_corners=False)
-        y = self.native(small.clamp(0, 1), batch_size)
-        return F.interpolate(y, size=(h, w), mode="bicubic", antialias=True, align_corners=False).clamp(0, 1)
+        return at_training_size(lambda small: self.native(small, batch_size), x, train_size, self.net.multiple)
 
     def tiled(self, x: torch.Tensor, tile_size: int | None, overlap: int | None, batch_size: int,
               statistics_passes: int) -> torch.Tensor:
@@ -176,6 +172,18 @@ class _Engine:
                               overlap, tiles_per_batch, statistics_passes, progress)
             outputs.append(y[..., :h, :w].add_(1).div_(2).clamp_(0, 1))
         return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+
+
+def resize01(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """0..1 images resized (bicubic, antialiased), still in 0..1."""
+    return F.interpolate(x, size=size, mode="bicubic", antialias=True, align_corners=False).clamp(0, 1)
+
+
+def at_training_size(run: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, train_size: int,
+                     multiple: int) -> torch.Tensor:
+    """``run`` applied to ``x`` resized to a ``train_size`` square (rounded up to ``multiple``), resized back."""
+    side = -(-train_size // multiple) * multiple
+    return resize01(run(resize01(x, (side, side))), tuple(x.shape[-2:]))
 
 
 def _round_up(value: int, multiple: int) -> int:
