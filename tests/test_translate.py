@@ -228,10 +228,10 @@ def test_bfloat16_without_native_support_warns_once(tmp_path):
 
 def test_a_cached_copy_follows_weights_changed_by_a_fused_optimizer():
     """Fused Adam updates weights without bumping their version counters: the engine's cached channels_last and
-    bfloat16 copies must still see the new weights."""
+    bfloat16 copies must still see the new weights (a BatchNorm U-Net: the CPU runs its float32 copy channels_last)."""
     import copy
 
-    g = init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1)))
+    g = init_weights(build_network(UnetConfig(ngf=4, num_downs=5)))
     x = random_images(1, 3, 32, 32)
     for precision in ("float32", "bfloat16"):
         p2p.translate(g, x, precision=precision)  # makes the cached copy
