@@ -12,7 +12,6 @@ interleaved so that drift in the machine hits all three alike.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -24,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from machine import cpu_row  # noqa: E402
-from translate import reference_forward  # noqa: E402
+from translate import reference_forward, timed  # noqa: E402
 
 import pix2pix_core as p2p  # noqa: E402
 from pix2pix_core.export.onnx_file import export_onnx  # noqa: E402
@@ -32,18 +31,6 @@ from pix2pix_core.export.runtime import OnnxTranslator  # noqa: E402
 from pix2pix_core.networks import ResnetConfig, UnetConfig, build_network, init_weights  # noqa: E402
 
 MODELS = {"unet_256": UnetConfig(), "resnet_9blocks": ResnetConfig()}
-
-
-def median_seconds(fns: dict, x: torch.Tensor, repeats: int) -> dict[str, float]:
-    for fn in fns.values():
-        fn(x)
-    samples: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            fn(x)
-            samples[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def model_rows(name: str, sides: list[int], repeats: int, folder: Path) -> list[tuple[str, str]]:
@@ -57,7 +44,7 @@ def model_rows(name: str, sides: list[int], repeats: int, folder: Path) -> list[
            "onnx": runtime.translate}
     for side in sides:
         x = torch.rand(1, 3, side, side)
-        t = median_seconds(fns, x, repeats)
+        t = timed(fns, x, repeats)
         difference = (runtime.translate(x) - p2p.translate(net, x, fit="native")).abs().max().item()
         rows.append((f"{name} {side}x{side}: eager / our engine / ONNX Runtime",
                      f"{t['eager'] * 1000:.0f} / {t['engine'] * 1000:.0f} / {t['onnx'] * 1000:.0f} ms; ONNX vs "

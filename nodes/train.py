@@ -14,6 +14,7 @@ from pix2pix_core.networks.norm import NORMS
 from pix2pix_core.paths import contained_path
 from pix2pix_core.training.cyclegan import CycleGANConfig, CycleGANTrainer
 from pix2pix_core.training.data import Jitter, TensorPairDataset
+from pix2pix_core.training.plot import loss_plot
 from pix2pix_core.training.presets import PAIRED_PRESETS, PRESETS, UNPAIRED_PRESETS, build_dataset
 from pix2pix_core.training.presets import preset as training_preset
 from pix2pix_core.training.trainer import (
@@ -23,7 +24,6 @@ from pix2pix_core.training.trainer import (
     TrainCallbacks,
     TrainConfig,
     Trainer,
-    loss_curve,
 )
 from pix2pix_core.training.unpaired import UnpairedDataset
 from pix2pix_core.weights.directory import save_pretrained
@@ -90,7 +90,8 @@ class Pix2PixTrain(io.ComfyNode):
                                      "run, as the paper; 0: constant)."),
             ],
             outputs=[Pix2PixModelIO.Output(display_name="model", tooltip="The trained translator."),
-                     io.Image.Output(display_name="loss_curve", tooltip="G, D and L1 losses over the steps.")],
+                     io.Image.Output(display_name="loss_curve", tooltip="Each loss over the steps: a panel per "
+                                             "loss with value and step axes, raw and smoothed.")],
         )
 
     @classmethod
@@ -156,7 +157,7 @@ def run_training(trainer_class, config, dataset, run_dir: Path, minutes: float, 
 
 def loss_image(history: list[dict[str, float]]) -> torch.Tensor:
     """The loss plot as an IMAGE ``[1, H, W, 3]``."""
-    curve = torch.from_numpy(np.asarray(loss_curve(history))).float()[None] / 255
+    curve = torch.from_numpy(np.asarray(loss_plot(history))).float()[None] / 255
     return curve.to(mm.intermediate_device())
 
 
@@ -198,7 +199,8 @@ class Pix2PixTrainUnpaired(io.ComfyNode):
             ],
             outputs=[Pix2PixModelIO.Output(display_name="a_to_b", tooltip="G_A: domain A -> domain B."),
                      Pix2PixModelIO.Output(display_name="b_to_a", tooltip="G_B: domain B -> domain A."),
-                     io.Image.Output(display_name="loss_curve", tooltip="The losses over the steps.")],
+                     io.Image.Output(display_name="loss_curve", tooltip="Each loss over the steps: a panel per "
+                                                                              "loss, raw and smoothed.")],
         )
 
     @classmethod

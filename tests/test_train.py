@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -170,14 +171,19 @@ def _wait_for(condition, timeout: float = 120) -> None:
         time.sleep(0.05)
 
 
-def test_killed_mid_save_keeps_the_previous_checkpoint(tmp_path):
-    proc = _start(tmp_path, "kill")
+def _killed_mid_save(tmp_path: Path, model: str = "pix2pix") -> Path:
+    """A training killed (-9) while its second checkpoint is half-written; returns its checkpoint folder."""
+    proc = _start(tmp_path, "kill", model)
     try:
         _wait_for(lambda: (tmp_path / "run" / "writing").exists())
         proc.kill()
     finally:
         proc.wait(30)
-    checkpoint = tmp_path / "run" / CHECKPOINT_DIR
+    return tmp_path / "run" / CHECKPOINT_DIR
+
+
+def test_killed_mid_save_keeps_the_previous_checkpoint(tmp_path):
+    checkpoint = _killed_mid_save(tmp_path)
     assert p2p.load_generator(checkpoint).training_facts["steps"] == 3
     resumed = Trainer(TrainConfig(steps=6, checkpoint_every=3, sample_every=100, **SMALL), _toy_pairs(4),
                       tmp_path / "run")
@@ -189,13 +195,7 @@ def test_killed_mid_save_keeps_the_previous_checkpoint(tmp_path):
 
 def test_a_cyclegan_killed_between_its_two_directions_keeps_the_previous_checkpoint(tmp_path):
     """The kill lands after AtoB of the second checkpoint is written and before BtoA: both sides stay at step 3."""
-    proc = _start(tmp_path, "kill", "cyclegan")
-    try:
-        _wait_for(lambda: (tmp_path / "run" / "writing").exists())
-        proc.kill()
-    finally:
-        proc.wait(30)
-    checkpoint = tmp_path / "run" / CHECKPOINT_DIR
+    checkpoint = _killed_mid_save(tmp_path, "cyclegan")
     assert [p2p.load_generator(checkpoint, direction=d).training_facts["steps"] for d in ("AtoB", "BtoA")] == [3, 3]
     x = F.interpolate(torch.rand(4, 3, 8, 8), size=(64, 64), mode="bilinear")
     resumed = CycleGANTrainer(CycleGANConfig(steps=6, checkpoint_every=3, sample_every=100, **CYCLEGAN_SMALL),
@@ -571,3 +571,27 @@ def test_invalid_numbers_are_refused(tmp_path, capsys, option, value, message):
 def test_images_too_small_to_train_on_are_refused():
     with pytest.raises(p2p.InputError, match="1x1 pixels; training images need at least 8 pixels"):
         TensorPairDataset(torch.rand(4, 3, 1, 1), torch.rand(4, 3, 1, 1))
+
+
+def test_the_loss_plot_has_a_panel_per_loss_with_axes_and_a_smoothed_trend():
+    from pix2pix_core.training.plot import COLOURS, MARGIN_TOP, PANEL_H, PANEL_W, loss_plot, nice_ticks, smoothed
+
+    assert nice_ticks(0.25, 2.8, 6) == pytest.approx([0.5, 1.0, 1.5, 2.0, 2.5])
+    assert nice_ticks(1, 30000, 6) == [5000, 10000, 15000, 20000, 25000, 30000]
+    assert smoothed(torch.full((50,), 3.0).numpy()).tolist() == [3.0] * 50  # debiased from the first step
+    assert torch.isfinite(torch.from_numpy(smoothed(torch.tensor([float("nan"), 1.0, 2.0]).numpy())[1:])).all()
+    for steps in (300, 30000):  # sparse (a line per step) and dense (a band per pixel column) histories
+        t = torch.arange(1, steps + 1, dtype=torch.float64)
+        noise = torch.rand(steps, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+        falling = 2 * torch.exp(-t / (steps / 4)) + 0.3 * noise
+        falling[steps // 2] = 1000.0  # one spike must not flatten the rest
+        history = [{"step": int(s), "loss_g": float(f), "loss_d": float(n), "l1": float(f) * 10}
+                   for s, f, n in zip(t, falling, noise)]
+        image = loss_plot(history)
+        assert image.size == (2 * PANEL_W, 2 * PANEL_H)  # three losses: a 2 x 2 grid
+        pixels = torch.from_numpy(np.asarray(image).copy()).int()
+        trend = (pixels[:PANEL_H] - torch.tensor(COLOURS[0])).abs().sum(-1) < 30  # loss_g's smoothed line
+        rows, columns = trend[MARGIN_TOP:].nonzero().T
+        left = rows[columns < columns.min() + 40].float().mean()
+        right = rows[columns > columns.max() - 40].float().mean()
+        assert right - left > 0.5 * (PANEL_H - MARGIN_TOP - 40), (steps, left, right)  # falls over most of the panel

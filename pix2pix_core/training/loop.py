@@ -24,7 +24,6 @@ from typing import Any
 
 import torch
 import torch.distributed as dist
-from PIL import Image, ImageDraw
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset
@@ -39,6 +38,7 @@ from ..locks import FolderLock
 from ..networks.norm import NORMS
 from ..weights.directory import CONFIG_FILE
 from .objective import GAN_MODES
+from .plot import loss_plot
 
 CHECKPOINT_DIR = "checkpoint"
 STATE_FILE = "trainer_state.pt"
@@ -302,7 +302,7 @@ class TrainingLoop:
         self.callbacks.preview(self.step, grid)
         if _rank() == 0:
             side_by_side([grid]).save(_mkdir(self.out_dir / "samples") / f"step_{self.step:07d}.png")
-            loss_curve(self.history).save(self.out_dir / "loss_curve.png")
+            loss_plot(self.history).save(self.out_dir / "loss_curve.png")
 
     def save_checkpoint(self) -> Path:
         """Write the checkpoint all-or-nothing (a fresh folder swapped in): a crash at any point leaves one whole."""
@@ -439,25 +439,3 @@ def _displayable(x: torch.Tensor) -> torch.Tensor:
     elif x.shape[1] == 2:
         return lab_to_rgb(decode_lab(torch.zeros_like(x[:, :1]), x))
     return ((x[:, :3] + 1) / 2).clamp(0, 1)
-
-
-def loss_curve(history: list[dict[str, float]], width: int = 640, height: int = 320):
-    """A PIL image plotting the first losses of the history over the steps (no plotting library needed)."""
-    image = Image.new("RGB", (width, height), "white")
-    draw = ImageDraw.Draw(image)
-    if len(history) < 2:
-        return image
-    colours = ((200, 40, 40), (40, 90, 200), (30, 150, 60), (160, 90, 20))
-    names = [name for name in history[-1] if name != "step"][:len(colours)]  # the first losses a trainer reports
-    series = dict(zip(names, colours))
-    margin = 30
-    for name, colour in series.items():
-        values = [h[name] for h in history]
-        low, high = min(values), max(values)
-        span = (high - low) or 1.0
-        points = [(margin + i * (width - 2 * margin) / (len(values) - 1),
-                   height - margin - (v - low) / span * (height - 2 * margin)) for i, v in enumerate(values)]
-        draw.line(points, fill=colour, width=2)
-        draw.text((margin + 150 * list(series).index(name), 8), f"{name} {values[-1]:.3f}", fill=colour)
-    draw.text((margin, height - 20), f"steps 1..{history[-1]['step']}", fill=(0, 0, 0))
-    return image

@@ -28,7 +28,7 @@ from ..networks import (
 from ..networks.io import IOSpec
 from ..weights.directory import write_pretrained
 from ..weights.files import read_weights
-from .loop import (  # noqa: F401 - CHECKPOINT_DIR ... loss_curve: the trainer's public names, re-exported
+from .loop import (  # noqa: F401 - CHECKPOINT_DIR ... ddp: the trainer's public names, re-exported
     CHECKPOINT_DIR,
     BatchSchedule,
     LoopConfig,
@@ -39,7 +39,6 @@ from .loop import (  # noqa: F401 - CHECKPOINT_DIR ... loss_curve: the trainer's
     _plain,
     _world,
     ddp,
-    loss_curve,
 )
 from .objective import discriminator_loss, generator_loss
 
