@@ -88,6 +88,9 @@ class Pix2PixTrain(io.ComfyNode):
                 io.Int.Input("decay_steps", default=-1, min=-1, max=10**7,
                              tooltip="Steps of linear learning-rate decay at the end (-1: the second half of the "
                                      "run, as the paper; 0: constant)."),
+                io.Boolean.Input("tensorboard", default=False, optional=True,  # optional: older workflows load
+                                 tooltip="Also write TensorBoard events (losses, learning rates, samples, settings) "
+                                         "to models/pix2pix/<save_name>.training/tb; needs the tensorboard package."),
             ],
             outputs=[Pix2PixModelIO.Output(display_name="model", tooltip="The trained translator."),
                      io.Image.Output(display_name="loss_curve", tooltip="Each loss over the steps: a panel per "
@@ -101,7 +104,7 @@ class Pix2PixTrain(io.ComfyNode):
                 generator: str = DEFAULTS.generator, n_blocks: int = DEFAULTS.n_blocks, norm: str = DEFAULTS.norm,
                 dropout: bool = DEFAULTS.dropout, discriminator: str = DEFAULTS.discriminator,
                 n_layers: int = DEFAULTS.n_layers, beta1: float = DEFAULTS.beta1,
-                decay_steps: int = -1) -> io.NodeOutput:
+                decay_steps: int = -1, tensorboard: bool = False) -> io.NodeOutput:
         recipe = training_preset(preset if preset != "custom" else None)
         config = TrainConfig(**{**recipe.settings, "steps": steps, "lr": learning_rate, "crop_size": crop_size,
                                 "load_size": crop_size + crop_size // 8, "ngf": ngf, "ndf": ngf,
@@ -115,7 +118,7 @@ class Pix2PixTrain(io.ComfyNode):
         target, run_dir = training_folders(save_name)
         with torch.inference_mode(False), torch.enable_grad():
             dataset = cls._dataset(inputs, targets, folder, recipe.kind, config)
-            trainer = run_training(Trainer, config, dataset, run_dir, minutes, "Pix2Pix Train")
+            trainer = run_training(Trainer, config, dataset, run_dir, minutes, "Pix2Pix Train", tensorboard)
             generator, discriminator = trainer.generator.eval(), trainer.discriminator.eval()
             save_pretrained(generator, target, discriminator, overwrite=True)
         return io.NodeOutput(Pix2PixModel(generator, discriminator, save_name), loss_image(trainer.history))
@@ -140,14 +143,16 @@ def training_folders(save_name: str) -> tuple[Path, Path]:
     return target, run_dir
 
 
-def run_training(trainer_class, config, dataset, run_dir: Path, minutes: float, label: str):
+def run_training(trainer_class, config, dataset, run_dir: Path, minutes: float, label: str,
+                 tensorboard: bool = False):
     """Train with ComfyUI's progress bar and live preview; Cancel saves a checkpoint, then stops the graph."""
     bar = Progress(config.steps, check_interrupt=False)
     latest = {}
     callbacks = TrainCallbacks(progress=lambda step, total, losses: bar(step, total, latest.pop("preview", None)),
                                preview=lambda step, grid: latest.__setitem__("preview", grid),
                                should_stop=bar.should_stop)
-    trainer = trainer_class(config, dataset, run_dir, mm.get_torch_device(), callbacks)
+    trainer = trainer_class(config, dataset, run_dir, mm.get_torch_device(), callbacks,
+                            log="tensorboard" if tensorboard else None)
     print(f"{label}: {dataset.describe()}")
     result = trainer.run(minutes * 60 if minutes > 0 else None)
     if result.stopped_early:  # Cancel: the checkpoint is saved, now stop the graph as ComfyUI expects
@@ -180,7 +185,7 @@ class Pix2PixTrainUnpaired(io.ComfyNode):
                 io.Image.Input("images_b", optional=True, tooltip="Domain B images (or give folder_b)."),
                 io.String.Input("folder_a", default="", tooltip="Or a folder of domain A images."),
                 io.String.Input("folder_b", default="", tooltip="Or a folder of domain B images."),
-                io.Combo.Input("preset", options=["custom", *UNPAIRED_PRESETS], default="custom",
+                io.Combo.Input("preset", options=["custom", *UNPAIRED_PRESETS], default="custom", optional=True,
                                tooltip="custom: crop_size, ngf and n_blocks below. " + " ".join(
                                    f"{name}: {PRESETS[name].summary}." for name in UNPAIRED_PRESETS) +
                                " A preset sets those three whatever the widgets say."),
@@ -196,6 +201,9 @@ class Pix2PixTrainUnpaired(io.ComfyNode):
                                tooltip="Mixed precision for speed where supported."),
                 io.String.Input("save_name", default="my-cyclegan", tooltip="Folder under models/pix2pix."),
                 io.Int.Input("seed", default=0, min=0, max=2**31 - 1, tooltip="Seed for init, data order, jitter."),
+                io.Boolean.Input("tensorboard", default=False, optional=True,  # optional: older workflows load
+                                 tooltip="Also write TensorBoard events (losses, learning rates, samples, settings) "
+                                         "to models/pix2pix/<save_name>.training/tb; needs the tensorboard package."),
             ],
             outputs=[Pix2PixModelIO.Output(display_name="a_to_b", tooltip="G_A: domain A -> domain B."),
                      Pix2PixModelIO.Output(display_name="b_to_a", tooltip="G_B: domain B -> domain A."),
@@ -206,7 +214,8 @@ class Pix2PixTrainUnpaired(io.ComfyNode):
     @classmethod
     def execute(cls, images_a=None, images_b=None, folder_a: str = "", folder_b: str = "", preset: str = "custom",
                 steps: int = 1000, minutes: float = 0.0, crop_size: int = 256, ngf: int = 64, n_blocks: int = 9,
-                precision: str = "auto", save_name: str = "my-cyclegan", seed: int = 0) -> io.NodeOutput:
+                precision: str = "auto", save_name: str = "my-cyclegan", seed: int = 0,
+                tensorboard: bool = False) -> io.NodeOutput:
         widgets = {"crop_size": crop_size, "load_size": crop_size + crop_size // 8, "ngf": ngf, "ndf": ngf,
                    "n_blocks": n_blocks}
         recipe = training_preset(preset if preset != "custom" else None)
@@ -222,7 +231,8 @@ class Pix2PixTrainUnpaired(io.ComfyNode):
                                "images_b/folder_b).")
         with torch.inference_mode(False), torch.enable_grad():
             dataset = UnpairedDataset(*sources, jitter=Jitter(config.load_size, config.crop_size), seed=seed)
-            trainer = run_training(CycleGANTrainer, config, dataset, run_dir, minutes, "CycleGAN Train")
+            trainer = run_training(CycleGANTrainer, config, dataset, run_dir, minutes, "CycleGAN Train",
+                                   tensorboard)
             models = []
             for direction, g, d in (("AtoB", trainer.g_a, trainer.d_a), ("BtoA", trainer.g_b, trainer.d_b)):
                 save_pretrained(g.eval(), target / direction, d.eval(), overwrite=True)

@@ -122,6 +122,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         "CPU with AVX512-BF16/AMX; float16 on CUDA; auto picks what the hardware runs fast")
     output.add_argument("--sync-batchnorm", action="store_const", const=True, help="SyncBatchNorm across "
                         "processes (torchrun)")
+    output.add_argument("--log", choices=("tensorboard",), help="also write TensorBoard events to OUT/tb (losses, "
+                        "learning rates, samples, settings; `tensorboard --logdir OUT/tb`); needs the tensorboard "
+                        "extra. Default: none")
 
 
 # options that only one method has: named in the refusal when given to the other
@@ -201,7 +204,7 @@ def run_training(args: argparse.Namespace) -> int:
 
         trainer_class = Trainer if args.model == "pix2pix" else CycleGANTrainer
         trainer = trainer_class(config, dataset, args.out, device, TrainCallbacks(progress=progress),
-                                resume=not args.no_resume)
+                                resume=not args.no_resume, log=args.log)
         bar.n = trainer.step
         result = trainer.run(args.minutes * 60 if args.minutes is not None else None)
         bar.close()

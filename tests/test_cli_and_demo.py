@@ -129,9 +129,11 @@ def test_ctrl_c_during_translate_stops_cleanly(tmp_path):
     for i in range(60):
         Image.new("RGB", (320, 240), (4 * i, 90, 200)).save(inputs / f"{i:02d}.png")
     out = tmp_path / "out"
+    # as from a terminal: a runner started in the background (`cmd &`) hands its children SIGINT ignored
     process = subprocess.Popen([sys.executable, "-m", "pix2pix_core", "translate", "--model", str(model), str(inputs),
                                 "--out", str(out), "--device", "cpu"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                               text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not (out.is_dir() and len(list(out.glob("*.png"))) >= 2) and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -146,11 +146,13 @@ def test_hub_workflows_run(comfy):
 
 def test_train_colorize_and_critic_workflows_run(comfy):
     train = _workflow("train_colorizer")
-    train["1"]["inputs"].update(TINY_TRAINING, folder=str(comfy.base / "photos"), save_name="trained-colorizer")
+    train["1"]["inputs"].update(TINY_TRAINING, folder=str(comfy.base / "photos"), save_name="trained-colorizer",
+                                tensorboard=True)
     history = comfy.run(train)
     assert history["status"]["status_str"] == "success", _errors(history)
     assert _output_images(comfy, history, "5")[0].size == Image.open(comfy.base / "input" / "gray_photo.jpg").size
     assert p2p.load_generator(comfy.base / "models" / "pix2pix" / "trained-colorizer").training_facts["steps"] == 3
+    assert list((comfy.base / "models" / "pix2pix" / "trained-colorizer.training" / "tb").glob("events.out.*"))
     for name, node in (("colorize", "4"), ("critic_heatmap", "5")):
         history = comfy.run(_workflow(name))
         assert history["status"]["status_str"] == "success", (name, _errors(history)[-1500:])

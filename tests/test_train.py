@@ -595,3 +595,36 @@ def test_the_loss_plot_has_a_panel_per_loss_with_axes_and_a_smoothed_trend():
         left = rows[columns < columns.min() + 40].float().mean()
         right = rows[columns > columns.max() - 40].float().mean()
         assert right - left > 0.5 * (PANEL_H - MARGIN_TOP - 40), (steps, left, right)  # falls over most of the panel
+
+
+def test_tensorboard_logs_read_back_with_tensorboards_own_reader(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    config = TrainConfig(steps=6, checkpoint_every=4, sample_every=2, **SMALL)
+    crashing = Trainer(config, _toy_pairs(), tmp_path, log="tensorboard")
+    real_step = crashing._step
+
+    def crash_at_six(a, b):
+        if crashing.step == 5:
+            raise RuntimeError("killed")
+        return real_step(a, b)
+
+    crashing._step = crash_at_six
+    with pytest.raises(RuntimeError, match="killed"):
+        crashing.run()  # step 5 is logged, the checkpoint is at 4
+    resumed = Trainer(config, _toy_pairs(), tmp_path, log="tensorboard")
+    assert resumed.step == 4
+    history = resumed.run().history  # the checkpoint's history and the resumed steps
+    events = EventAccumulator(str(tmp_path / "tb"), size_guidance={"scalars": 0, "images": 0, "tensors": 0})
+    events.Reload()
+    scalars = events.Tags()["scalars"]
+    assert {"loss/loss_g", "loss/loss_d", "loss/l1", "lr/g", "lr/d"} <= set(scalars)
+    logged = events.Scalars("loss/l1")
+    assert [e.step for e in logged] == [1, 2, 3, 4, 5, 6]  # the resumed run continues the stream
+    assert [e.value for e in logged] == pytest.approx([h["l1"] for h in history], rel=1e-6)
+    assert events.Scalars("lr/g")[0].value == pytest.approx(2e-4)
+    assert [e.step for e in events.Images("samples")] == [2, 4, 6]
+    assert set(events.PluginTagToContent("hparams")) >= {"_hparams_/experiment", "_hparams_/session_start_info"}
+    assert "num_downs" in events.Tensors("config/text_summary")[0].tensor_proto.string_val[0].decode()
+    with pytest.raises(p2p.ConfigError, match="log must be one of None, tensorboard"):
+        Trainer(config, _toy_pairs(), tmp_path / "other", log="wandb")

@@ -39,6 +39,7 @@ from ..networks.norm import NORMS
 from ..weights.directory import CONFIG_FILE
 from .objective import GAN_MODES
 from .plot import loss_plot
+from .tensorboard import TensorBoardLog
 
 CHECKPOINT_DIR = "checkpoint"
 STATE_FILE = "trainer_state.pt"
@@ -119,6 +120,7 @@ class TrainCallbacks:
 
 
 STOP_REASONS = ("completed", "time budget", "signal", "stop request")
+LOGS = (None, "tensorboard")
 
 
 @dataclass
@@ -148,9 +150,13 @@ class TrainingLoop:
     ARCHITECTURE_FIELDS: tuple[str, ...] = ()  # config fields a resume must not change
 
     def __init__(self, config: Any, dataset: Any, out_dir: str | Path, device: str | torch.device = "cpu",
-                 callbacks: TrainCallbacks | None = None, resume: bool = True) -> None:
+                 callbacks: TrainCallbacks | None = None, resume: bool = True, log: str | None = None) -> None:
+        """``log="tensorboard"`` also writes TensorBoard events into ``out_dir/tb`` (see ``tensorboard.py``)."""
         config.validate()
-        self.config, self.dataset, self.out_dir = config, dataset, Path(out_dir)
+        if log not in LOGS:
+            raise ConfigError(f"log must be one of {', '.join(map(str, LOGS))}, got {log!r}.")
+        self.config, self.dataset, self.out_dir, self.log = config, dataset, Path(out_dir), log
+        self._board: TensorBoardLog | None = None
         self.device = check_device(device)
         self.callbacks = callbacks or TrainCallbacks()
         self.step, self.history = 0, []
@@ -238,12 +244,17 @@ class TrainingLoop:
         reason = "completed"
         if _rank() == 0:
             self._lock.acquire()
-        with self._signals(), contextlib.closing(self._lock):
+            if self.log == "tensorboard":
+                self._board = TensorBoardLog(self.out_dir, self.config, self.step)
+        board = contextlib.closing(self._board) if self._board is not None else contextlib.nullcontext()
+        with self._signals(), contextlib.closing(self._lock), board:
             for a, b in self._loader():
                 losses = self._step(a.to(self.device), b.to(self.device))
                 self.step += 1
                 self.history.append({"step": self.step, **losses})
                 self.callbacks.progress(self.step, self.config.steps, losses)
+                if self._board is not None:
+                    self._board.step(self.step, losses, self.optimizers)
                 if self.step % self.config.sample_every == 0:
                     self._sample(a, b)
                 reason = self._stop_reason(deadline)
@@ -300,6 +311,8 @@ class TrainingLoop:
     # ------------------------------------------------------------------------------------------------ outputs
     def _save_sample(self, grid: torch.Tensor) -> None:
         self.callbacks.preview(self.step, grid)
+        if self._board is not None:
+            self._board.sample(self.step, grid)
         if _rank() == 0:
             side_by_side([grid]).save(_mkdir(self.out_dir / "samples") / f"step_{self.step:07d}.png")
             loss_plot(self.history).save(self.out_dir / "loss_curve.png")
