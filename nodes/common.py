@@ -43,6 +43,13 @@ class Pix2PixModel:
         mm.load_models_gpu([self.patcher])
         return next(self.generator.parameters()).device
 
+    def unload(self) -> None:
+        """Off ComfyUI's compute device and out of its loaded models, as ComfyUI unloads its own."""
+        for loaded in [m for m in mm.current_loaded_models if m.model is self.patcher]:
+            loaded.model_unload()
+            mm.current_loaded_models.remove(loaded)
+        mm.soft_empty_cache()
+
 
 def to_core(image: torch.Tensor) -> torch.Tensor:
     """ComfyUI IMAGE ``[B, H, W, C]`` (any float dtype) -> ``[B, C, H, W]`` float32."""

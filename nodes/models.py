@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+from collections import OrderedDict
 from pathlib import Path
 
 import folder_paths
@@ -20,7 +23,39 @@ from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, cancellable
 FOLDER = "pix2pix"
 EXTENSIONS = {".safetensors", ".pth", ".pt", ".bin"}
 NONE = "(none)"
-_CACHE: dict[tuple, Pix2PixModel] = {}
+CACHE_SIZE_VARIABLE = "PIX2PIX_LOADED_MODELS"  # translators kept loaded (default 4)
+
+
+class LoadedTranslators:
+    """The translators Load Model keeps, least recently used first; beyond the cap the oldest is dropped and
+    ComfyUI's model management frees the memory it held (a changed file is a new key, so it reloads)."""
+
+    def __init__(self) -> None:
+        self._models: OrderedDict[tuple, Pix2PixModel] = OrderedDict()
+
+    @staticmethod
+    def capacity() -> int:
+        text = os.environ.get(CACHE_SIZE_VARIABLE, "4")
+        if not text.isdigit() or int(text) < 1:
+            raise Pix2PixError(f"{CACHE_SIZE_VARIABLE} must be a whole number of at least 1, got {text!r}.")
+        return int(text)
+
+    def get(self, key: tuple, load) -> Pix2PixModel:
+        if key in self._models:
+            self._models.move_to_end(key)
+            return self._models[key]
+        model = load()
+        self._models[key] = model
+        capacity = self.capacity()
+        while len(self._models) > capacity:
+            _, dropped = self._models.popitem(last=False)
+            logging.info(f"Pix2Pix Load Model: unloaded {dropped.name} (keeping the {capacity} most recently used; "
+                         f"{CACHE_SIZE_VARIABLE} sets how many)")
+            dropped.unload()
+        return model
+
+
+_LOADED = LoadedTranslators()
 
 
 def register_model_folder() -> Path:
@@ -45,13 +80,24 @@ def local_choices() -> list[str]:
     return [NONE, *sorted(folder_paths.get_filename_list(FOLDER))]
 
 
-def _load_local(choice: str) -> Pix2PixModel:
+def _local_source(choice: str) -> tuple[Path, Path | None]:
+    """The chosen file, and its folder when it is our format (config.json beside it)."""
     path = Path(folder_paths.get_full_path_or_raise(FOLDER, choice))
     folder = path.parent if (path.parent / CONFIG_FILE).is_file() and path.name != DISCRIMINATOR_FILE else None
-    key = ("local", str(path), path.stat().st_mtime_ns)
-    if key not in _CACHE:
-        _CACHE[key] = Pix2PixModel(*load_translator(folder or path), choice)
-    return _CACHE[key]
+    return path, folder
+
+
+def local_fingerprint(choice: str) -> tuple:
+    """What identifies the files behind a choice: each one's path, size and modification time."""
+    path, folder = _local_source(choice)
+    files = sorted(p for p in folder.iterdir() if p.is_file()) if folder else [path]
+    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+
+
+def _load_local(choice: str) -> Pix2PixModel:
+    path, folder = _local_source(choice)
+    return _LOADED.get(("local", local_fingerprint(choice)),
+                       lambda: Pix2PixModel(*load_translator(folder or path), choice))
 
 
 def _load_hub(repo_id: str, revision: str) -> Pix2PixModel:
@@ -59,13 +105,12 @@ def _load_hub(repo_id: str, revision: str) -> Pix2PixModel:
     ends the wait for a download at once."""
     check_repo_id(repo_id)
     check_revision(revision or None)
-    key = ("hub", repo_id, revision)
-    if key not in _CACHE:
+    def load() -> Pix2PixModel:
         local_dir = contained_path(model_dir(), repo_id.replace("/", "--"), what="repo_id")
         options = {"revision": revision or None, "local_dir": local_dir, "from_hub": True}
-        generator, discriminator = cancellable(load_translator, repo_id, **options)
-        _CACHE[key] = Pix2PixModel(generator, discriminator, repo_id)
-    return _CACHE[key]
+        return Pix2PixModel(*cancellable(load_translator, repo_id, **options), repo_id)
+
+    return _LOADED.get(("hub", repo_id, revision), load)
 
 
 class Pix2PixLoadModel(io.ComfyNode):
@@ -93,6 +138,16 @@ class Pix2PixLoadModel(io.ComfyNode):
             outputs=[Pix2PixModelIO.Output(display_name="model", tooltip="The translator, for Translate, "
                                                                             "Colorize, Critic and Save Model.")],
         )
+
+    @classmethod
+    def fingerprint_inputs(cls, model: str, catalogue: str, repo_id: str, revision: str) -> tuple:
+        """A local file changed on disk makes the node run again (ComfyUI would reuse its cached output)."""
+        if repo_id.strip() or model == NONE:
+            return (repo_id.strip(), catalogue, revision.strip())
+        try:
+            return (model, local_fingerprint(model))
+        except (OSError, Pix2PixError):  # a missing file: execute says so
+            return (model,)
 
     @classmethod
     def execute(cls, model: str, catalogue: str, repo_id: str, revision: str) -> io.NodeOutput:

@@ -10,6 +10,7 @@ import shutil
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from comfyui_harness import ComfyServer, PromptRejected
@@ -49,7 +50,8 @@ def comfy(tmp_path_factory):
             torch.manual_seed(i)
             hub.state.add_commit(entry.repo_id, {"pytorch_model.bin": _bin(init_weights(build_network(
                 CommunityUnetConfig(ngf=4))))})
-        env = {"HF_ENDPOINT": hub.endpoint, "HF_HOME": str(home), "HF_HUB_OFFLINE": "0", "CI": "true"}
+        env = {"HF_ENDPOINT": hub.endpoint, "HF_HOME": str(home), "HF_HUB_OFFLINE": "0", "CI": "true",
+               "PIX2PIX_LOADED_MODELS": "2"}
         with ComfyServer(env) as server:
             _prepare_inputs(server.base, tmp_path_factory.mktemp("photos"))
             server.photos = tmp_path_factory.mktemp("photos_done")
@@ -336,3 +338,24 @@ def test_unpaired_training_workflow_runs_both_ways(comfy):
     assert comfy.run(workflow)["status"]["status_str"] == "success"
     g = p2p.load_generator(comfy.base / "models" / "pix2pix" / "style128" / "AtoB")
     assert (g.config.n_blocks, g.config.ngf, g.io.train_size) == (6, 64, 128)
+
+
+def test_load_model_follows_a_changed_file_and_keeps_few_translators_loaded(comfy):
+    """A translator file changed on disk is loaded again (fingerprint_inputs; ComfyUI would reuse its cached
+    output), and Load Model keeps only the most recently used translators (2 in this server) loaded."""
+    folder = comfy.base / "models" / "pix2pix" / "changing-model"
+    outputs = []
+    for seed in (1, 2):
+        torch.manual_seed(seed)
+        p2p.save_pretrained(init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1))), folder, overwrite=True)
+        history = comfy.run(_translate_prompt("night.jpg", "changing-model/model.safetensors"))
+        assert history["status"]["status_str"] == "success", _errors(history)
+        outputs.append(np.asarray(_output_images(comfy, history, "4")[0], dtype=np.int16))
+    assert np.abs(outputs[0] - outputs[1]).max() > 10  # the second run used the new weights
+    for i in range(3):
+        torch.manual_seed(10 + i)
+        p2p.save_pretrained(init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1))),
+                            comfy.base / "models" / "pix2pix" / f"lru-{i}")
+        history = comfy.run(_translate_prompt("night.jpg", f"lru-{i}/model.safetensors"))
+        assert history["status"]["status_str"] == "success", _errors(history)
+    assert "Pix2Pix Load Model: unloaded" in comfy.log_text() and "keeping the 2 most recently used" in comfy.log_text()
