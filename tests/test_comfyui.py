@@ -6,12 +6,16 @@ from __future__ import annotations
 import copy
 import io
 import json
+import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+import tomlkit  # comfy-cli's TOML library (tomllib is Python 3.11+)
 import torch
 from comfyui_harness import ComfyServer, PromptRejected
 from hub_server import HubServer
@@ -359,3 +363,22 @@ def test_load_model_follows_a_changed_file_and_keeps_few_translators_loaded(comf
         history = comfy.run(_translate_prompt("night.jpg", f"lru-{i}/model.safetensors"))
         assert history["status"]["status_str"] == "success", _errors(history)
     assert "Pix2Pix Load Model: unloaded" in comfy.log_text() and "keeping the 2 most recently used" in comfy.log_text()
+
+
+def test_registry_metadata_passes_the_registrys_own_validation(tmp_path):
+    """`comfy node validate` (comfy-cli, the Comfy Registry's tool) on this pyproject, and the files it names."""
+    done = subprocess.run([sys.executable, "-m", "comfy_cli", "--skip-prompt", "--no-enable-telemetry", "node",
+                           "validate"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "HOME": str(tmp_path)})
+    said = done.stdout + done.stderr
+    assert done.returncode == 0 and "All validation checks passed" in said and "Warning" not in said, said
+    project = tomlkit.parse((ROOT / "pyproject.toml").read_text())
+    comfy, classifiers = project["tool"]["comfy"], project["project"]["classifiers"]
+    assert comfy["requires-comfyui"].startswith(">=") and comfy["PublisherId"]
+    assert any(c.startswith("Operating System ::") for c in classifiers)
+    assert any(c.startswith("Environment :: GPU ::") for c in classifiers)
+    for field in ("Icon", "Banner"):
+        path = ROOT / comfy[field].split("/main/", 1)[1]  # the URL serves this file of the repository
+        assert path.is_file(), field
+    with Image.open(ROOT / comfy["Icon"].split("/main/", 1)[1]) as icon:
+        assert icon.size[0] == icon.size[1] <= 400
