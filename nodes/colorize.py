@@ -6,14 +6,15 @@ from comfy_api.latest import io
 
 from pix2pix_core.inference.colorize import check_colorization_model, colorize
 
-from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, to_comfy, to_core
+from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, schema, to_comfy, to_core
 
 
 class Pix2PixColorize(io.ComfyNode):
     @classmethod
     def define_schema(cls) -> io.Schema:
-        return io.Schema(
+        return schema(
             node_id="Pix2PixColorize",
+            search_aliases=["colorize", "colorization", "gray to color", "black and white to color"],
             display_name="Pix2Pix Colorize",
             category=CATEGORY,
             description=(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass
 
@@ -49,6 +50,16 @@ class Pix2PixModel:
             loaded.model_unload()
             mm.current_loaded_models.remove(loaded)
         mm.soft_empty_cache()
+
+
+NEWER_SCHEMA_FIELDS = {"search_aliases"}  # ComfyUI 0.3.75 refuses a Schema field it does not know
+
+
+def schema(**fields) -> io.Schema:
+    """``io.Schema`` with the newer fields only where the running ComfyUI has them (any other unknown field still
+    fails, as a typo should)."""
+    known = {f.name for f in dataclasses.fields(io.Schema)}
+    return io.Schema(**{k: v for k, v in fields.items() if k in known or k not in NEWER_SCHEMA_FIELDS})
 
 
 def to_core(image: torch.Tensor) -> torch.Tensor:

@@ -7,14 +7,15 @@ from comfy_api.latest import io
 from pix2pix_core.errors import Pix2PixError
 from pix2pix_core.inference.critic import heatmap, realism_map
 
-from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, to_comfy, to_core
+from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, schema, to_comfy, to_core
 
 
 class Pix2PixCritic(io.ComfyNode):
     @classmethod
     def define_schema(cls) -> io.Schema:
-        return io.Schema(
+        return schema(
             node_id="Pix2PixCritic",
+            search_aliases=["patchgan", "discriminator", "realism score", "gan critic"],
             display_name="Pix2Pix Critic",
             category=CATEGORY,
             description=(

@@ -7,7 +7,7 @@ from comfy_api.latest import io
 
 from pix2pix_core.imaging.edges import canny, hed, load_hed, xdog
 
-from .common import CATEGORY, to_comfy, to_core
+from .common import CATEGORY, schema, to_comfy, to_core
 from .models import model_dir
 
 _HED = {}
@@ -23,8 +23,9 @@ def _hed_network():
 class Pix2PixEdges(io.ComfyNode):
     @classmethod
     def define_schema(cls) -> io.Schema:
-        return io.Schema(
+        return schema(
             node_id="Pix2PixEdges",
+            search_aliases=["edge detection", "canny", "hed", "xdog", "line art", "sketch"],
             display_name="Pix2Pix Edges",
             category=CATEGORY,
             description=(

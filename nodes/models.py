@@ -18,7 +18,7 @@ from pix2pix_core.weights.directory import CONFIG_FILE, DISCRIMINATOR_FILE
 from pix2pix_core.weights.hub import check_repo_id, check_revision
 from pix2pix_core.weights.hub import push_to_hub as publish
 
-from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, cancellable
+from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, cancellable, schema
 
 FOLDER = "pix2pix"
 EXTENSIONS = {".safetensors", ".pth", ".pt", ".bin"}
@@ -116,8 +116,10 @@ def _load_hub(repo_id: str, revision: str) -> Pix2PixModel:
 class Pix2PixLoadModel(io.ComfyNode):
     @classmethod
     def define_schema(cls) -> io.Schema:
-        return io.Schema(
+        return schema(
             node_id="Pix2PixLoadModel",
+            search_aliases=["pix2pix model", "load translator", "cyclegan model", "image to image model",
+                            "hugging face pix2pix"],
             display_name="Pix2Pix Load Model",
             category=f"{CATEGORY}/loaders",
             description=(
@@ -163,8 +165,9 @@ class Pix2PixLoadModel(io.ComfyNode):
 class Pix2PixSaveModel(io.ComfyNode):
     @classmethod
     def define_schema(cls) -> io.Schema:
-        return io.Schema(
+        return schema(
             node_id="Pix2PixSaveModel",
+            search_aliases=["save pix2pix", "push to hub", "save translator"],
             display_name="Pix2Pix Save Model",
             category=f"{CATEGORY}/loaders",
             description=("Saves a translator into models/pix2pix/<name>/ (config.json + model.safetensors + "

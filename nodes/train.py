@@ -28,7 +28,7 @@ from pix2pix_core.training.trainer import (
 from pix2pix_core.training.unpaired import UnpairedDataset
 from pix2pix_core.weights.directory import save_pretrained
 
-from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, to_core
+from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, schema, to_core
 from .models import model_dir
 
 DEFAULTS = TrainConfig()
@@ -37,8 +37,9 @@ DEFAULTS = TrainConfig()
 class Pix2PixTrain(io.ComfyNode):
     @classmethod
     def define_schema(cls) -> io.Schema:
-        return io.Schema(
+        return schema(
             node_id="Pix2PixTrain",
+            search_aliases=["train pix2pix", "paired training", "train image to image", "fine-tune translator"],
             display_name="Pix2Pix Train",
             category=f"{CATEGORY}/training",
             description=(
@@ -169,8 +170,9 @@ def loss_image(history: list[dict[str, float]]) -> torch.Tensor:
 class Pix2PixTrainUnpaired(io.ComfyNode):
     @classmethod
     def define_schema(cls) -> io.Schema:
-        return io.Schema(
+        return schema(
             node_id="Pix2PixTrainUnpaired",
+            search_aliases=["cyclegan", "unpaired training", "train style", "train cyclegan"],
             display_name="CycleGAN Train (unpaired)",
             category=f"{CATEGORY}/training",
             description=(

@@ -10,14 +10,16 @@ from pix2pix_core.inference.modes import STATISTICS
 from pix2pix_core.inference.precision import PRECISIONS
 from pix2pix_core.inference.translate import FIT_MODES
 
-from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, to_comfy, to_core
+from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, schema, to_comfy, to_core
 
 
 class Pix2PixTranslate(io.ComfyNode):
     @classmethod
     def define_schema(cls) -> io.Schema:
-        return io.Schema(
+        return schema(
             node_id="Pix2PixTranslate",
+            search_aliases=["pix2pix", "image to image", "image translation", "sketch to photo", "labels to photo",
+                            "day to night", "map to aerial", "cyclegan"],
             display_name="Pix2Pix Translate",
             category=CATEGORY,
             description=(

@@ -382,3 +382,14 @@ def test_registry_metadata_passes_the_registrys_own_validation(tmp_path):
         assert path.is_file(), field
     with Image.open(ROOT / comfy["Icon"].split("/main/", 1)[1]) as icon:
         assert icon.size[0] == icon.size[1] <= 400
+
+
+def test_search_aliases_where_the_running_comfyui_has_them(comfy):
+    """Newer ComfyUI finds the nodes by their aliases; 0.3.75, which refuses Schema fields it does not know, still
+    loads the pack (every other test here) and lists no aliases."""
+    supports = "search_aliases" in (Path(comfy.comfy_dir) / "comfy_api" / "latest" / "_io.py").read_text()
+    info = comfy.get("/object_info")
+    for name in NODES:
+        assert bool(info[name].get("search_aliases")) == supports, name
+    if supports:
+        assert "cyclegan" in info["Pix2PixTrainUnpaired"]["search_aliases"]
