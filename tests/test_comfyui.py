@@ -7,6 +7,7 @@ import copy
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -102,7 +103,7 @@ def test_pack_imports_and_every_node_documents_itself(comfy):
     log = comfy.log_text()
     line = next(line for line in log.splitlines() if "comfyui-pix2pix" in line and "seconds" in line)
     assert "IMPORT FAILED" not in line
-    assert float(line.split("seconds")[0].strip()) < 0.3  # nothing heavy at import
+    assert float(re.search(r"([\d.]+) seconds", line)[1]) < 0.3  # nothing heavy at import (newer logs are coloured)
     info = comfy.get("/object_info")
     for name in NODES:
         node = info[name]
@@ -131,6 +132,17 @@ def test_node_contract_is_unchanged(comfy):
     assert _contract(comfy.get("/object_info")) == json.loads(CONTRACT.read_text())
 
 
+def _linked_slots_only(workflow: dict) -> dict:
+    """The workflow without ComfyUI's own nodes' unconnected output slots: newer ComfyUI gives SaveImage a
+    pass-through output that the shipped (0.3.75-built) files lack and nothing connects; the frontend adds such
+    slots itself. The pack's nodes are compared whole."""
+    workflow = copy.deepcopy(workflow)
+    for node in workflow["nodes"]:
+        if node["type"] not in NODES:
+            node["outputs"] = [slot for slot in node["outputs"] if slot.get("links")]
+    return workflow
+
+
 def test_ui_workflows_are_the_api_twins(comfy):
     import sys
 
@@ -138,7 +150,8 @@ def test_ui_workflows_are_the_api_twins(comfy):
     from build_ui import build_all
 
     for name, workflow in build_all(comfy.get("/object_info")).items():
-        assert json.loads((WORKFLOWS / f"{name}.json").read_text()) == workflow, name
+        shipped = json.loads((WORKFLOWS / f"{name}.json").read_text())
+        assert _linked_slots_only(shipped) == _linked_slots_only(workflow), name
         assert (WORKFLOWS / f"{name}.jpg").is_file(), f"{name} has no thumbnail"
 
 
