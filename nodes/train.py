@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import comfy.model_management as mm
+import folder_paths
 import numpy as np
 import torch
 from comfy_api.latest import io
@@ -51,7 +52,8 @@ class Pix2PixTrain(io.ComfyNode):
             inputs=[
                 io.Image.Input("inputs", optional=True, tooltip="Input images (A), paired with 'targets' by index."),
                 io.Image.Input("targets", optional=True, tooltip="Target images (B), same count as 'inputs'."),
-                io.String.Input("folder", default="", tooltip="Or a folder: aligned A|B images, A/ + B/ folders, or "
+                io.String.Input("folder", default="", tooltip="Or a folder inside ComfyUI's input folder (e.g. "
+                                                             "'my_pairs'): aligned A|B images, A/ + B/ folders, or "
                                                              "photos with the colorize / edges2photo preset."),
                 io.Combo.Input("preset", options=["custom", *PAIRED_PRESETS], default="custom",
                                tooltip="colorize / edges2photo derive pairs from photos; facades: aligned, BtoA."),
@@ -127,11 +129,21 @@ class Pix2PixTrain(io.ComfyNode):
     @staticmethod
     def _dataset(inputs, targets, folder: str, kind: str, config: TrainConfig):
         if folder.strip():
-            return build_dataset(Path(folder.strip()), kind, config)
+            return build_dataset(input_folder(folder, "folder"), kind, config)
         if inputs is None or targets is None:
             raise Pix2PixError("Pix2Pix Train: connect both 'inputs' and 'targets' images, or give a folder.")
         return TensorPairDataset(to_core(inputs).clone(), to_core(targets).clone(),
                                  jitter=Jitter(config.load_size, config.crop_size), seed=config.seed)
+
+
+def input_folder(folder: str, what: str) -> Path:
+    """A folder a node reads: a path inside ComfyUI's input folder, never elsewhere on the server."""
+    root = Path(folder_paths.get_input_directory())
+    path = contained_path(root, folder.strip(), what=what, nested=True)
+    if not path.is_dir():
+        raise Pix2PixError(f"{what} {folder.strip()!r} is not a folder inside ComfyUI's input folder ({root}): put "
+                           f"the images in {root / folder.strip()} and give '{folder.strip()}'.")
+    return path
 
 
 def training_folders(save_name: str) -> tuple[Path, Path]:
@@ -185,8 +197,10 @@ class Pix2PixTrainUnpaired(io.ComfyNode):
             inputs=[
                 io.Image.Input("images_a", optional=True, tooltip="Domain A images (or give folder_a)."),
                 io.Image.Input("images_b", optional=True, tooltip="Domain B images (or give folder_b)."),
-                io.String.Input("folder_a", default="", tooltip="Or a folder of domain A images."),
-                io.String.Input("folder_b", default="", tooltip="Or a folder of domain B images."),
+                io.String.Input("folder_a", default="", tooltip="Or a folder of domain A images inside ComfyUI's "
+                                                               "input folder (e.g. 'photos')."),
+                io.String.Input("folder_b", default="", tooltip="Or a folder of domain B images inside ComfyUI's "
+                                                               "input folder (e.g. 'paintings')."),
                 io.Combo.Input("preset", options=["custom", *UNPAIRED_PRESETS], default="custom", optional=True,
                                tooltip="custom: crop_size, ngf and n_blocks below. " + " ".join(
                                    f"{name}: {PRESETS[name].summary}." for name in UNPAIRED_PRESETS) +
@@ -226,8 +240,9 @@ class Pix2PixTrainUnpaired(io.ComfyNode):
                                    "checkpoint_every": max(1, min(500, steps))})
         config.validate()
         target, run_dir = training_folders(save_name)
-        sources = [folder.strip() or (to_core(images).clone() if images is not None else None)
-                   for folder, images in ((folder_a, images_a), (folder_b, images_b))]
+        sources = [input_folder(folder, name) if folder.strip() else
+                   (to_core(images).clone() if images is not None else None)
+                   for name, folder, images in (("folder_a", folder_a, images_a), ("folder_b", folder_b, images_b))]
         if any(source is None for source in sources):
             raise Pix2PixError("CycleGAN Train: give each domain as images or a folder (images_a/folder_a and "
                                "images_b/folder_b).")

@@ -80,7 +80,7 @@ def _prepare_inputs(base: Path, photos: Path) -> None:
                         init_weights(build_network(PatchGANConfig(in_channels=3, ndf=4))))
     p2p.save_pretrained(init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1))),
                         base / "models" / "pix2pix" / "rgb-model")
-    photos_dir = base / "photos"
+    photos_dir = base / "input" / "photos"  # nodes read folders inside ComfyUI's input folder only
     photos_dir.mkdir()
     for name in ("astronaut.jpg", "rocket.jpg"):
         shutil.copy(assets / name, photos_dir / name)
@@ -165,7 +165,7 @@ def test_hub_workflows_run(comfy):
 
 def test_train_colorize_and_critic_workflows_run(comfy):
     train = _workflow("train_colorizer")
-    train["1"]["inputs"].update(TINY_TRAINING, folder=str(comfy.base / "photos"), save_name="trained-colorizer",
+    train["1"]["inputs"].update(TINY_TRAINING, folder="photos", save_name="trained-colorizer",
                                 tensorboard=True)
     history = comfy.run(train)
     assert history["status"]["status_str"] == "success", _errors(history)
@@ -195,6 +195,14 @@ def test_bad_inputs_give_node_errors_and_the_server_keeps_serving(comfy):
         assert missing["status"]["status_str"] == "error" and "missing-model" in _errors(missing)
     except PromptRejected as rejected:
         assert "missing-model" in str(rejected)
+    for folder, message in (("/etc", "is a path: give a plain name, which is placed under"),
+                            ("../models", "has a component '..'"),
+                            ("no_such_folder", "is not a folder inside ComfyUI's input folder")):
+        reading = _workflow("train_colorizer")  # nodes read folders inside ComfyUI's input folder only
+        reading["1"]["inputs"].update(TINY_TRAINING, folder=folder, save_name="never-written")
+        history = comfy.run(reading)
+        assert history["status"]["status_str"] == "error" and message in _errors(history), (folder, _errors(history))
+    assert not (comfy.base / "models" / "pix2pix" / "never-written").exists()
     tiny = comfy.run(_translate_prompt("one_pixel.png"))
     assert tiny["status"]["status_str"] == "success" and _output_images(comfy, tiny, "4")[0].size == (1, 1)
     after = comfy.run(_translate_prompt("night.jpg"))
@@ -203,7 +211,7 @@ def test_bad_inputs_give_node_errors_and_the_server_keeps_serving(comfy):
 
 def test_interrupt_stops_training_and_keeps_a_checkpoint(comfy):
     train = _workflow("train_colorizer")
-    train["1"]["inputs"].update(TINY_TRAINING, steps=100000, folder=str(comfy.base / "photos"),
+    train["1"]["inputs"].update(TINY_TRAINING, steps=100000, folder="photos",
                                 save_name="interrupted")
     prompt_id = comfy.queue(train)
     deadline = time.time() + 120
@@ -276,7 +284,7 @@ def test_every_node_name_stays_inside_the_models_folder(comfy, tmp_path):
         history = comfy.run(_save_prompt(name, overwrite=True))
         assert history["status"]["status_str"] == "error", name
         train = _workflow("train_colorizer")
-        train["1"]["inputs"].update(TINY_TRAINING, folder=str(comfy.base / "photos"), save_name=name)
+        train["1"]["inputs"].update(TINY_TRAINING, folder="photos", save_name=name)
         history = comfy.run(train)
         assert history["status"]["status_str"] == "error", name
         assert "Traceback" not in _errors(history)[:200]
@@ -288,7 +296,7 @@ def test_train_never_replaces_a_saved_model(comfy):
     assert comfy.run(_save_prompt("users-model"))["status"]["status_str"] == "success"
     before = (comfy.base / "models" / "pix2pix" / "users-model" / "model.safetensors").read_bytes()
     train = _workflow("train_colorizer")
-    train["1"]["inputs"].update(TINY_TRAINING, folder=str(comfy.base / "photos"), save_name="users-model")
+    train["1"]["inputs"].update(TINY_TRAINING, folder="photos", save_name="users-model")
     history = comfy.run(train)
     assert history["status"]["status_str"] == "error" and "did not write" in _errors(history)
     assert (comfy.base / "models" / "pix2pix" / "users-model" / "model.safetensors").read_bytes() == before
@@ -334,14 +342,14 @@ def test_cancel_ends_a_hub_download_that_hangs(comfy):
 def test_unpaired_training_workflow_runs_both_ways(comfy):
     """Two folders (photos, and the same photos through a fixed colour transform, unpaired) -> CycleGAN -> a photo
     translated A -> B and back; both directions land in models/pix2pix/<name>/AtoB and /BtoA."""
-    folder_b = comfy.base / "photos_tinted"
+    folder_b = comfy.base / "input" / "photos_tinted"
     folder_b.mkdir(exist_ok=True)
-    for path in sorted((comfy.base / "photos").iterdir()):
+    for path in sorted((comfy.base / "input" / "photos").iterdir()):
         image = Image.open(path).convert("RGB")
         r, g, b = image.split()
         Image.merge("RGB", (b, r, g)).save(folder_b / f"tinted_{path.stem}.png")
     workflow = _workflow("train_unpaired_style")
-    workflow["1"]["inputs"].update(folder_a=str(comfy.base / "photos"), folder_b=str(folder_b), preset="custom",
+    workflow["1"]["inputs"].update(folder_a="photos", folder_b="photos_tinted", preset="custom",
                                    steps=2, crop_size=32, ngf=4, n_blocks=1, precision="float32", save_name="style")
     history = comfy.run(workflow)
     assert history["status"]["status_str"] == "success", _errors(history)[-1500:]
