@@ -13,9 +13,9 @@ from pathlib import Path
 import torch
 
 from .errors import Pix2PixError
-from .export.extras import INSTALL_HINT
 from .export.onnx_file import DEFAULT_OPSET, export_onnx
 from .export.runtime import OnnxTranslator, export_difference
+from .extras import install_hint
 from .inference.colorize import colorize_with
 from .inference.modes import STATISTICS
 from .weights.loader import load_generator
@@ -42,7 +42,7 @@ def run_export(args: argparse.Namespace) -> int:
           f"{generator.config.in_channels}, H, W] in 0..1, any size -> translated [B, {generator.config.out_channels}, "
           f"H, W]; {args.statistics} statistics")
     if importlib.util.find_spec("onnxruntime") is None:
-        print(f"not checked: onnxruntime is not installed ({INSTALL_HINT})", file=sys.stderr)
+        print(f"not checked: onnxruntime is not installed ({install_hint('onnx')})", file=sys.stderr)
     else:
         difference, shape = export_difference(generator, path, args.statistics)
         print(f"checked in ONNX Runtime against PyTorch on {shape}: max |diff| {difference:.1e}")

@@ -18,10 +18,10 @@ import torch
 
 from ..atomic import atomic_path, atomic_write_text
 from ..errors import ExportError
+from ..extras import require
 from ..networks import Generator
 from ..weights.card import with_onnx_section
 from ..weights.directory import CARD_FILE, CONFIG_FILE, model_config_of
-from .extras import require
 from .graph import TranslationGraph
 
 DEFAULT_OPSET = 18
@@ -39,8 +39,8 @@ def export_onnx(generator: Generator, path: str | os.PathLike, *, statistics: st
 
     ``statistics``: ``"per_image"`` (each image normalised on its own, the reference's test-time behaviour) or
     ``"eval"`` (running statistics). An existing file is replaced only with ``overwrite=True``."""
-    onnx = require("onnx")
-    require("onnxscript")
+    onnx = require("onnx", "onnx", ExportError)
+    require("onnxscript", "onnx", ExportError)
     path = Path(path)
     _check_target(path, overwrite)
     if getattr(generator, "role", None) != "generator":
@@ -62,7 +62,8 @@ def export_onnx(generator: Generator, path: str | os.PathLike, *, statistics: st
 
 def file_statistics(path: Path) -> str:
     """The statistics mode an export of ours was made with ("unknown" for other files)."""
-    props = {p.key: p.value for p in require("onnx").load(str(path), load_external_data=False).metadata_props}
+    model = require("onnx", "onnx", ExportError).load(str(path), load_external_data=False)
+    props = {p.key: p.value for p in model.metadata_props}
     return props.get(STATISTICS_KEY, "unknown")
 
 

@@ -17,15 +17,15 @@ import numpy as np
 import torch
 
 from ..errors import ExportError
+from ..extras import require
 from ..inference.translate import at_training_size, prepare_images, resize01, restore_alpha, translate
 from ..networks import Generator
-from .extras import require
 from .onnx_file import CONFIG_KEY, STATISTICS_KEY
 
 
 class OnnxTranslator:
     def __init__(self, path: str | os.PathLike, device: str = "cpu") -> None:
-        ort = require("onnxruntime")
+        ort = require("onnxruntime", "onnx", ExportError)
         self.path = Path(path)
         if not self.path.is_file():
             raise ExportError(f"{self.path} is not a file: give the path of an .onnx translator.")

@@ -14,22 +14,17 @@ from pathlib import Path
 
 import torch
 
-from ..errors import Pix2PixError
+from ..extras import require
 
 LOG_DIR = "tb"
-INSTALL_HINT = 'pip install "pix2pix-nodes[tensorboard]"'
 
 
 class TensorBoardLog:
     def __init__(self, out_dir: Path, config, resumed_at: int) -> None:
-        try:
-            from torch.utils.tensorboard import SummaryWriter
-            from torch.utils.tensorboard.summary import hparams
-        except ImportError as exc:
-            raise Pix2PixError(f"--log tensorboard needs the tensorboard package, which is not installed: "
-                               f"{INSTALL_HINT}.") from exc
+        writers = require("torch.utils.tensorboard", "tensorboard")
+        hparams = require("torch.utils.tensorboard.summary", "tensorboard").hparams
         self.folder = out_dir / LOG_DIR
-        self.writer = SummaryWriter(str(self.folder), purge_step=resumed_at + 1 if resumed_at else None)
+        self.writer = writers.SummaryWriter(str(self.folder), purge_step=resumed_at + 1 if resumed_at else None)
         settings = {k: v if isinstance(v, (int, float, str, bool)) else str(v)
                     for k, v in dataclasses.asdict(config).items()}
         for summary in hparams(settings, {"loss/loss_g": 0.0}):  # the HPARAMS tab, in this run's own folder

@@ -32,6 +32,7 @@ from ..networks import Discriminator, Generator
 from ..paths import contained_path
 from .card import UNKNOWN_LICENSE
 from .directory import CONFIG_FILE, DISCRIMINATOR_FILE, GENERATOR_FILE, save_pretrained
+from .reference import reference_file
 
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
 REVISION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$")
@@ -43,17 +44,16 @@ WEIGHTS_FILE = {"generator": GENERATOR_FILE, "discriminator": DISCRIMINATOR_FILE
 
 def cyclegan_layouts(role: str, direction: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """One side of a CycleGAN repo: our checkpoint's ``AtoB/`` or ``BtoA/``, or the reference's files."""
-    reference = f"latest_net_{role[0].upper()}_{'A' if direction == 'AtoB' else 'B'}.pth"
     return (("comfyui-pix2pix", (f"{direction}/{CONFIG_FILE}", f"{direction}/{WEIGHTS_FILE[role]}")),
-            ("reference", (reference,)))
+            ("reference", (reference_file(role, direction),)))
 
 
 # Layouts a pix2pix repo may use, in order of preference: (name, files to fetch); a CycleGAN gives its AtoB side
 LAYOUTS = {
     "generator": (("comfyui-pix2pix", (CONFIG_FILE, GENERATOR_FILE)), ("hub-community", ("pytorch_model.bin",)),
-                  ("reference", ("latest_net_G.pth",)), *cyclegan_layouts("generator", "AtoB")),
-    "discriminator": (("comfyui-pix2pix", (CONFIG_FILE, DISCRIMINATOR_FILE)), ("reference", ("latest_net_D.pth",)),
-                      *cyclegan_layouts("discriminator", "AtoB")),
+                  ("reference", (reference_file("generator"),)), *cyclegan_layouts("generator", "AtoB")),
+    "discriminator": (("comfyui-pix2pix", (CONFIG_FILE, DISCRIMINATOR_FILE)),
+                      ("reference", (reference_file("discriminator"),)), *cyclegan_layouts("discriminator", "AtoB")),
 }
 
 

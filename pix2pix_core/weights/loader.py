@@ -21,6 +21,7 @@ from .config import ModelConfig
 from .directory import CONFIG_FILE, load_directory, network_from_config
 from .files import embedded_config, read_weights
 from .hub import download, is_repo_id
+from .reference import reference_file
 
 WEIGHT_NAMES = {
     "generator": ("model.safetensors", "pytorch_model.bin", "latest_net_G.pth", "latest_net_G_A.pth"),
@@ -108,7 +109,7 @@ def _load_cyclegan_side(path: Path, role: str, direction: str) -> Pix2PixNetwork
     """One direction of a CycleGAN folder: ours (``AtoB/``, ``BtoA/``) or the reference's ``latest_net_*_A/B``."""
     if (path / direction / CONFIG_FILE).is_file():
         return load_directory(readable_folder(path / direction), role)
-    official = path / f"latest_net_{'G' if role == 'generator' else 'D'}_{'A' if direction == 'AtoB' else 'B'}.pth"
+    official = path / reference_file(role, direction)
     if official.is_file():
         return load_file(official, role)
     raise CheckpointError(f"{path} holds no {direction} {role}: expected {path / direction}/ (a CycleGAN checkpoint "

@@ -17,6 +17,13 @@ from ..atomic import atomic_path
 from ..errors import CheckpointError
 from ..networks import Pix2PixNetwork
 
+DIRECTION_SUFFIX = {None: "", "AtoB": "_A", "BtoA": "_B"}  # pix2pix, or a CycleGAN's G_A/D_A and G_B/D_B
+
+
+def reference_file(role: str, direction: str | None = None) -> str:
+    """The reference's file name for a network: ``latest_net_G.pth``, ``latest_net_D_B.pth``, ..."""
+    return f"latest_net_{'G' if role == 'generator' else 'D'}{DIRECTION_SUFFIX[direction]}.pth"
+
 
 def reference_state_dict(net: Pix2PixNetwork) -> dict[str, torch.Tensor]:
     """``net``'s weights under the reference's key names; CheckpointError when the reference has no such network."""
@@ -52,5 +59,5 @@ def save_reference(folder: str | Path, networks: dict[str, Pix2PixNetwork]) -> l
 
 def reference_names(generator: Pix2PixNetwork, discriminator: Pix2PixNetwork | None, direction: str | None) -> dict:
     """The reference's file names for a pix2pix translator (G, D) or one side of a CycleGAN (G_A, D_A / G_B, D_B)."""
-    suffix = {None: "", "AtoB": "_A", "BtoA": "_B"}[direction]
+    suffix = DIRECTION_SUFFIX[direction]
     return {f"G{suffix}": generator, **({f"D{suffix}": discriminator} if discriminator is not None else {})}
