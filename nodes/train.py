@@ -15,6 +15,7 @@ from pix2pix_core.networks.norm import NORMS
 from pix2pix_core.paths import contained_path
 from pix2pix_core.training.cyclegan import CycleGANConfig, CycleGANTrainer
 from pix2pix_core.training.data import Jitter, TensorPairDataset
+from pix2pix_core.training.hub_datasets import HUB_PREFIX, hub_data, pinned_to_checkpoint
 from pix2pix_core.training.plot import loss_plot
 from pix2pix_core.training.presets import PAIRED_PRESETS, PRESETS, UNPAIRED_PRESETS, build_dataset
 from pix2pix_core.training.presets import preset as training_preset
@@ -29,7 +30,7 @@ from pix2pix_core.training.trainer import (
 from pix2pix_core.training.unpaired import UnpairedDataset
 from pix2pix_core.weights.directory import save_pretrained
 
-from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, schema, to_core
+from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, cancellable, schema, to_core
 from .models import model_dir
 
 DEFAULTS = TrainConfig()
@@ -54,7 +55,9 @@ class Pix2PixTrain(io.ComfyNode):
                 io.Image.Input("targets", optional=True, tooltip="Target images (B), same count as 'inputs'."),
                 io.String.Input("folder", default="", tooltip="Or a folder inside ComfyUI's input folder (e.g. "
                                                              "'my_pairs'): aligned A|B images, A/ + B/ folders, or "
-                                                             "photos with the colorize / edges2photo preset."),
+                                                             "photos with the colorize / edges2photo preset. Or a "
+                                                             "Hub dataset: 'hub:huggan/facades' (its train split; "
+                                                             "'hub:org/name@revision' pins a revision)."),
                 io.Combo.Input("preset", options=["custom", *PAIRED_PRESETS], default="custom",
                                tooltip="colorize / edges2photo derive pairs from photos; facades: aligned, BtoA."),
                 io.Int.Input("steps", default=1000, min=1, max=10**7, tooltip="Optimisation steps."),
@@ -120,14 +123,17 @@ class Pix2PixTrain(io.ComfyNode):
         config.validate()
         target, run_dir = training_folders(save_name)
         with torch.inference_mode(False), torch.enable_grad():
-            dataset = cls._dataset(inputs, targets, folder, recipe.kind, config)
+            dataset = cls._dataset(inputs, targets, folder, recipe.kind, config, run_dir)
             trainer = run_training(Trainer, config, dataset, run_dir, minutes, "Pix2Pix Train", tensorboard)
             generator, discriminator = trainer.generator.eval(), trainer.discriminator.eval()
             save_pretrained(generator, target, discriminator, overwrite=True)
         return io.NodeOutput(Pix2PixModel(generator, discriminator, save_name), loss_image(trainer.history))
 
     @staticmethod
-    def _dataset(inputs, targets, folder: str, kind: str, config: TrainConfig):
+    def _dataset(inputs, targets, folder: str, kind: str, config: TrainConfig, run_dir: Path):
+        if folder.strip().startswith(HUB_PREFIX):  # a Hub dataset, downloaded while Cancel is watched
+            source = pinned_to_checkpoint(hub_data(folder), run_dir / CHECKPOINT_DIR)
+            return cancellable(build_dataset, source, kind, config)
         if folder.strip():
             return build_dataset(input_folder(folder, "folder"), kind, config)
         if inputs is None or targets is None:

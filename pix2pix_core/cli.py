@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from .atomic import atomic_write_text
 from .cli_export import add_export_arguments, is_onnx, onnx_colorization, onnx_translation, run_export
-from .cli_train import add_train_arguments, run_training
+from .cli_train import add_hub_data_arguments, add_train_arguments, data_source, run_training
 from .demo import run_demo, run_training_demo
 from .devices import check_device
 from .errors import InputError, Pix2PixError, WrongRole
@@ -30,7 +30,7 @@ from .training.presets import PAIRED_PRESETS, build_dataset, kind_for_model
 from .training.trainer import TrainConfig
 from .training.unpaired import unpaired_domains
 from .weights.card import UNKNOWN_LICENSE
-from .weights.catalogue import CATALOGUE, CATALOGUE_VERSION
+from .weights.catalogue import CATALOGUE, CATALOGUE_VERSION, DATASETS, train_command
 from .weights.directory import model_config_of, save_pretrained
 from .weights.hub import push_to_hub
 from .weights.loader import load_discriminator, load_generator, load_translator
@@ -177,7 +177,9 @@ def _add_train(sub, device, **_) -> None:
 def _add_eval(sub, device, **_) -> None:
     ev = sub.add_parser("eval", help="L1, PSNR and SSIM of a generator on a paired test split", parents=[device])
     ev.add_argument("--model", required=True, help="generator: file, folder or Hub repo")
-    ev.add_argument("--data", type=Path, required=True, help="test pairs (same layouts as `pix2pix train`)")
+    ev.add_argument("--data", required=True, help="test pairs (same layouts as `pix2pix train`), or a Hub dataset "
+                    "org/name")
+    add_hub_data_arguments(ev, "test")
     ev.add_argument("--preset", choices=PAIRED_PRESETS, help="how pairs are made (default: from the model's io "
                     "contract: Lab pairs for a colorizer, Canny pairs for an edges model, else the folder's layout)")
     ev.add_argument("--direction", choices=("AtoB", "BtoA"), default=None, help="default: the model's")
@@ -342,7 +344,8 @@ def output_paths(files: list[tuple[Path, Path]], out: Path, suffix: str | None) 
 def _eval(args: argparse.Namespace) -> int:
     if args.json is not None and args.json.is_dir():
         raise Pix2PixError(f"--json {args.json} is a folder: give the path of the JSON file to write.")
-    domains = unpaired_domains(args.data)
+    source = data_source(args.data, args, "test")
+    domains = unpaired_domains(source) if isinstance(source, Path) else None
     if domains is not None:  # no target exists for an unpaired image: the cycle reconstruction is the measure
         if args.preset:
             raise Pix2PixError(f"{args.data} holds unpaired domains ({domains[0].name}/, {domains[1].name}/): no "
@@ -354,14 +357,15 @@ def _eval(args: argparse.Namespace) -> int:
         generator = load_generator(args.model, device=args.device)
         kind, overrides = kind_for_model(generator.io, args.preset)
         direction = args.direction or overrides.get("direction") or generator.io.direction
-        dataset = build_dataset(args.data, kind, TrainConfig(direction=direction), jitter=False)
+        dataset = build_dataset(source, kind, TrainConfig(direction=direction), jitter=False)
         metrics = evaluate(generator, dataset, args.statistics)
     print("| metric | value |\n| --- | --- |")
     for name, value in metrics.items():
         print(f"| {name} | {value:.4f} |" if isinstance(value, float) else f"| {name} | {value} |")
     if args.json:
-        atomic_write_text(args.json, json.dumps({"model": str(args.model), "data": str(args.data), **metrics},
-                                                indent=2) + "\n")
+        provenance = dataset.provenance if domains is None else {}
+        atomic_write_text(args.json, json.dumps({"model": str(args.model), "data": str(args.data), **provenance,
+                                                 **metrics}, indent=2) + "\n")
     return 0
 
 
@@ -380,6 +384,10 @@ def _models(args: argparse.Namespace) -> int:
     for entry in CATALOGUE:
         print(f"  {entry.repo_id:<30} {entry.task}  [{entry.input_space}, {entry.direction}, fit={entry.fit}]")
         print(f"  {'':<30} input: {entry.input_preparation}")
+    print("\npaired datasets on the Hub (train on one with --data org/name; labels -> photo is BtoA):")
+    for data in DATASETS:
+        print(f"  {data.repo_id:<30} {data.pairs}")
+        print(f"  {'':<30} {train_command(data)}")
     return 0
 
 

@@ -16,6 +16,7 @@ from .inference.precision import PRECISIONS
 from .networks.norm import NORMS
 from .training.cyclegan import CycleGANConfig, CycleGANTrainer
 from .training.data import Jitter
+from .training.hub_datasets import HubData, hub_data, pinned_to_checkpoint
 from .training.objective import GAN_MODES
 from .training.presets import PAIRED_PRESETS, PRESETS, UNPAIRED_PRESETS, build_dataset, preset
 from .training.trainer import CHECKPOINT_DIR, DISCRIMINATORS, GENERATORS, TrainCallbacks, TrainConfig, Trainer
@@ -60,8 +61,10 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     method.add_argument("--pool-size", type=int, help="cyclegan: generated images the discriminators see again "
                         "(default 50; 0: none)")
     data = parser.add_argument_group("data")
-    data.add_argument("--data", type=Path, help="aligned A|B images, a folder with A/ and B/, or photos (with "
-                      "--preset colorize or edges2photo); cyclegan: a folder with trainA/ and trainB/")
+    data.add_argument("--data", help="aligned A|B images, a folder with A/ and B/, or photos (with --preset colorize "
+                      "or edges2photo); a Hub dataset org/name (or hub:org/name), laid out as its features say; "
+                      "cyclegan: a folder with trainA/ and trainB/")
+    add_hub_data_arguments(data, "train")
     data.add_argument("--data-a", type=Path, help="cyclegan: the folder of domain A (with --data-b)")
     data.add_argument("--data-b", type=Path, help="cyclegan: the folder of domain B")
     data.add_argument("--out", type=Path, required=True, help="run folder: checkpoint/, samples/, loss_curve.png")
@@ -127,9 +130,30 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         "extra. Default: none")
 
 
+def add_hub_data_arguments(group, split: str) -> None:
+    """--split, --revision and --columns: which part of a Hub dataset --data reads."""
+    group.add_argument("--split", help=f"Hub dataset: the split to read (default {split})")
+    group.add_argument("--revision", help="Hub dataset: branch, tag or commit (default main, pinned to its commit; a "
+                       "resumed run keeps the commit it started on)")
+    group.add_argument("--columns", help="Hub dataset: the input and target Image columns as A,B (default: from the "
+                       "features, e.g. imageA,imageB), or the one column of aligned images or photos")
+
+
+def data_source(data: str, args: argparse.Namespace, split: str) -> Path | HubData:
+    """--data as a local folder, or as a Hub dataset with the split, revision and columns given."""
+    hub = hub_data(data, args.split or split, args.revision, args.columns)
+    if hub is not None:
+        return hub
+    given = [flag for flag in ("--split", "--revision", "--columns") if getattr(args, flag[2:]) is not None]
+    if given:
+        raise Pix2PixError(f"{', '.join(given)}: options of a Hub dataset, but {data} is a local folder (a Hub "
+                           "dataset is named org/name, or hub:org/name when a local folder has that name).")
+    return Path(data)
+
+
 # options that only one method has: named in the refusal when given to the other
 PAIRED_ONLY = ("direction", "generator", "num_downs", "dropout", "discriminator", "lambda_l1",
-               "sync_batchnorm")
+               "sync_batchnorm", "split", "revision", "columns")
 UNPAIRED_ONLY = ("lambda_a", "lambda_b", "lambda_identity", "pool_size", "data_a", "data_b")
 
 
@@ -161,8 +185,16 @@ def _flag(name: str) -> str:
 def _dataset(args: argparse.Namespace, kind: str, config: TrainConfig | CycleGANConfig):
     if kind != "unpaired":
         if args.data is None:
-            raise Pix2PixError("--data is required: the folder of training pairs.")
-        return build_dataset(args.data, kind, config)
+            raise Pix2PixError("--data is required: the folder of training pairs, or a Hub dataset org/name.")
+        source = data_source(args.data, args, "train")
+        if isinstance(source, HubData):
+            source = source if args.no_resume else pinned_to_checkpoint(source, Path(args.out) / CHECKPOINT_DIR)
+            config.dataset = source.repo_id
+        return build_dataset(source, kind, config)
+    if args.data is not None and hub_data(args.data) is not None:
+        raise Pix2PixError(f"{args.data}: --model cyclegan trains on local folders (DIR/trainA and DIR/trainB, or "
+                           "--data-a and --data-b); Hub datasets feed paired pix2pix training. Download the two "
+                           "domains into folders first.")
     jitter = Jitter(config.load_size, config.crop_size, config.flip)
     if args.data_a is not None or args.data_b is not None:
         if args.data_a is None or args.data_b is None or args.data is not None:

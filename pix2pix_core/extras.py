@@ -8,7 +8,8 @@ from .errors import Pix2PixError
 
 # extra -> (its packages, what needs them)
 EXTRAS = {"onnx": ("onnx, onnxscript and onnxruntime", "ONNX export and ONNX Runtime translation"),
-          "tensorboard": ("tensorboard", "--log tensorboard (TensorBoard logging)")}
+          "tensorboard": ("tensorboard", "--log tensorboard (TensorBoard logging)"),
+          "datasets": ("datasets", "training on a Hugging Face Hub dataset (--data org/name)")}
 
 
 def install_hint(extra: str) -> str:

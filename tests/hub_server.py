@@ -1,6 +1,7 @@
 """A small Hub-compatible HTTP server on 127.0.0.1 for the tests: the real huggingface_hub client talks to it.
 
-It implements what downloads and uploads use: the model info API, ``resolve`` (HEAD/GET with the commit, ETag
+It implements what downloads and uploads use: the model and dataset info APIs, the tree and paths-info listings
+(what the ``datasets`` library reads), ``resolve`` (HEAD/GET with the commit, ETag
 and size headers, Range requests), repo creation, model-card YAML validation, ``preupload`` (every file uploaded
 inline) and ``commit`` (NDJSON with base64 contents). It can make a repo private or gated, and truncate a
 file's next responses, stall a repo's requests (accepted, never answered) or claim a malformed commit id.
@@ -10,12 +11,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import re
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 
 @dataclass
@@ -38,7 +40,8 @@ class HubState:
         self.lock = threading.Lock()
 
     def add_commit(self, repo_id: str, files: dict[str, bytes], branch: str = "main", private: bool = False) -> str:
-        """Create the repo if needed and commit ``files`` on top of ``branch``; return the commit sha."""
+        """Create the repo if needed and commit ``files`` on top of ``branch``; return the commit sha. A dataset's
+        ``repo_id`` is ``datasets/org/name``."""
         with self.lock:
             repo = self.repos.setdefault(repo_id, Repo(private=private))
             parent = repo.commits.get(repo.refs.get(branch, ""), {})
@@ -55,6 +58,18 @@ class HubState:
             return None
         sha = repo.refs.get(revision, revision if revision in repo.commits else None)
         return (repo, sha) if sha else (repo, "")
+
+
+def _key(kind: str | None, repo_id: str) -> str:
+    """Where a repo lives in HubState.repos: models under their id, datasets under ``datasets/<id>``."""
+    return f"datasets/{repo_id}" if kind in ("datasets", "datasets/") else repo_id
+
+
+def _entry(path: str, content: bytes | None) -> dict:
+    """A file (or, with no content, a folder) as the tree and paths-info APIs describe it."""
+    if content is None:
+        return {"type": "directory", "path": path, "oid": hashlib.sha1(path.encode()).hexdigest(), "size": 0}
+    return {"type": "file", "path": path, "size": len(content), "oid": hashlib.sha1(content).hexdigest()}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -105,11 +120,15 @@ class Handler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self) -> None:
-        path = unquote(urlparse(self.path).path)
-        if m := re.fullmatch(r"/api/models/([^/]+/[^/]+?)(?:/revision/(.+))?", path):
-            return self._model_info(m.group(1), m.group(2) or "main")
-        if m := re.fullmatch(r"/([^/]+/[^/]+)/resolve/([^/]+)/(.+)", path):
-            return self._resolve(*m.groups())
+        url = urlparse(self.path)
+        path = unquote(url.path)
+        if m := re.fullmatch(r"/api/(models|datasets)/([^/]+/[^/]+)/tree/([^/]+)(?:/(.*))?", path):
+            return self._tree(_key(m.group(1), m.group(2)), m.group(3), m.group(4) or "",
+                              "recursive=true" in url.query.lower() or "recursive=1" in url.query)
+        if m := re.fullmatch(r"/api/(models|datasets)/([^/]+/[^/]+?)(?:/revision/(.+))?", path):
+            return self._model_info(_key(m.group(1), m.group(2)), m.group(3) or "main")
+        if m := re.fullmatch(r"/(datasets/)?([^/]+/[^/]+)/resolve/([^/]+)/(.+)", path):
+            return self._resolve(_key(m.group(1), m.group(2)), m.group(3), m.group(4))
         self._error(404, "NotFound", f"no route for {path}")
 
     def do_POST(self) -> None:
@@ -121,6 +140,9 @@ class Handler(BaseHTTPRequestHandler):
             ok = content.startswith("---\n") and "\n---\n" in content[4:]
             return self._json(200 if ok else 400, {"errors": [] if ok else [{"message": "no YAML front matter"}],
                                                    "warnings": []})
+        if m := re.fullmatch(r"/api/(models|datasets)/([^/]+/[^/]+)/paths-info/([^/]+)", path):
+            fields = parse_qs(self._body().decode())
+            return self._paths_info(_key(m.group(1), m.group(2)), m.group(3), fields.get("paths", []))
         if m := re.fullmatch(r"/api/models/([^/]+/[^/]+)/preupload/(.+)", path):
             files = json.loads(self._body()).get("files", [])
             return self._json(200, {"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False}
@@ -140,6 +162,19 @@ class Handler(BaseHTTPRequestHandler):
             self._json(200, {"id": repo_id, "modelId": repo_id, "sha": self.state.fake_commit.get(repo_id, sha),
                              "private": repo.private,
                              "siblings": [{"rfilename": name} for name in sorted(repo.commits[sha])], "tags": []})
+
+    def _tree(self, repo_id: str, revision: str, folder: str, recursive: bool) -> None:
+        found = self._lookup(repo_id, revision)
+        if found:
+            tree = found[0].commits[found[1]]
+            self._json(200, [_entry(p, tree.get(p)) for p in _listing(tree, folder.strip("/"), recursive)])
+
+    def _paths_info(self, repo_id: str, revision: str, paths: list[str]) -> None:
+        found = self._lookup(repo_id, revision)
+        if found:
+            tree = found[0].commits[found[1]]
+            folders = {"/".join(p.split("/")[:i]) for p in tree for i in range(1, p.count("/") + 1)}
+            self._json(200, [_entry(p, tree.get(p)) for p in paths if p in tree or p in folders])
 
     def _resolve(self, repo_id: str, revision: str, filename: str) -> None:
         found = self._lookup(repo_id, revision)
@@ -202,6 +237,66 @@ class Handler(BaseHTTPRequestHandler):
         host = self.headers["Host"]
         self._json(200, {"commitUrl": f"http://{host}/{repo_id}/commit/{sha}", "commitOid": sha,
                          "pullRequestUrl": None})
+
+
+def _listing(tree: dict[str, bytes], folder: str, recursive: bool) -> list[str]:
+    """The paths under ``folder`` (files and sub-folders), only its direct children unless ``recursive``."""
+    prefix = f"{folder}/" if folder else ""
+    found = set()
+    for path in tree:
+        if not path.startswith(prefix):
+            continue
+        parts = path[len(prefix):].split("/")
+        depth = len(parts) if recursive else 1
+        found.update(prefix + "/".join(parts[:i]) for i in range(1, min(depth, len(parts)) + 1))
+    return sorted(found)
+
+
+def random_png(width: int, height: int, seed: int) -> bytes:
+    """The bytes of a PNG of random RGB pixels: the images of a test dataset."""
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def parquet_bytes(columns: dict[str, list]) -> bytes:
+    """One parquet file as the datasets library writes one: a column of PNG/JPEG bytes (None: no image) is an Image
+    feature (struct of bytes and path), a column of strings a Value; the features in the ``huggingface`` metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    image = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
+    fields, arrays, features = [], [], {}
+    for name, values in columns.items():
+        if any(isinstance(v, bytes) for v in values):
+            fields.append(pa.field(name, image))
+            arrays.append(pa.array([None if v is None else {"bytes": v, "path": None} for v in values], image))
+            features[name] = {"_type": "Image"}
+        else:
+            fields.append(pa.field(name, pa.string()))
+            arrays.append(pa.array(values, pa.string()))
+            features[name] = {"dtype": "string", "_type": "Value"}
+    metadata = {"huggingface": json.dumps({"info": {"features": features}})}
+    buffer = io.BytesIO()
+    pq.write_table(pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=metadata)), buffer)
+    return buffer.getvalue()
+
+
+def dataset_files(splits: dict[str, dict[str, list]]) -> dict[str, bytes]:
+    """A dataset repo in the Hub's parquet layout: ``data/<split>-00000-of-00001.parquet`` and a card whose front
+    matter describes the features and splits, as the Hub's converted datasets (e.g. huggan/facades) have."""
+    files = {f"data/{split}-00000-of-00001.parquet": parquet_bytes(columns) for split, columns in splits.items()}
+    first = next(iter(splits.values()))
+    dtypes = {name: "image" if any(isinstance(v, bytes) for v in vals) else "string" for name, vals in first.items()}
+    features = "".join(f"  - name: {name}\n    dtype: {dtype}\n" for name, dtype in dtypes.items())
+    counts = "".join(f"  - name: {split}\n    num_bytes: {len(files[f'data/{split}-00000-of-00001.parquet'])}\n"
+                     f"    num_examples: {len(next(iter(columns.values())))}\n" for split, columns in splits.items())
+    card = f"---\nlicense: mit\ndataset_info:\n  features:\n{features}  splits:\n{counts}---\n# a test dataset\n"
+    return {**files, "README.md": card.encode()}
 
 
 class HubServer:

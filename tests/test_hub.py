@@ -227,10 +227,10 @@ def test_a_local_cache_miss_is_not_a_missing_file():
     EntryNotFoundError: it must not be reported as a file missing from the repo."""
     from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
-    from pix2pix_core.weights.hub import _explain
+    from pix2pix_core.weights.hub import explain
 
     assert issubclass(LocalEntryNotFoundError, EntryNotFoundError)  # the trap, in huggingface_hub >= 1.0
-    message = str(_explain(LocalEntryNotFoundError("no cache"), "org/x", None, "f.pth"))
+    message = str(explain(LocalEntryNotFoundError("no cache"), "org/x", None, "f.pth"))
     assert "could not download org/x@main file f.pth" in message and "does not exist" not in message
 
 

@@ -7,6 +7,7 @@ written back with 16 bits when the output format can hold them (PNG, TIFF).
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,13 +37,15 @@ class ImageFile:
     bits: int
 
 
-def read_image(path: str | Path) -> ImageFile:
-    """Read an image file as it is: gray stays 1 channel, transparency is kept, 16 bits stay 16 bits, float TIFFs
-    keep their values (0..1 expected). Animations and multi-page files are refused, as are images over
-    ``PIX2PIX_MAX_IMAGE_PIXELS`` (default: Pillow's decompression-bomb guard, about 179 megapixels)."""
+def read_image(source: str | Path | bytes, name: str | None = None) -> ImageFile:
+    """Read an image file (a path, or its bytes: ``name`` then says what it is in messages) as it is: gray stays 1
+    channel, transparency is kept, 16 bits stay 16 bits, float TIFFs keep their values (0..1 expected). Animations
+    and multi-page files are refused, as are images over ``PIX2PIX_MAX_IMAGE_PIXELS`` (default: Pillow's
+    decompression-bomb guard, about 179 megapixels)."""
     _apply_pixel_limit()
+    path = name or str(source)
     try:
-        with Image.open(path) as im:
+        with Image.open(_opened(source)) as im:
             orientation = im.getexif().get(0x0112, 1)
             image_format = im.format
             frames = getattr(im, "n_frames", 1)
@@ -50,12 +53,13 @@ def read_image(path: str | Path) -> ImageFile:
                 raise InputError(f"{path} holds {frames} frames (an animation or a multi-page file); only single "
                                  "images are translated. Extract the frame(s) you want first.")
             if _is_float_tiff(im):
-                return ImageFile(_orient(_read_float_tiff(path), orientation), image_format, 16)
+                return ImageFile(_orient(_read_float_tiff(source, path), orientation), image_format, 16)
             if im.mode in SIXTEEN_BIT_GRAY:  # 16-bit gray: scale, do not clip at 255
                 array = np.asarray(im, dtype=np.float32) / 65535.0
                 return ImageFile(_orient(torch.from_numpy(array).clamp(0, 1)[None], orientation), image_format, 16)
-            if _is_sixteen_bit_colour(im, path):
-                return ImageFile(_orient(_read_sixteen_bit_colour(path, image_format), orientation), image_format, 16)
+            if _is_sixteen_bit_colour(im, source):
+                return ImageFile(_orient(_read_sixteen_bit_colour(source, image_format), orientation), image_format,
+                                 16)
             im = ImageOps.exif_transpose(im)
             has_alpha = im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info)
             mode = "RGBA" if has_alpha else "L" if im.mode in ("L", "1") else "RGB"
@@ -66,12 +70,17 @@ def read_image(path: str | Path) -> ImageFile:
                          "(the limit is twice that value).") from exc
     except UnidentifiedImageError as exc:
         if Path(path).suffix.lower() in (".tif", ".tiff"):  # float colour TIFFs, which Pillow cannot open
-            return ImageFile(_read_float_tiff(path), "TIFF", 16)
+            return ImageFile(_read_float_tiff(source, path), "TIFF", 16)
         raise InputError(f"cannot read {path} as an image ({exc}).") from exc
     except (OSError, ValueError, png.Error) as exc:
         raise InputError(f"cannot read {path} as an image ({exc}).") from exc
     tensor = torch.from_numpy(array)
     return ImageFile(tensor[None] if tensor.dim() == 2 else tensor.permute(2, 0, 1).contiguous(), image_format, 8)
+
+
+def _opened(source: str | Path | bytes):
+    """What the decoders read: the path itself, or the bytes as a file."""
+    return io.BytesIO(source) if isinstance(source, bytes) else str(source)
 
 
 def _apply_pixel_limit() -> None:
@@ -90,10 +99,10 @@ def _is_float_tiff(im: Image.Image) -> bool:
     return im.mode == "F" or 3 in (sample_format if isinstance(sample_format, tuple) else (sample_format,))
 
 
-def _read_float_tiff(path: str | Path) -> torch.Tensor:
+def _read_float_tiff(source: str | Path | bytes, path: str | Path) -> torch.Tensor:
     """A float TIFF (gray or colour): values must already lie in 0..1, as image data does."""
     try:
-        array = tifffile.imread(str(path))
+        array = tifffile.imread(_opened(source))
     except (OSError, ValueError, tifffile.TiffFileError) as exc:
         raise InputError(f"cannot read {path} as an image ({exc}).") from exc
     if not np.issubdtype(array.dtype, np.floating):
@@ -108,15 +117,18 @@ def _read_float_tiff(path: str | Path) -> torch.Tensor:
     return torch.from_numpy(np.clip(array, 0, 1).astype(np.float32)).permute(2, 0, 1).contiguous()
 
 
-def load_image(path: str | Path, mode: str = "RGB") -> torch.Tensor:
-    """Read an image file into ``[C, H, W]`` float32 in 0..1 (``mode``: RGB, RGBA or L)."""
-    return to_channels(read_image(path).pixels, CHANNELS[mode])
+def load_image(source: str | Path | bytes, mode: str = "RGB", name: str | None = None) -> torch.Tensor:
+    """Read an image file (or its bytes) into ``[C, H, W]`` float32 in 0..1 (``mode``: RGB, RGBA or L)."""
+    return to_channels(read_image(source, name).pixels, CHANNELS[mode])
 
 
-def _is_sixteen_bit_colour(im: Image.Image, path: str | Path) -> bool:
+def _is_sixteen_bit_colour(im: Image.Image, source: str | Path | bytes) -> bool:
     if im.format == "PNG":
-        with open(path, "rb") as f:
-            header = f.read(26)
+        if isinstance(source, bytes):
+            header = source[:26]
+        else:
+            with open(source, "rb") as f:
+                header = f.read(26)
         return len(header) == 26 and header[24] == 16  # IHDR bit depth (gray 16 bits is an I;16 mode already)
     if im.format == "TIFF":
         bits = im.tag_v2.get(258, 8)
@@ -124,12 +136,13 @@ def _is_sixteen_bit_colour(im: Image.Image, path: str | Path) -> bool:
     return False
 
 
-def _read_sixteen_bit_colour(path: str | Path, image_format: str) -> torch.Tensor:
+def _read_sixteen_bit_colour(source: str | Path | bytes, image_format: str) -> torch.Tensor:
     if image_format == "PNG":
-        width, height, rows, info = png.Reader(filename=str(path)).asDirect()
+        reader = png.Reader(bytes=source) if isinstance(source, bytes) else png.Reader(filename=str(source))
+        width, height, rows, info = reader.asDirect()
         array = np.vstack([np.asarray(row, dtype=np.uint16) for row in rows]).reshape(height, width, info["planes"])
     else:
-        array = tifffile.imread(str(path))
+        array = tifffile.imread(_opened(source))
         array = array[..., None] if array.ndim == 2 else array
     if array.shape[-1] == 2:  # gray + alpha
         array = np.concatenate([np.repeat(array[..., :1], 3, -1), array[..., 1:]], -1)

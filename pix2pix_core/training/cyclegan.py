@@ -150,7 +150,7 @@ class CycleGANTrainer(TrainingLoop):
         for direction, (g_name, d_name) in DIRECTIONS.items():
             source, target = (c.domain_a, c.domain_b) if direction == "AtoB" else (c.domain_b, c.domain_a)
             generator = _plain(getattr(self, g_name))
-            generator.training_facts = {"method": "cyclegan", "dataset": c.dataset, "translates": f"{source} -> "
+            generator.training_facts = {"method": "cyclegan", **self.data_facts(), "translates": f"{source} -> "
                                         f"{target}", "steps": self.step, "lambda_a": c.lambda_a,
                                         "lambda_b": c.lambda_b, "lambda_identity": c.lambda_identity,
                                         "last_losses": self.history[-1] if self.history else {}}

@@ -9,6 +9,7 @@ Derived pairs use the same functions as inference (``imaging.lab.encode_l``/``en
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,11 +59,11 @@ def list_images(folder: Path) -> list[Path]:
 ALIGNED_RATIO = (1.8, 2.2)  # width / height of an input | target image of two roughly square halves
 
 
-def oriented_size(path: Path) -> tuple[int, int] | None:
-    """``(width, height)`` as displayed (EXIF rotation applied) from the header alone; None when unreadable (the
-    read during training names the file)."""
+def oriented_size(source: Path | bytes) -> tuple[int, int] | None:
+    """``(width, height)`` as displayed (EXIF rotation applied) from the header of a file (or its bytes) alone;
+    None when unreadable (the read during training names the file)."""
     try:
-        with Image.open(path) as im:
+        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as im:
             width, height = im.size
             rotated = im.getexif().get(0x0112, 1) in (5, 6, 7, 8)
     except (UnidentifiedImageError, OSError):
@@ -92,6 +93,7 @@ class PairDataset(Dataset):
         self.jitter = jitter
         self.seed = seed
         self.epoch = 0
+        self.provenance: dict[str, str] = {}  # where the data came from, for the checkpoint (a Hub dataset's commit)
 
     def pair(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError
@@ -111,49 +113,107 @@ class PairDataset(Dataset):
         return a.contiguous(), b.contiguous()
 
 
-class AlignedDataset(PairDataset):
-    """Images holding A on the left half and B on the right (the reference's ``aligned`` mode)."""
+class ImageFiles:
+    """Image files as a dataset reads them: one per index, named by file in messages. A Hub dataset's image column
+    (``hub_datasets.ColumnImages``) offers the same methods."""
 
-    def __init__(self, folder: str | Path, direction: str = "AtoB", **kwargs) -> None:
-        super().__init__(**kwargs)
-        if direction not in ("AtoB", "BtoA"):
-            raise InputError(f"direction must be 'AtoB' or 'BtoA', got {direction!r}.")
-        self.paths = list_images(Path(folder))
-        if not self.paths:
+    separate_hint = "for separate input and target files use A/ and B/ subfolders with matching names"
+
+    def __init__(self, paths: list[Path], where: str | Path) -> None:
+        self.paths, self.where = paths, str(where)
+
+    @classmethod
+    def in_folder(cls, folder: str | Path) -> ImageFiles:
+        paths = list_images(Path(folder))
+        if not paths:
             raise InputError(f"{folder} holds no images (.png, .jpg, ...).")
-        self.direction = direction
-
-        not_pairs = [(path, size) for path, size in ((p, oriented_size(p)) for p in self.paths)
-                     if size is not None and not ALIGNED_RATIO[0] <= size[0] / size[1] <= ALIGNED_RATIO[1]]
-        if not_pairs:
-            listed = ", ".join(f"{path.name} ({w}x{h})" for path, (w, h) in not_pairs[:3])
-            raise InputError(
-                f"{folder} does not look like aligned pairs: {len(not_pairs)} of {len(self.paths)} image(s) are not "
-                f"about twice as wide as high ({listed}{', ...' if len(not_pairs) > 3 else ''}), as an input | "
-                "target image is. For plain photos use --preset colorize or --preset edges2photo (pairs derived "
-                "from the photos); for separate input and target files use A/ and B/ subfolders with matching names."
-            )
+        return cls(paths, folder)
 
     def __len__(self) -> int:
         return len(self.paths)
+
+    def read(self, index: int) -> torch.Tensor:
+        return read_training_image(self.paths[index])
+
+    def size(self, index: int) -> tuple[int, int] | None:
+        return oriented_size(self.paths[index])
+
+    def name(self, index: int) -> str:
+        return self.paths[index].name
+
+    def layout_sample(self) -> range:
+        """The indices whose sizes show the layout: every file (headers only, cheap)."""
+        return range(len(self))
+
+
+def as_images(images) -> ImageFiles:
+    """``images`` as given (ImageFiles or an image column), or the images in a folder."""
+    return ImageFiles.in_folder(images) if isinstance(images, (str, Path)) else images
+
+
+def _check_direction(direction: str) -> None:
+    if direction not in ("AtoB", "BtoA"):
+        raise InputError(f"direction must be 'AtoB' or 'BtoA', got {direction!r}.")
+
+
+class AlignedDataset(PairDataset):
+    """Images holding A on the left half and B on the right (the reference's ``aligned`` mode): a folder of files,
+    or a Hub dataset's image column."""
+
+    def __init__(self, images, direction: str = "AtoB", **kwargs) -> None:
+        super().__init__(**kwargs)
+        _check_direction(direction)
+        self.images, self.direction = as_images(images), direction
+        sample = self.images.layout_sample()
+        not_pairs = [(i, size) for i, size in ((i, self.images.size(i)) for i in sample)
+                     if size is not None and not ALIGNED_RATIO[0] <= size[0] / size[1] <= ALIGNED_RATIO[1]]
+        if not_pairs:
+            listed = ", ".join(f"{self.images.name(i)} ({w}x{h})" for i, (w, h) in not_pairs[:3])
+            raise InputError(
+                f"{self.images.where} does not look like aligned pairs: {len(not_pairs)} of {len(sample)} image(s) "
+                f"are not about twice as wide as high ({listed}{', ...' if len(not_pairs) > 3 else ''}), as an "
+                "input | target image is. For plain photos use --preset colorize or --preset edges2photo (pairs "
+                f"derived from the photos); {self.images.separate_hint}."
+            )
+
+    def __len__(self) -> int:
+        return len(self.images)
 
     def describe(self) -> str:
         sides = "A | B" if self.direction == "AtoB" else "B | A (BtoA: the right half is the input)"
         return f"aligned pairs, {len(self)} image(s) split into {sides}"
 
     def pair(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        image = read_training_image(self.paths[index])
+        image = self.images.read(index)
         half = image.shape[-1] // 2
         a, b = image[..., :half], image[..., half:2 * half]
         return (a, b) if self.direction == "AtoB" else (b, a)
 
 
-class FolderPairDataset(PairDataset):
+class SeparatePairDataset(PairDataset):
+    """Inputs and targets from two image sequences of the same length, pair i = (A[i], B[i]); a target of another
+    size is resized to its input's."""
+
+    def __init__(self, a_images, b_images, direction: str = "AtoB", **kwargs) -> None:
+        super().__init__(**kwargs)
+        _check_direction(direction)
+        self.a_images, self.b_images, self.direction = a_images, b_images, direction
+
+    def __len__(self) -> int:
+        return len(self.a_images)
+
+    def pair(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        a, b = self.a_images.read(index), self.b_images.read(index)
+        if a.shape[-2:] != b.shape[-2:]:
+            b = F.interpolate(b[None], size=a.shape[-2:], mode="bicubic", antialias=True)[0].clamp(0, 1)
+        return (a, b) if self.direction == "AtoB" else (b, a)
+
+
+class FolderPairDataset(SeparatePairDataset):
     """``A/`` and ``B/`` folders paired by file stem; unpaired files are reported and skipped."""
 
     def __init__(self, folder: str | Path, direction: str = "AtoB", report: Callable[[str], None] | None = None,
                  **kwargs) -> None:
-        super().__init__(**kwargs)
         folder = Path(folder)
         a_files = {p.relative_to(folder / "A").with_suffix(""): p for p in list_images(folder / "A")}
         b_files = {p.relative_to(folder / "B").with_suffix(""): p for p in list_images(folder / "B")}
@@ -166,22 +226,13 @@ class FolderPairDataset(PairDataset):
         if not stems:
             raise InputError(f"{folder}/A and {folder}/B share no file names: name each input and its target "
                              "alike (A/001.png with B/001.jpg).")
-        self.pairs = [(a_files[s], b_files[s]) for s in stems]
-        self.direction = direction
+        super().__init__(ImageFiles([a_files[s] for s in stems], folder / "A"),
+                         ImageFiles([b_files[s] for s in stems], folder / "B"), direction, **kwargs)
         self.unpaired = len(unpaired)
 
     def describe(self) -> str:
         skipped = f", {self.unpaired} file(s) without a partner skipped" if self.unpaired else ""
         return f"A/ + B/ folders paired by file name, {len(self)} pair(s) ({self.direction}){skipped}"
-
-    def __len__(self) -> int:
-        return len(self.pairs)
-
-    def pair(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        a, b = (read_training_image(p) for p in self.pairs[index])
-        if a.shape[-2:] != b.shape[-2:]:
-            b = F.interpolate(b[None], size=a.shape[-2:], mode="bicubic", antialias=True)[0].clamp(0, 1)
-        return (a, b) if self.direction == "AtoB" else (b, a)
 
 
 class TensorPairDataset(PairDataset):
@@ -217,27 +268,26 @@ DERIVED_KINDS = tuple(DERIVED_DESCRIPTIONS)
 
 
 class DerivedPairDataset(PairDataset):
-    """Pairs made from a folder of photos: ``colorize`` (Lab L -> ab), ``edges`` (Canny, black on white ->
-    photo) or ``sketch`` (XDoG -> photo). The same functions prepare inputs at inference time."""
+    """Pairs made from photos (a folder, or a Hub dataset's image column): ``colorize`` (Lab L -> ab), ``edges``
+    (Canny, black on white -> photo) or ``sketch`` (XDoG -> photo). The same functions prepare inputs at inference
+    time."""
 
-    def __init__(self, folder: str | Path, kind: str = "colorize", **kwargs) -> None:
+    def __init__(self, images, kind: str = "colorize", **kwargs) -> None:
         super().__init__(**kwargs)
         if kind not in DERIVED_KINDS:
             raise InputError(f"kind must be one of {', '.join(DERIVED_KINDS)}, got {kind!r}.")
-        self.paths = list_images(Path(folder))
-        if not self.paths:
-            raise InputError(f"{folder} holds no images (.png, .jpg, ...).")
+        self.images = as_images(images)
         self.kind = kind
         self.encoded = kind == "colorize"
 
     def __len__(self) -> int:
-        return len(self.paths)
+        return len(self.images)
 
     def describe(self) -> str:
         return f"{len(self)} photo(s), each made into a {DERIVED_DESCRIPTIONS[self.kind]} pair"
 
     def pair(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return derive_pair(read_training_image(self.paths[index]), self.kind)
+        return derive_pair(self.images.read(index), self.kind)
 
 
 def derive_pair(photo: torch.Tensor, kind: str) -> tuple[torch.Tensor, torch.Tensor]:

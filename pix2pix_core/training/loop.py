@@ -335,6 +335,10 @@ class TrainingLoop:
                                f"previous checkpoint, if any, is intact. Free space or fix the folder, then run "
                                "again to resume.") from exc
 
+    def data_facts(self) -> dict[str, str]:
+        """The data's name for the checkpoint, and for a Hub dataset its id, split and pinned commit."""
+        return {"dataset": self.config.dataset, **getattr(self.dataset, "provenance", {})}
+
     def _check_same_networks(self, saved: dict[str, Any], folder: Path) -> None:
         """Resuming needs the networks the checkpoint holds: name every setting that differs."""
         changed = [f"{name} {saved[name]!r} -> {getattr(self.config, name)!r}" for name in self.ARCHITECTURE_FIELDS

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..errors import Pix2PixError
 from ..networks.io import IOSpec
 from .data import AlignedDataset, DerivedPairDataset, FolderPairDataset, Jitter, PairDataset
+from .hub_datasets import HubData, hub_pair_dataset
 from .trainer import TrainConfig
 
 
@@ -43,9 +44,12 @@ PAIRED_PRESETS = sorted(name for name, recipe in PRESETS.items() if recipe.model
 UNPAIRED_PRESETS = sorted(name for name, recipe in PRESETS.items() if recipe.model == "cyclegan")
 
 
-def build_dataset(folder: Path, kind: str, config: TrainConfig, jitter: bool = True) -> PairDataset:
-    """The dataset for ``folder``: derived pairs for those presets, A/ + B/ folders when present, else aligned."""
+def build_dataset(folder: Path | HubData, kind: str, config: TrainConfig, jitter: bool = True) -> PairDataset:
+    """The dataset for ``folder``: derived pairs for those presets, A/ + B/ folders when present, else aligned; a
+    Hub dataset as its features lay it out."""
     jitter = Jitter(config.load_size, config.crop_size, config.flip) if jitter else None
+    if isinstance(folder, HubData):
+        return hub_pair_dataset(folder, kind, config.direction, jitter, config.seed)
     if kind in ("edges", "colorize", "sketch"):
         return DerivedPairDataset(folder, kind, jitter=jitter, seed=config.seed)
     if (folder / "A").is_dir() and (folder / "B").is_dir():

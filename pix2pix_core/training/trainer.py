@@ -155,7 +155,7 @@ class Trainer(TrainingLoop):
         self._save_sample(torch.cat([_displayable(a[:1]), _displayable(fake), _displayable(b[:1])], -1)[0])
 
     def _write_networks(self, folder: Path) -> None:
-        self.generator.training_facts = {"dataset": self.config.dataset, "lambda_l1": self.config.lambda_l1,
+        self.generator.training_facts = {**self.data_facts(), "lambda_l1": self.config.lambda_l1,
                                          "gan_mode": self.config.gan_mode, "steps": self.step,
                                          "batch_size": self.config.batch_size, "lr": self.config.lr,
                                          "last_losses": self.history[-1] if self.history else {}}

@@ -75,7 +75,11 @@ def render_model_card(config: dict[str, Any], n_params: int, name: str, license:
     if samples:
         lines += ["", "## Samples", "", *[f"![sample]({path})" for path in samples]]
     if training:
-        lines += ["", "## Training", "", "```json", json.dumps(training, indent=2), "```"]
+        lines += ["", "## Training", ""]
+        if training.get("dataset_revision"):
+            lines += [f"Trained on the Hub dataset [{datasets}](https://huggingface.co/datasets/{datasets}), split "
+                      f"`{training.get('dataset_split', 'train')}`, at commit `{training['dataset_revision']}`.", ""]
+        lines += ["```json", json.dumps(training, indent=2), "```"]
     if source:
         lines += ["", "## Provenance", "", "```json", json.dumps(source, indent=2), "```"]
     lines += [

@@ -100,11 +100,11 @@ def check_revision(revision: str | None) -> None:
                        "'-' and '/' between names; no '..'), e.g. 'main', 'v1.0' or a 40-character commit id.")
 
 
-def _checked_commit(commit: str | None, repo_id: str) -> str:
+def checked_commit(commit: str | None, repo_id: str) -> str:
     """The commit id a server answered: it becomes part of cache paths, so it must be a plain 40-hex id."""
     if not isinstance(commit, str) or not COMMIT.match(commit):
         raise HubError(f"the Hub's answer for {repo_id} carries no valid commit id ({str(commit)[:60]!r}): the "
-                       f"endpoint {_endpoint()} does not behave like the Hugging Face Hub.")
+                       f"endpoint {endpoint()} does not behave like the Hugging Face Hub.")
     return commit
 
 
@@ -112,7 +112,7 @@ def offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def _endpoint() -> str:
+def endpoint() -> str:
     return os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
 
 
@@ -133,7 +133,7 @@ def download(repo_id: str, role: str = "generator", *, revision: str | None = No
     name, wanted = _pick_layout(repo_id, role, wanted_layouts, files, revision)
     paths = [_fetch(repo_id, filename, commit, cache_dir, local_dir, token, revision) for filename in wanted]
     if local_dir is None:
-        _remember_ref(repo_id, revision or "main", commit, cache_dir)
+        remember_ref(repo_id, revision or "main", commit, cache_dir)
     else:
         record = {"repo_id": repo_id, "revision": revision or "main", "commit": commit, "files": list(wanted)}
         atomic_write_text(Path(local_dir) / SOURCE_FILE, json.dumps(record, indent=2) + "\n")
@@ -157,21 +157,26 @@ def fetch_file(repo_id: str, filename: str, *, revision: str | None = None, cach
     path = _local_file(repo_id, filename, revision, cache_dir, local_dir)
     if path is None:
         raise HubError(f"offline (HF_HUB_OFFLINE or local_files_only) and {filename} of {repo_id}@{revision or 'main'} "
-                       f"is not in the local files. {_by_hand(repo_id, revision, filename, local_dir)}")
+                       f"is not in the local files. {by_hand(repo_id, revision, filename, local_dir)}")
     return path
 
 
-def _remember_ref(repo_id: str, revision: str, commit: str, cache_dir) -> None:
+def remember_ref(repo_id: str, revision: str, commit: str, cache_dir=None, repo_type: str = "model") -> None:
     """Point the cache's ref for ``revision`` at ``commit`` (the files were fetched by commit, which records no ref),
     so that offline loads by branch or tag find them, as huggingface_hub's own cache layout expects."""
     if revision == commit:
         return
-    root = Path(cache_dir) if cache_dir is not None else _default_cache()
-    refs = root / repo_folder_name(repo_id=repo_id, repo_type="model") / "refs"
+    refs = cached_repo(repo_id, repo_type, cache_dir) / "refs"
     atomic_write_text(contained_path(refs, revision, what="revision", nested=True), commit)
 
 
-def _default_cache() -> Path:
+def cached_repo(repo_id: str, repo_type: str = "model", cache_dir=None) -> Path:
+    """The folder of a repo in the Hub cache (``datasets--org--name`` for a dataset)."""
+    root = Path(cache_dir) if cache_dir is not None else default_cache()
+    return root / repo_folder_name(repo_id=repo_id, repo_type=repo_type)
+
+
+def default_cache() -> Path:
     if os.environ.get("HF_HUB_CACHE"):
         return Path(os.environ["HF_HUB_CACHE"])
     home = os.environ.get("HF_HOME") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "huggingface"
@@ -181,10 +186,10 @@ def _default_cache() -> Path:
 def _list_repo(repo_id: str, revision: str | None, token: str | bool | None, filename: str | None = None,
                local_dir=None) -> tuple[str, list[str]]:
     try:
-        info = HfApi(endpoint=_endpoint(), token=token).model_info(repo_id, revision=revision, timeout=timeout())
+        info = HfApi(endpoint=endpoint(), token=token).model_info(repo_id, revision=revision, timeout=timeout())
     except Exception as exc:  # noqa: BLE001 - translated into one clear message
-        raise _explain(exc, repo_id, revision, filename, local_dir) from exc
-    return _checked_commit(info.sha, repo_id), [s.rfilename for s in info.siblings or []]
+        raise explain(exc, repo_id, revision, filename, local_dir) from exc
+    return checked_commit(info.sha, repo_id), [s.rfilename for s in info.siblings or []]
 
 
 def timeout() -> float:
@@ -216,9 +221,9 @@ def _first_layout(files: list[str], candidates) -> tuple[str, tuple[str, ...]] |
 def _fetch(repo_id: str, filename: str, commit: str, cache_dir, local_dir, token, revision) -> Path:
     try:
         return Path(hf_hub_download(repo_id, filename, revision=commit, cache_dir=cache_dir, local_dir=local_dir,
-                                    token=token, endpoint=_endpoint(), etag_timeout=timeout()))
+                                    token=token, endpoint=endpoint(), etag_timeout=timeout()))
     except Exception as exc:  # noqa: BLE001 - translated into one clear message
-        raise _explain(exc, repo_id, revision, filename, local_dir) from exc
+        raise explain(exc, repo_id, revision, filename, local_dir) from exc
 
 
 def _find_local(repo_id: str, role: str, candidates, revision: str | None, cache_dir, local_dir) -> HubFiles:
@@ -229,7 +234,7 @@ def _find_local(repo_id: str, role: str, candidates, revision: str | None, cache
             commit = _recorded_commit(local_dir)
             return HubFiles(repo_id, commit, name, paths)
     raise HubError(f"offline (HF_HUB_OFFLINE or local_files_only) and {repo_id}@{revision or 'main'} has no {role} "
-                   f"weights in the local files. {_by_hand(repo_id, revision, None, local_dir, candidates)}")
+                   f"weights in the local files. {by_hand(repo_id, revision, None, local_dir, candidates)}")
 
 
 def _local_file(repo_id: str, filename: str, revision, cache_dir, local_dir) -> Path | None:
@@ -253,23 +258,25 @@ def _manual_folder(repo_id: str, local_dir) -> Path:
     return Path(local_dir) if local_dir is not None else Path.cwd() / repo_id.split("/")[1]
 
 
-def _by_hand(repo_id: str, revision: str | None, filename: str | None, local_dir,
+def by_hand(repo_id: str, revision: str | None, filename: str | None, local_dir,
              candidates=LAYOUTS["generator"]) -> str:
     """How to get the file(s) without this code: where they are on the Hub and where to put them."""
     folder = _manual_folder(repo_id, local_dir)
     if filename is not None:
-        url = hf_hub_url(repo_id, filename, revision=revision or "main", endpoint=_endpoint())
+        url = hf_hub_url(repo_id, filename, revision=revision or "main", endpoint=endpoint())
         return f"Download {url} by hand and put it at {folder / filename} (or pass that path directly)."
     files = " or ".join(" + ".join(wanted) for _, wanted in candidates)
-    return (f"Download {files} from {_endpoint()}/{repo_id}/tree/{revision or 'main'} by hand into {folder}, "
+    return (f"Download {files} from {endpoint()}/{repo_id}/tree/{revision or 'main'} by hand into {folder}, "
             "then load that folder.")
 
 
-def _explain(exc: Exception, repo_id: str, revision: str | None, filename: str | None = None,
-             local_dir=None) -> HubError:
-    """A download failure in words. The local-cache miss (which subclasses EntryNotFoundError) is a network failure,
-    not a missing file, so it is tested before the Hub's own answers."""
+def explain(exc: Exception, repo_id: str, revision: str | None, filename: str | None = None,
+            local_dir=None, instead: str | None = None) -> HubError:
+    """A download failure in words; ``instead`` (default: how to fetch the files by hand) ends the network
+    messages. The local-cache miss (which subclasses EntryNotFoundError) is a network failure, not a missing file,
+    so it is tested before the Hub's own answers."""
     at = f"{repo_id}@{revision or 'main'}" + (f" file {filename}" if filename else "")
+    instead = instead or by_hand(repo_id, revision, filename, local_dir)
     if isinstance(exc, GatedRepoError):
         return HubError(f"{repo_id} is gated: accept its conditions on the Hub, then pass token=... (or log in with "
                         "`hf auth login`).")
@@ -281,18 +288,16 @@ def _explain(exc: Exception, repo_id: str, revision: str | None, filename: str |
     if isinstance(exc, EntryNotFoundError) and not isinstance(exc, LocalEntryNotFoundError):
         return HubError(f"{at} does not exist in the repo.")
     if isinstance(exc, HfHubHTTPError) and exc.response is not None:
-        return HubError(f"the Hub answered HTTP {exc.response.status_code} for {at}: {_first_line(exc)}")
+        return HubError(f"the Hub answered HTTP {exc.response.status_code} for {at}: {first_line(exc)}")
     if "Timeout" in type(exc).__name__:
         return HubError(
-            f"the Hub at {_endpoint()} did not answer within {timeout():g} s for {at} ({type(exc).__name__}). "
+            f"the Hub at {endpoint()} did not answer within {timeout():g} s for {at} ({type(exc).__name__}). "
             "Nothing partial was kept. Check the network connection (and HF_ENDPOINT if set), raise "
-            f"PIX2PIX_HUB_TIMEOUT, or set HF_HUB_OFFLINE=1 to use files already downloaded. "
-            f"{_by_hand(repo_id, revision, filename, local_dir)}")
+            f"PIX2PIX_HUB_TIMEOUT, or set HF_HUB_OFFLINE=1 to use files already downloaded. {instead}")
     return HubError(
-        f"could not download {at} from {_endpoint()}: the Hub could not be reached ({type(exc).__name__}: "
-        f"{_first_line(exc)}). Nothing partial was kept. Check the network connection (and HF_ENDPOINT if set), "
-        f"or set HF_HUB_OFFLINE=1 to use files already downloaded. "
-        f"{_by_hand(repo_id, revision, filename, local_dir)}"
+        f"could not download {at} from {endpoint()}: the Hub could not be reached ({type(exc).__name__}: "
+        f"{first_line(exc)}). Nothing partial was kept. Check the network connection (and HF_ENDPOINT if set), "
+        f"or set HF_HUB_OFFLINE=1 to use files already downloaded. {instead}"
     )
 
 
@@ -303,16 +308,16 @@ def _explain_upload(exc: Exception, repo_id: str) -> HubError:
         if status in (401, 403):
             return HubError(f"pushing to {repo_id} needs a token with write access to it: pass token=... "
                             "(`pix2pix push --token`), set HF_TOKEN, or log in with `hf auth login`.")
-        return HubError(f"the Hub refused the upload to {repo_id} (HTTP {status}: {_first_line(exc)}). No commit "
+        return HubError(f"the Hub refused the upload to {repo_id} (HTTP {status}: {first_line(exc)}). No commit "
                         "was made; fix what it names and push again.")
     return HubError(
-        f"could not upload to {repo_id}: {_endpoint()} could not be reached ({type(exc).__name__}: "
-        f"{_first_line(exc)}). No commit was made. Check the network connection (and HF_ENDPOINT if set), then push "
+        f"could not upload to {repo_id}: {endpoint()} could not be reached ({type(exc).__name__}: "
+        f"{first_line(exc)}). No commit was made. Check the network connection (and HF_ENDPOINT if set), then push "
         "again; the translator on disk is unchanged."
     )
 
 
-def _first_line(exc: Exception) -> str:
+def first_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [""])[0][:300]
 
 
@@ -324,7 +329,7 @@ def push_to_hub(generator: Generator, repo_id: str, *, discriminator: Discrimina
     Returns the commit id. Sample images, when given, go under ``samples/`` and are shown in the card.
     """
     check_repo_id(repo_id)
-    api = HfApi(endpoint=_endpoint(), token=token)
+    api = HfApi(endpoint=endpoint(), token=token)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / repo_id.split("/")[1]
         save_pretrained(generator, folder, discriminator, license=license, repo_id=repo_id, samples=samples)
