@@ -19,7 +19,7 @@ import pytest
 import tomlkit  # comfy-cli's TOML library (tomllib is Python 3.11+)
 import torch
 from comfyui_harness import ComfyServer, PromptRejected
-from hub_server import HubServer
+from hub_server import HubServer, dataset_files, random_png
 from PIL import Image
 
 import pix2pix_core as p2p
@@ -155,6 +155,60 @@ def test_ui_workflows_are_the_api_twins(comfy):
         assert (WORKFLOWS / f"{name}.jpg").is_file(), f"{name} has no thumbnail"
 
 
+def _prompt_of_blueprint(definition: dict, object_info: dict, image: str, promoted: dict) -> dict:
+    """The API prompt a blueprint's subgraph runs as: its input node fed by LoadImage(``image``), each output saved,
+    promoted widgets set from ``promoted`` ({(node id, widget): value}) as a user sets them on the subgraph node."""
+    from build_ui import _input_specs, _is_widget
+
+    links = {link["id"]: link for link in definition["links"]}
+    source = {-10: "input"}
+    prompt = {"input": {"class_type": "LoadImage", "inputs": {"image": image}}}
+    for node in definition["nodes"]:
+        linked = {slot["name"]: links[slot["link"]] for slot in node["inputs"] if slot.get("link") is not None}
+        values, inputs = list(node["widgets_values"]), {}
+        for name, spec in _input_specs(object_info[node["type"]]):
+            if name in linked:
+                inputs[name] = [source.get(linked[name]["origin_id"], str(linked[name]["origin_id"])),
+                                linked[name]["origin_slot"]]
+            elif _is_widget(spec) and values:
+                inputs[name] = promoted.get((str(node["id"]), name), values.pop(0))
+                if name == "seed":
+                    values.pop(0)  # "control after generate"
+        prompt[str(node["id"])] = {"class_type": node["type"], "inputs": inputs}
+    for link in definition["links"]:
+        if link["target_id"] == -20:
+            prompt[f"save{link['target_slot']}"] = {"class_type": "SaveImage", "inputs": {
+                "images": [str(link["origin_id"]), link["origin_slot"]], "filename_prefix": "blueprint"}}
+    return prompt
+
+
+def test_subgraph_blueprints_are_served_and_run(comfy):
+    """ComfyUI serves <pack>/subgraphs/*.json at /global_subgraphs (its node library); each is rebuilt from its spec
+    as shipped, and the graph inside runs with its promoted widgets set as a user would."""
+    sys.path.insert(0, str(WORKFLOWS))
+    from build_ui import SUBGRAPHS, build_subgraphs
+
+    object_info = comfy.get("/object_info")
+    for name, blueprint in build_subgraphs(object_info).items():
+        assert json.loads((SUBGRAPHS / f"{name}.json").read_text()) == blueprint, name
+    served = {entry["name"]: (entry_id, entry) for entry_id, entry in comfy.get("/global_subgraphs").items()
+              if entry["info"]["node_pack"] == "custom_nodes.comfyui-pix2pix"}
+    assert set(served) == {"Edges to Photo (pix2pix)", "Colorize a Photo (pix2pix)"}
+    runs = {"Edges to Photo (pix2pix)": ("shoe.jpg", {}, 2),
+            "Colorize a Photo (pix2pix)": ("gray_photo.jpg", {("1", "model"): "my-colorizer/model.safetensors"}, 1)}
+    for name, (image, promoted, outputs) in runs.items():
+        data = json.loads(comfy.get(f"/global_subgraphs/{served[name][0]}")["data"])
+        definition = data["definitions"]["subgraphs"][0]
+        assert data["nodes"][0]["type"] == definition["id"] and definition["category"].endswith("pix2pix")
+        widgets = {tuple(widget) for widget in data["nodes"][0]["properties"]["proxyWidgets"]}
+        assert set(promoted) <= widgets
+        history = comfy.run(_prompt_of_blueprint(definition, object_info, image, promoted))
+        assert history["status"]["status_str"] == "success", (name, _errors(history)[-1500:])
+        size = Image.open(comfy.base / "input" / image).size
+        for slot in range(outputs):
+            assert _output_images(comfy, history, f"save{slot}")[0].size == size, (name, slot)
+
+
 def test_hub_workflows_run(comfy):
     for name, node, size in (("edges2shoes", "6", (400, 267)), ("night2day", "4", (400, 267)),
                              ("labels2facade", "4", (96, 128))):
@@ -176,6 +230,23 @@ def test_train_colorize_and_critic_workflows_run(comfy):
         history = comfy.run(_workflow(name))
         assert history["status"]["status_str"] == "success", (name, _errors(history)[-1500:])
         assert _output_images(comfy, history, node)[0].mode == "RGB"
+
+
+def test_train_node_reads_a_hub_dataset_and_records_its_commit(comfy):
+    pairs = {side: [random_png(40, 32, seed + i) for i in range(3)] for side, seed in (("imageA", 0), ("imageB", 9))}
+    commit = comfy.hub.state.add_commit("datasets/org/tiny-pairs", dataset_files({"train": pairs}))
+    workflow = _workflow("train_colorizer")
+    prompt = {node: workflow[node] for node in ("1", "2")}  # train and its loss plot
+    prompt["1"]["inputs"].update(TINY_TRAINING, folder="hub:org/tiny-pairs", preset="custom", save_name="from-hub")
+    history = comfy.run(prompt)
+    assert history["status"]["status_str"] == "success", _errors(history)
+    facts = p2p.load_generator(comfy.base / "models" / "pix2pix" / "from-hub").training_facts
+    assert (facts["dataset"], facts["dataset_revision"], facts["dataset_split"]) == ("org/tiny-pairs", commit, "train")
+    for folder, message in (("hub:org/absent", "org/absent was not found"),
+                            ("hub:../etc", "is neither an existing local path nor a valid Hub repo id")):
+        prompt["1"]["inputs"].update(folder=folder, save_name="never-written")
+        history = comfy.run(prompt)
+        assert history["status"]["status_str"] == "error" and message in _errors(history), (folder, _errors(history))
 
 
 def _translate_prompt(image: str, model: str = "rgb-model/model.safetensors") -> dict:

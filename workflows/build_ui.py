@@ -1,10 +1,13 @@
-"""Build the UI-format workflows users drag into ComfyUI from the API-format twins the tests run.
+"""Build the UI-format workflows users drag into ComfyUI from the API-format twins the tests run, and the
+subgraph blueprints (``subgraphs/*.json``, which ComfyUI offers in its node library) from their API-format specs.
 
     python workflows/build_ui.py http://127.0.0.1:8188     # against a running ComfyUI with the pack loaded
 
 The server runs only the API format; the UI format (nodes, links, widgets_values) is what the frontend loads.
 ``/object_info`` gives each node's input order, which inputs are widgets and which outputs exist, so both files
-describe the same graph; the tests rebuild every UI workflow this way and compare it with the shipped one.
+describe the same graph; the tests rebuild every UI workflow and blueprint this way and compare them with the
+shipped ones. A blueprint spec (``api/subgraphs/*.json``) is an API graph whose outside inputs come from node
+"-10" (the subgraph's input node), with the outputs it exposes and the widgets it promotes to the subgraph node.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from __future__ import annotations
 import json
 import sys
 import urllib.request
+import uuid
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+SUBGRAPHS = HERE.parent / "subgraphs"  # where ComfyUI looks: <custom node>/subgraphs/*.json
 SEED_WIDGETS = {"seed"}  # INT widgets that ComfyUI follows with a "control after generate" value
 
 
@@ -33,47 +38,105 @@ def _is_widget(spec: list) -> bool:
     return isinstance(kind, list) or kind in ("INT", "FLOAT", "STRING", "BOOLEAN", "COMBO")
 
 
-def to_ui(api: dict, object_info: dict) -> dict:
-    """The UI-format workflow for an API-format graph."""
+def _ui_graph(api: dict, object_info: dict, outside: dict[str, list[str]] | None = None,
+              outputs: list[tuple[str, int]] = ()) -> tuple[list[dict], list[tuple]]:
+    """UI nodes and links ``(id, origin, origin_slot, target, target_slot, type)`` for an API-format graph.
+
+    ``outside`` maps a pseudo node id (a subgraph's input node, "-10") to its slot types; ``outputs`` lists the
+    (node, slot) pairs that feed a subgraph's output node ("-20"), in its slot order."""
+    outside = outside or {}
     nodes, links = [], []
-    link_id = 0
     outgoing: dict[tuple[str, int], list[int]] = {}
-    incoming: dict[str, list[dict]] = {}
+
+    def link(source: str, slot: int, target: str, target_slot: int, kind: str) -> int:
+        links.append((len(links) + 1, int(source), slot, int(target), target_slot, kind))
+        outgoing.setdefault((source, slot), []).append(len(links))
+        return len(links)
+
+    def output_type(source: str, slot: int) -> str:
+        return outside[source][slot] if source in outside else object_info[api[source]["class_type"]]["output"][slot]
+
     for column, (node_id, node) in enumerate(sorted(api.items(), key=lambda item: int(item[0]))):
         info = object_info[node["class_type"]]
         inputs, widgets = [], []
         for name, spec in _input_specs(info):
             value = node["inputs"].get(name)
             if isinstance(value, list) and len(value) == 2 and isinstance(value[0], str):
-                link_id += 1
-                source, slot = value
-                links.append([link_id, int(source), slot, int(node_id), len(inputs),
-                              object_info[api[source]["class_type"]]["output"][slot]])
-                outgoing.setdefault((source, slot), []).append(link_id)
-                inputs.append({"name": name, "type": spec[0] if isinstance(spec[0], str) else "COMBO",
-                               "link": link_id})
+                kind = spec[0] if isinstance(spec[0], str) else "COMBO"
+                inputs.append({"name": name, "type": kind,
+                               "link": link(value[0], value[1], node_id, len(inputs), output_type(*value))})
             elif _is_widget(spec) and name in node["inputs"]:
                 widgets.append(value)
                 if name in SEED_WIDGETS:
                     widgets.append("fixed")
                 if len(spec) > 1 and spec[1].get("image_upload"):
                     widgets.append("image")  # the upload button is a widget too
-        incoming[node_id] = inputs
         position = [60 + 340 * column, 80 + 40 * (column % 2)]
         nodes.append({"id": int(node_id), "type": node["class_type"], "pos": position, "size": [300, 160],
                       "flags": {}, "order": column, "mode": 0, "inputs": inputs, "widgets_values": widgets})
+    for slot, (source, source_slot) in enumerate(outputs):
+        link(source, source_slot, "-20", slot, output_type(source, source_slot))
     for node in nodes:
         info = object_info[node["type"]]
         node["outputs"] = [{"name": name, "type": kind, "links": outgoing.get((str(node["id"]), slot), [])}
                            for slot, (name, kind) in enumerate(zip(info["output_name"], info["output"]))]
         node["properties"] = {"Node name for S&R": node["type"]}
-    return {"last_node_id": max(int(i) for i in api), "last_link_id": link_id, "nodes": nodes, "links": links,
-            "groups": [], "config": {}, "extra": {}, "version": 0.4}
+    return nodes, links
+
+
+def to_ui(api: dict, object_info: dict) -> dict:
+    """The UI-format workflow for an API-format graph."""
+    nodes, links = _ui_graph(api, object_info)
+    return {"last_node_id": max(int(i) for i in api), "last_link_id": len(links), "nodes": nodes,
+            "links": [list(item) for item in links], "groups": [], "config": {}, "extra": {}, "version": 0.4}
+
+
+def to_subgraph(spec: dict, object_info: dict) -> dict:
+    """A subgraph blueprint: one subgraph node (its promoted widgets shown on it) and the subgraph's definition."""
+    graph_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"comfyui-pix2pix/subgraphs/{spec['name']}"))
+    nodes, links = _ui_graph(spec["graph"], object_info, {"-10": [slot["type"] for slot in spec["inputs"]]},
+                             [tuple(slot["from"]) for slot in spec["outputs"]])
+    link_objects = [{"id": i, "origin_id": origin, "origin_slot": origin_slot, "target_id": target,
+                     "target_slot": target_slot, "type": kind} for i, origin, origin_slot, target, target_slot, kind
+                    in links]
+
+    def slots(side: str, end: str, node: int) -> list[dict]:
+        return [{"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{graph_id}/{side}/{slot['name']}")), "name": slot["name"],
+                 "type": slot["type"], "label": slot["name"], "localized_name": slot["name"],
+                 "linkIds": [link["id"] for link in link_objects if link[f"{end}_id"] == node
+                             and link[f"{end}_slot"] == index]}
+                for index, slot in enumerate(spec[side])]
+
+    right = 60 + 340 * len(nodes)
+    definition = {
+        "id": graph_id, "version": 1, "revision": 0, "config": {}, "name": spec["name"],
+        "state": {"lastGroupId": 0, "lastNodeId": max(node["id"] for node in nodes), "lastLinkId": len(links),
+                  "lastRerouteId": 0},
+        "inputNode": {"id": -10, "bounding": [-180, 80, 120, 40 + 20 * len(spec["inputs"])]},
+        "outputNode": {"id": -20, "bounding": [right, 80, 120, 40 + 20 * len(spec["outputs"])]},
+        "inputs": slots("inputs", "origin", -10), "outputs": slots("outputs", "target", -20), "widgets": [],
+        "nodes": nodes, "groups": [], "links": link_objects, "extra": {}, "category": spec["category"],
+        "description": spec["description"],
+    }
+    wrapper = {"id": 1, "type": graph_id, "pos": [100, 100], "size": [320, 200], "flags": {}, "order": 0, "mode": 0,
+               "inputs": [{"name": slot["name"], "label": slot["name"], "type": slot["type"], "link": None}
+                          for slot in spec["inputs"]],
+               "outputs": [{"name": slot["name"], "label": slot["name"], "type": slot["type"], "links": []}
+                           for slot in spec["outputs"]],
+               "properties": {"proxyWidgets": spec["widgets"]}, "widgets_values": [], "title": spec["name"]}
+    return {"revision": 0, "last_node_id": 1, "last_link_id": 0, "nodes": [wrapper], "links": [], "version": 0.4,
+            "definitions": {"subgraphs": [definition]}, "extra": {}}
 
 
 def build_all(object_info: dict) -> dict[str, dict]:
     return {path.stem: to_ui(json.loads(path.read_text()), object_info)
             for path in sorted((HERE / "api").glob("*.json"))}
+
+
+def build_subgraphs(object_info: dict) -> dict[str, dict]:
+    """Blueprint name (its file name under subgraphs/, which ComfyUI shows) -> blueprint."""
+    specs = [json.loads(path.read_text()) for path in sorted((HERE / "api" / "subgraphs").glob("*.json"))]
+    return {spec["name"]: to_subgraph(spec, object_info) for spec in specs}
 
 
 def main() -> None:
@@ -82,6 +145,10 @@ def main() -> None:
     for name, workflow in build_all(object_info).items():
         (HERE / f"{name}.json").write_text(json.dumps(workflow, indent=2) + "\n")
         print(f"wrote workflows/{name}.json")
+    SUBGRAPHS.mkdir(exist_ok=True)
+    for name, blueprint in build_subgraphs(object_info).items():
+        (SUBGRAPHS / f"{name}.json").write_text(json.dumps(blueprint, indent=2) + "\n")
+        print(f"wrote subgraphs/{name}.json")
 
 
 if __name__ == "__main__":
