@@ -15,7 +15,7 @@ from pix2pix_core.networks.norm import NORMS
 from pix2pix_core.paths import contained_path
 from pix2pix_core.training.cyclegan import CycleGANConfig, CycleGANTrainer
 from pix2pix_core.training.data import Jitter, TensorPairDataset
-from pix2pix_core.training.hub_datasets import HUB_PREFIX, hub_data, pinned_to_checkpoint
+from pix2pix_core.training.hub_datasets import HUB_PREFIX, hub_data, hub_unpaired_dataset, pinned_to_checkpoint
 from pix2pix_core.training.plot import loss_plot
 from pix2pix_core.training.presets import PAIRED_PRESETS, PRESETS, UNPAIRED_PRESETS, build_dataset
 from pix2pix_core.training.presets import preset as training_preset
@@ -204,7 +204,9 @@ class Pix2PixTrainUnpaired(io.ComfyNode):
                 io.Image.Input("images_a", optional=True, tooltip="Domain A images (or give folder_a)."),
                 io.Image.Input("images_b", optional=True, tooltip="Domain B images (or give folder_b)."),
                 io.String.Input("folder_a", default="", tooltip="Or a folder of domain A images inside ComfyUI's "
-                                                               "input folder (e.g. 'photos')."),
+                                                               "input folder (e.g. 'photos'). Or a Hub dataset "
+                                                               "with both domains as two image columns, "
+                                                               "'hub:org/name[@revision]' (leave folder_b empty)."),
                 io.String.Input("folder_b", default="", tooltip="Or a folder of domain B images inside ComfyUI's "
                                                                "input folder (e.g. 'paintings')."),
                 io.Combo.Input("preset", options=["custom", *UNPAIRED_PRESETS], default="custom", optional=True,
@@ -246,14 +248,8 @@ class Pix2PixTrainUnpaired(io.ComfyNode):
                                    "checkpoint_every": max(1, min(500, steps))})
         config.validate()
         target, run_dir = training_folders(save_name)
-        sources = [input_folder(folder, name) if folder.strip() else
-                   (to_core(images).clone() if images is not None else None)
-                   for name, folder, images in (("folder_a", folder_a, images_a), ("folder_b", folder_b, images_b))]
-        if any(source is None for source in sources):
-            raise Pix2PixError("CycleGAN Train: give each domain as images or a folder (images_a/folder_a and "
-                               "images_b/folder_b).")
         with torch.inference_mode(False), torch.enable_grad():
-            dataset = UnpairedDataset(*sources, jitter=Jitter(config.load_size, config.crop_size), seed=seed)
+            dataset = cls._dataset(images_a, images_b, folder_a, folder_b, config, run_dir)
             trainer = run_training(CycleGANTrainer, config, dataset, run_dir, minutes, "CycleGAN Train",
                                    tensorboard)
             models = []
@@ -261,3 +257,20 @@ class Pix2PixTrainUnpaired(io.ComfyNode):
                 save_pretrained(g.eval(), target / direction, d.eval(), overwrite=True)
                 models.append(Pix2PixModel(g, d, f"{save_name}/{direction}"))
         return io.NodeOutput(*models, loss_image(trainer.history))
+
+    @staticmethod
+    def _dataset(images_a, images_b, folder_a: str, folder_b: str, config: CycleGANConfig, run_dir: Path):
+        jitter = Jitter(config.load_size, config.crop_size)
+        if folder_a.strip().startswith(HUB_PREFIX):
+            if folder_b.strip() or images_b is not None:
+                raise Pix2PixError("CycleGAN Train: a Hub dataset in folder_a holds both domains (two image columns); "
+                                   "leave folder_b and images_b empty.")
+            source = pinned_to_checkpoint(hub_data(folder_a), run_dir / CHECKPOINT_DIR / "AtoB")
+            return cancellable(hub_unpaired_dataset, source, jitter, config.seed)
+        sources = [input_folder(folder, name) if folder.strip() else
+                   (to_core(images).clone() if images is not None else None)
+                   for name, folder, images in (("folder_a", folder_a, images_a), ("folder_b", folder_b, images_b))]
+        if any(source is None for source in sources):
+            raise Pix2PixError("CycleGAN Train: give each domain as images or a folder (images_a/folder_a and "
+                               "images_b/folder_b).")
+        return UnpairedDataset(*sources, jitter=jitter, seed=config.seed)

@@ -16,7 +16,7 @@ from .inference.precision import PRECISIONS
 from .networks.norm import NORMS
 from .training.cyclegan import CycleGANConfig, CycleGANTrainer
 from .training.data import Jitter
-from .training.hub_datasets import HubData, hub_data, pinned_to_checkpoint
+from .training.hub_datasets import HubData, hub_data, hub_unpaired_dataset, pinned_to_checkpoint
 from .training.objective import GAN_MODES
 from .training.presets import PAIRED_PRESETS, PRESETS, UNPAIRED_PRESETS, build_dataset, preset
 from .training.trainer import CHECKPOINT_DIR, DISCRIMINATORS, GENERATORS, TrainCallbacks, TrainConfig, Trainer
@@ -41,6 +41,10 @@ EPILOG = """examples:
   pix2pix train --preset cyclegan --data horse2zebra --out runs/h2z --epochs 200        the paper's run
   pix2pix train --model cyclegan --data-a summer/ --data-b winter/ --out runs/s2w --minutes 60
 
+  from the Hugging Face Hub (the datasets extra): the layout is read from the dataset's features
+  pix2pix train --data huggan/facades --preset facades --out runs/facades --epochs 200
+  pix2pix train --model cyclegan --data huggan/selfie2anime --out runs/s2a --steps 100000
+
 Running the same command again resumes from OUT/checkpoint; --steps and --epochs give the length of the
 learning-rate schedule, --minutes only when this invocation stops (run again to continue)."""
 
@@ -63,7 +67,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     data = parser.add_argument_group("data")
     data.add_argument("--data", help="aligned A|B images, a folder with A/ and B/, or photos (with --preset colorize "
                       "or edges2photo); a Hub dataset org/name (or hub:org/name), laid out as its features say; "
-                      "cyclegan: a folder with trainA/ and trainB/")
+                      "cyclegan: a folder with trainA/ and trainB/, or a Hub dataset's two image columns")
     add_hub_data_arguments(data, "train")
     data.add_argument("--data-a", type=Path, help="cyclegan: the folder of domain A (with --data-b)")
     data.add_argument("--data-b", type=Path, help="cyclegan: the folder of domain B")
@@ -153,7 +157,7 @@ def data_source(data: str, args: argparse.Namespace, split: str) -> Path | HubDa
 
 # options that only one method has: named in the refusal when given to the other
 PAIRED_ONLY = ("direction", "generator", "num_downs", "dropout", "discriminator", "lambda_l1",
-               "sync_batchnorm", "split", "revision", "columns")
+               "sync_batchnorm")
 UNPAIRED_ONLY = ("lambda_a", "lambda_b", "lambda_identity", "pool_size", "data_a", "data_b")
 
 
@@ -182,27 +186,33 @@ def _flag(name: str) -> str:
     return "--no-dropout" if name == "dropout" else f"--{name.replace('_', '-')}"
 
 
+def _hub_source(args: argparse.Namespace, config: TrainConfig | CycleGANConfig, checkpoint: Path) -> HubData | None:
+    """--data as a Hub dataset, pinned to the commit a resumed run started on; None for local data."""
+    source = data_source(args.data, args, "train") if args.data is not None else None
+    if not isinstance(source, HubData):
+        return None
+    config.dataset = source.repo_id
+    return source if args.no_resume else pinned_to_checkpoint(source, checkpoint)
+
+
 def _dataset(args: argparse.Namespace, kind: str, config: TrainConfig | CycleGANConfig):
+    checkpoint = Path(args.out) / CHECKPOINT_DIR
     if kind != "unpaired":
         if args.data is None:
             raise Pix2PixError("--data is required: the folder of training pairs, or a Hub dataset org/name.")
-        source = data_source(args.data, args, "train")
-        if isinstance(source, HubData):
-            source = source if args.no_resume else pinned_to_checkpoint(source, Path(args.out) / CHECKPOINT_DIR)
-            config.dataset = source.repo_id
-        return build_dataset(source, kind, config)
-    if args.data is not None and hub_data(args.data) is not None:
-        raise Pix2PixError(f"{args.data}: --model cyclegan trains on local folders (DIR/trainA and DIR/trainB, or "
-                           "--data-a and --data-b); Hub datasets feed paired pix2pix training. Download the two "
-                           "domains into folders first.")
+        return build_dataset(_hub_source(args, config, checkpoint) or Path(args.data), kind, config)
     jitter = Jitter(config.load_size, config.crop_size, config.flip)
+    hub = _hub_source(args, config, checkpoint / "AtoB")
     if args.data_a is not None or args.data_b is not None:
         if args.data_a is None or args.data_b is None or args.data is not None:
-            raise Pix2PixError("give either --data DIR (with DIR/trainA and DIR/trainB) or both --data-a and --data-b.")
+            raise Pix2PixError("give either --data DIR (with DIR/trainA and DIR/trainB, or a Hub dataset org/name "
+                               "with two image columns) or both --data-a and --data-b.")
         return UnpairedDataset(args.data_a, args.data_b, jitter=jitter, seed=config.seed)
+    if hub is not None:
+        return hub_unpaired_dataset(hub, jitter, config.seed)
     if args.data is None:
-        raise Pix2PixError("--model cyclegan needs --data DIR (with DIR/trainA and DIR/trainB) or --data-a and "
-                           "--data-b.")
+        raise Pix2PixError("--model cyclegan needs --data DIR (with DIR/trainA and DIR/trainB, or a Hub dataset "
+                           "org/name) or --data-a and --data-b.")
     return UnpairedDataset.from_folder(args.data, jitter=jitter, seed=config.seed)
 
 

@@ -248,6 +248,14 @@ def test_train_node_reads_a_hub_dataset_and_records_its_commit(comfy):
         history = comfy.run(prompt)
         assert history["status"]["status_str"] == "error" and message in _errors(history), (folder, _errors(history))
 
+    unpaired = _workflow("train_unpaired_style")  # the two image columns as CycleGAN's two domains
+    unpaired["1"]["inputs"].update(folder_a="hub:org/tiny-pairs", folder_b="", preset="custom", steps=1, crop_size=32,
+                                   ngf=4, n_blocks=1, precision="float32", save_name="style-from-hub")
+    history = comfy.run(unpaired)
+    assert history["status"]["status_str"] == "success", _errors(history)[-1500:]
+    facts = p2p.load_generator(comfy.base / "models" / "pix2pix" / "style-from-hub" / "BtoA").training_facts
+    assert (facts["dataset"], facts["dataset_revision"]) == ("org/tiny-pairs", commit)
+
 
 def _translate_prompt(image: str, model: str = "rgb-model/model.safetensors") -> dict:
     prompt = copy.deepcopy(_workflow("night2day"))

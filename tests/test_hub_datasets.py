@@ -181,11 +181,30 @@ def test_without_the_network_or_the_extra_the_message_names_the_way_out(hub, pai
     local.mkdir()
     refused = cli(["train", "--data", str(local), "--split", "test", "--out", "run"], hub, tmp_path)
     assert refused.returncode == 2 and "--split: options of a Hub dataset, but" in refused.stderr
-    unpaired = cli(["train", "--model", "cyclegan", "--data", "org/pairs", "--out", "run"], hub, tmp_path)
-    assert unpaired.returncode == 2 and "Hub datasets feed paired pix2pix training" in unpaired.stderr
 
     no_extra = run(["-c", "import sys; sys.modules['datasets'] = None; from pix2pix_core.cli import main; "
                     "sys.exit(main(['train', '--data', 'org/pairs', '--out', 'run', '--steps', '1']))"], hub, tmp_path)
     assert no_extra.returncode == 2 and "Traceback" not in no_extra.stderr
     assert 'datasets is not installed; training on a Hugging Face Hub dataset (--data org/name) needs it' in \
         no_extra.stderr and 'pip install "pix2pix-nodes[datasets]"' in no_extra.stderr
+
+
+def test_cyclegan_reads_two_image_columns_as_its_domains(hub, tmp_path):
+    """huggan's unpaired datasets hold unrelated A and B images side by side (empty cells where one domain has
+    fewer): each column, its empty cells skipped, is a domain."""
+    domains = {"imageA": [png(30, 24, i) for i in range(3)], "imageB": [png(24, 30, 5 + i) for i in range(3)]}
+    domains["imageB"][1] = None
+    commit = hub.state.add_commit("datasets/org/unpaired", dataset_files({"train": domains}))
+    small = ["--ngf", "8", "--ndf", "8", "--n-blocks", "1", "--crop-size", "32", "--load-size", "36",
+             "--checkpoint-every", "2", "--sample-every", "2"]
+    result = cli(["train", "--model", "cyclegan", "--data", "org/unpaired", "--out", "run", "--steps", "2", *small],
+                 hub, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "unpaired domains: 3 image(s) in A, 2 in B" in result.stderr
+    for direction in ("AtoB", "BtoA"):
+        facts = json.loads((tmp_path / "run" / "checkpoint" / direction / "config.json").read_text())["training"]
+        assert (facts["dataset"], facts["dataset_revision"]) == ("org/unpaired", commit)
+    one_column = cli(["train", "--model", "cyclegan", "--data", "org/unpaired", "--columns", "imageA", "--out",
+                      "other", *small], hub, tmp_path)
+    assert one_column.returncode == 2 and "unpaired training reads domain A and domain B from two image" in \
+        one_column.stderr

@@ -48,6 +48,7 @@ from .data import (
     check_training_size,
     oriented_size,
 )
+from .unpaired import UnpairedDataset
 
 HUB_PREFIX = "hub:"
 LAYOUT_SAMPLE = 64  # rows whose image sizes are checked for the aligned layout (reading every row costs a download)
@@ -229,7 +230,7 @@ class ColumnPairDataset(SeparatePairDataset):
     """Pairs from two Image columns of a Hub dataset, row by row."""
 
     def __init__(self, opened: OpenedDataset, columns: tuple[str, str], direction: str = "AtoB", **kwargs) -> None:
-        rows = _rows_with_both(opened.rows, columns)
+        rows = _rows_with(opened.rows, columns)
         super().__init__(*(ColumnImages(rows, name, opened.where) for name in columns), direction, **kwargs)
         self.opened, self.columns, self.dropped = opened, columns, len(opened.rows) - len(rows)
 
@@ -239,15 +240,17 @@ class ColumnPairDataset(SeparatePairDataset):
                 f"pair(s) ({self.direction}){dropped}")
 
 
-def _rows_with_both(rows, columns: tuple[str, str]):
-    """The rows where both columns hold an image (a null in either leaves nothing to pair)."""
+def _rows_with(rows, columns: tuple[str, ...]):
+    """The rows where every one of ``columns`` holds an image (a null leaves nothing to read or to pair)."""
     import pyarrow.compute as pc  # a dependency of datasets
 
     table = rows.data.table  # a freshly loaded split: no index mapping over it
-    valid = pc.and_(pc.is_valid(table.column(columns[0])), pc.is_valid(table.column(columns[1])))
+    valid = pc.is_valid(table.column(columns[0]))
+    for column in columns[1:]:
+        valid = pc.and_(valid, pc.is_valid(table.column(column)))
     keep = [i for i, ok in enumerate(valid.to_pylist()) if ok]
     if not keep:
-        raise InputError(f"{columns[0]} and {columns[1]} of the dataset hold no row with both images.")
+        raise InputError(f"the dataset has no row with an image in {' and '.join(columns)}.")
     return rows if len(keep) == len(rows) else rows.select(keep)
 
 
@@ -264,6 +267,21 @@ def hub_pair_dataset(data: HubData, kind: str, direction: str = "AtoB", jitter: 
     else:
         dataset = AlignedDataset(ColumnImages(opened.rows, columns[0], opened.where), direction, jitter=jitter,
                                  seed=seed)
+    dataset.provenance = opened.facts()
+    return dataset
+
+
+def hub_unpaired_dataset(data: HubData, jitter: Jitter | None = None, seed: int = 0,
+                         token: str | bool | None = None) -> UnpairedDataset:
+    """Two unpaired domains from a Hub dataset's two Image columns (``imageA`` and ``imageB`` in the huggan/ unpaired
+    datasets, whose rows hold unrelated images; a column's empty cells are skipped)."""
+    opened = open_dataset(data, token)
+    columns = _chosen_columns(opened, "unpaired")
+    if len(columns) != 2:
+        raise InputError(f"{opened.where} has one image column ({columns[0]}): unpaired training reads domain A and "
+                         "domain B from two image columns (--columns A,B).")
+    domains = (ColumnImages(_rows_with(opened.rows, (name,)), name, opened.where) for name in columns)
+    dataset = UnpairedDataset(*domains, jitter=jitter, seed=seed)
     dataset.provenance = opened.facts()
     return dataset
 

@@ -20,7 +20,7 @@ from PIL import Image
 from torch.utils.data import Dataset
 
 from ..errors import InputError
-from .data import MIN_TRAIN_SIDE, Jitter, check_training_size, list_images, oriented_size, read_training_image
+from .data import MIN_TRAIN_SIDE, ImageFiles, Jitter, check_training_size, list_images, oriented_size
 
 DOMAIN_FOLDERS = ("trainA", "trainB")  # the reference's unaligned layout
 TEST_FOLDERS = ("testA", "testB")
@@ -36,14 +36,16 @@ def unpaired_domains(folder: str | Path) -> tuple[Path, Path] | None:
 
 
 class UnpairedDataset(Dataset):
-    """Two unpaired domains: folders (``DIR/trainA`` + ``DIR/trainB``, or any two) or ``[N, C, H, W]`` tensors in
-    0..1. Unreadable and too-small files are reported and left out; a domain with none left is refused."""
+    """Two unpaired domains: folders (``DIR/trainA`` + ``DIR/trainB``, or any two), ``[N, C, H, W]`` tensors in
+    0..1, or image sequences (a Hub dataset's columns, ``hub_datasets.ColumnImages``). Unreadable and too-small
+    files are reported and left out; a domain with none left is refused."""
 
-    def __init__(self, domain_a: str | Path | torch.Tensor, domain_b: str | Path | torch.Tensor,
-                 jitter: Jitter | None = None, seed: int = 0, report: Callable[[str], None] | None = None) -> None:
+    def __init__(self, domain_a, domain_b, jitter: Jitter | None = None, seed: int = 0,
+                 report: Callable[[str], None] | None = None) -> None:
         report = report or (lambda message: print(message, file=sys.stderr))
         self.a, self.b = (_domain(source, name, report) for source, name in ((domain_a, "A"), (domain_b, "B")))
         self.jitter, self.seed, self.epoch = jitter, seed, 0
+        self.provenance: dict[str, str] = {}  # where the data came from, for the checkpoint (a Hub dataset's commit)
 
     @classmethod
     def from_folder(cls, folder: str | Path, **kwargs) -> UnpairedDataset:
@@ -70,7 +72,12 @@ class UnpairedDataset(Dataset):
         return a.contiguous(), b.contiguous()
 
 
-def _domain(source: str | Path | torch.Tensor, name: str, report: Callable[[str], None]) -> list | torch.Tensor:
+def _domain(source, name: str, report: Callable[[str], None]):
+    """The domain's images: a checked tensor, the usable files of a folder (as ImageFiles), or the sequence given."""
+    if not isinstance(source, (str, Path, torch.Tensor)):
+        if len(source) == 0:
+            raise InputError(f"domain {name} ({source.where}) holds no images.")
+        return source
     if isinstance(source, torch.Tensor):
         if source.dim() != 4 or len(source) == 0 or source.shape[1] not in (1, 3):
             raise InputError(f"domain {name} must be a non-empty [N, 1 or 3, H, W] batch, got {tuple(source.shape)}.")
@@ -93,7 +100,7 @@ def _domain(source: str | Path | torch.Tensor, name: str, report: Callable[[str]
     if not good:
         raise InputError(f"domain {name} ({source}) holds no usable images (.png, .jpg, ... of at least "
                          f"{MIN_TRAIN_SIDE} px a side).")
-    return good
+    return ImageFiles(good, source)
 
 
 def _is_gray(path: Path) -> bool:
@@ -101,8 +108,8 @@ def _is_gray(path: Path) -> bool:
         return im.mode in ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F")
 
 
-def _image(domain: list | torch.Tensor, index: int) -> torch.Tensor:
-    return domain[index] if isinstance(domain, torch.Tensor) else read_training_image(domain[index])
+def _image(domain, index: int) -> torch.Tensor:
+    return domain[index] if isinstance(domain, torch.Tensor) else domain.read(index)
 
 
 class ImagePool:
