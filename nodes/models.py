@@ -100,17 +100,20 @@ def _load_local(choice: str) -> Pix2PixModel:
                        lambda: Pix2PixModel(*load_translator(folder or path), choice))
 
 
-def _load_hub(repo_id: str, revision: str) -> Pix2PixModel:
+def _load_hub(repo_id: str, revision: str, direction: str = "AtoB") -> Pix2PixModel:
     """A Hub translator by id only (never a server path), downloaded into models/pix2pix/<org>--<name>; Cancel
-    ends the wait for a download at once."""
+    ends the wait for a download at once. ``direction`` BtoA picks the B -> A side of a CycleGAN repo (AtoB: a
+    pix2pix repo's translator, or a CycleGAN repo's A -> B side)."""
     check_repo_id(repo_id)
     check_revision(revision or None)
     def load() -> Pix2PixModel:
         local_dir = contained_path(model_dir(), repo_id.replace("/", "--"), what="repo_id")
-        options = {"revision": revision or None, "local_dir": local_dir, "from_hub": True}
-        return Pix2PixModel(*cancellable(load_translator, repo_id, **options), repo_id)
+        options = {"revision": revision or None, "local_dir": local_dir, "from_hub": True,
+                   "direction": "BtoA" if direction == "BtoA" else None}
+        name = repo_id if direction == "AtoB" else f"{repo_id} ({direction})"
+        return Pix2PixModel(*cancellable(load_translator, repo_id, **options), name)
 
-    return _LOADED.get(("hub", repo_id, revision), load)
+    return _LOADED.get(("hub", repo_id, revision, direction), load)
 
 
 class Pix2PixLoadModel(io.ComfyNode):
@@ -136,29 +139,35 @@ class Pix2PixLoadModel(io.ComfyNode):
                                        "each expects as input). Used when 'model' is (none)."),
                 io.String.Input("repo_id", default="", tooltip="Any Hub repo id (org/name); overrides the other two."),
                 io.String.Input("revision", default="", tooltip="Hub branch, tag or commit to pin (default: main)."),
+                io.Combo.Input("direction", options=["AtoB", "BtoA"], default="AtoB", optional=True,
+                               tooltip="For a CycleGAN repo on the Hub (AtoB/ + BtoA/ folders, or the reference's "
+                                       "latest_net_G_A/B.pth): which of its two translators. A pix2pix repo has "
+                                       "one, AtoB. Local CycleGAN folders list both files under 'model'."),
             ],
             outputs=[Pix2PixModelIO.Output(display_name="model", tooltip="The translator, for Translate, "
                                                                             "Colorize, Critic and Save Model.")],
         )
 
     @classmethod
-    def fingerprint_inputs(cls, model: str, catalogue: str, repo_id: str, revision: str) -> tuple:
+    def fingerprint_inputs(cls, model: str, catalogue: str, repo_id: str, revision: str,
+                           direction: str = "AtoB") -> tuple:
         """A local file changed on disk makes the node run again (ComfyUI would reuse its cached output)."""
         if repo_id.strip() or model == NONE:
-            return (repo_id.strip(), catalogue, revision.strip())
+            return (repo_id.strip(), catalogue, revision.strip(), direction)
         try:
             return (model, local_fingerprint(model))
         except (OSError, Pix2PixError):  # a missing file: execute says so
             return (model,)
 
     @classmethod
-    def execute(cls, model: str, catalogue: str, repo_id: str, revision: str) -> io.NodeOutput:
+    def execute(cls, model: str, catalogue: str, repo_id: str, revision: str,
+                direction: str = "AtoB") -> io.NodeOutput:
         if repo_id.strip():
-            return io.NodeOutput(_load_hub(repo_id.strip(), revision.strip()))
+            return io.NodeOutput(_load_hub(repo_id.strip(), revision.strip(), direction))
         if model != NONE:
             return io.NodeOutput(_load_local(model))
         if catalogue != NONE:
-            return io.NodeOutput(_load_hub(catalogue, revision.strip()))
+            return io.NodeOutput(_load_hub(catalogue, revision.strip(), direction))
         raise Pix2PixError("Pix2Pix Load Model: choose a model under models/pix2pix, a catalogue entry or a repo_id.")
 
 

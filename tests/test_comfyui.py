@@ -348,6 +348,27 @@ def test_save_model_node_writes_a_loadable_translator(comfy):
     assert comfy.run(_save_prompt("saved-copy", overwrite=True))["status"]["status_str"] == "success"
 
 
+def test_load_model_picks_either_side_of_a_cyclegan_repo(comfy):
+    """The reference's latest_net_G_A/B.pth published as a repo: direction BtoA loads G_B (saved back by Save Model
+    and compared weight for weight); a pix2pix repo has no BtoA side, and the error says what was expected."""
+    sides = {}
+    for seed, name in ((1, "latest_net_G_A.pth"), (2, "latest_net_G_B.pth")):
+        torch.manual_seed(seed)
+        sides[name] = init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1)))
+    comfy.hub.state.add_commit("someone/tiny-cyclegan", {name: _bin(net) for name, net in sides.items()})
+    for direction, name in (("BtoA", "latest_net_G_B.pth"), ("AtoB", "latest_net_G_A.pth")):
+        prompt = _save_prompt(f"picked-{direction}")
+        prompt["1"]["inputs"].update(model="(none)", repo_id="someone/tiny-cyclegan", direction=direction)
+        history = comfy.run(prompt)
+        assert history["status"]["status_str"] == "success", _errors(history)[-1500:]
+        saved = p2p.load_generator(comfy.base / "models" / "pix2pix" / f"picked-{direction}").state_dict()
+        assert all(torch.equal(saved[k], v) for k, v in sides[name].state_dict().items()), direction
+    prompt = _save_prompt("never-written")
+    prompt["1"]["inputs"].update(model="(none)", repo_id="huggan/pix2pix-night2day", direction="BtoA")
+    history = comfy.run(prompt)
+    assert history["status"]["status_str"] == "error" and "latest_net_G_B.pth" in _errors(history)
+
+
 HOSTILE_NAMES = ["../escape", " ..", "..", "/tmp/abs-escape", "", " ", "a\x00b", "C:evil", "name.", "nested/name",
                  "..\\up", "trailing "]
 
