@@ -19,6 +19,7 @@ from .cli_train import add_hub_data_arguments, add_train_arguments, data_source,
 from .demo import run_demo, run_training_demo
 from .devices import check_device
 from .errors import InputError, Pix2PixError, WrongRole
+from .export.onnx_file import list_exports_in_card
 from .imaging.edges import HED_REPO, canny, hed, load_hed, xdog
 from .imaging.files import find_images, read_image, save_image
 from .inference.colorize import check_colorization_model, colorize
@@ -373,9 +374,13 @@ def _push(args: argparse.Namespace) -> int:
     directory = args.directory
     generator, discriminator = load_translator(directory)
     samples = sorted((directory / "samples").glob("*.png")) if (directory / "samples").is_dir() else []
+    exports = sorted(directory.glob("*.onnx"))  # ONNX exports travel with the weights, listed in the card
+    prepare = list_exports_in_card if exports else None
     commit = push_to_hub(generator, args.repo_id, discriminator=discriminator, samples=samples,
-                         private=args.private, token=args.token, license=args.license)
-    print(f"pushed {directory} to {args.repo_id} (commit {commit})")
+                         private=args.private, token=args.token, license=args.license, extra_files=exports,
+                         prepare=prepare)
+    also = f" with {', '.join(p.name for p in exports)}" if exports else ""
+    print(f"pushed {directory}{also} to {args.repo_id} (commit {commit})")
     return 0
 
 

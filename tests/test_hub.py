@@ -185,6 +185,20 @@ def test_push_command(hub, tmp_path, capsys):
     assert torch.equal(_out(loaded), _out(g))
 
 
+def test_push_takes_the_onnx_exports_along(hub, tmp_path, capsys):
+    """ONNX files exported next to the weights are uploaded with them, and the pushed card lists them."""
+    folder = p2p.save_pretrained(_net(seed=6), tmp_path / "exported")
+    p2p.export_onnx(p2p.load_generator(folder), folder / "model.onnx")
+    assert cli_main(["push", str(folder), "me/with-onnx", "--token", hub.state.token]) == 0
+    assert "with model.onnx" in capsys.readouterr().out
+    repo = hub.state.repos["me/with-onnx"]
+    files = repo.commits[repo.refs["main"]]
+    assert files["model.onnx"] == (folder / "model.onnx").read_bytes()
+    card = files["README.md"].decode()
+    assert "## ONNX" in card and "`model.onnx`: per_image normalisation statistics" in card
+    assert "me/with-onnx" in card  # the card is the Hub's (usage names the repo), with the section added
+
+
 def test_models_command_lists_the_catalogue(capsys):
     assert cli_main(["models"]) == 0
     out = capsys.readouterr().out

@@ -56,7 +56,7 @@ def export_onnx(generator: Generator, path: str | os.PathLike, *, statistics: st
                         f"size -> {OUTPUT_NAME} in 0..1, same size; {statistics} normalisation statistics.")
     with atomic_path(path) as tmp:
         onnx.save(model, str(tmp))
-    _list_in_card(path.parent)
+    list_exports_in_card(path.parent)
     return path
 
 
@@ -67,7 +67,7 @@ def file_statistics(path: Path) -> str:
     return props.get(STATISTICS_KEY, "unknown")
 
 
-def _list_in_card(folder: Path) -> None:
+def list_exports_in_card(folder: Path) -> None:
     """An export next to our weights: the folder's model card lists every ONNX file there."""
     card = folder / CARD_FILE
     if (folder / CONFIG_FILE).is_file() and card.is_file():

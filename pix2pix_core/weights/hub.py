@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -323,16 +325,23 @@ def first_line(exc: Exception) -> str:
 
 def push_to_hub(generator: Generator, repo_id: str, *, discriminator: Discriminator | None = None,
                 private: bool = False, token: str | None = None, samples: list[Path] | None = None,
-                license: str = UNKNOWN_LICENSE, commit_message: str = "Upload pix2pix translator") -> str:
+                license: str = UNKNOWN_LICENSE, commit_message: str = "Upload pix2pix translator",
+                extra_files: list[Path] = (), prepare: Callable[[Path], None] | None = None) -> str:
     """Create (or reuse) ``repo_id`` and upload the translator as config.json + model.safetensors + card.
 
-    Returns the commit id. Sample images, when given, go under ``samples/`` and are shown in the card.
+    Returns the commit id. Sample images, when given, go under ``samples/`` and are shown in the card;
+    ``extra_files`` (e.g. ONNX exports) go next to the weights, and ``prepare`` may then edit the folder (the card)
+    before the one commit is made.
     """
     check_repo_id(repo_id)
     api = HfApi(endpoint=endpoint(), token=token)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / repo_id.split("/")[1]
         save_pretrained(generator, folder, discriminator, license=license, repo_id=repo_id, samples=samples)
+        for extra in extra_files:
+            shutil.copy2(extra, folder / Path(extra).name)
+        if prepare is not None:
+            prepare(folder)
         try:
             api.create_repo(repo_id, private=private, exist_ok=True)
             info = api.upload_folder(repo_id=repo_id, folder_path=folder, commit_message=commit_message)
