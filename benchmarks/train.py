@@ -4,8 +4,9 @@
     python benchmarks/train.py --cyclegan # also CycleGAN (2 x resnet_9blocks + 2 x PatchGAN) against the reference
 
 The reference step: NCHW float32, Adam with PyTorch's CPU defaults, D step then G step as the reference's
-optimize_parameters. Ours: Trainer._train_step (channels_last, foreach Adam, zero_grad(set_to_none=True), and
-bfloat16 autocast where the CPU has native bfloat16). Peak memory is measured in a fresh process per mode.
+optimize_parameters. Ours: Trainer._train_step (foreach Adam, zero_grad(set_to_none=True); NCHW in float32 on the
+CPU, channels_last with bfloat16 autocast where the CPU has native bfloat16). Peak memory is measured in a fresh
+process per mode.
 """
 
 from __future__ import annotations

@@ -21,7 +21,6 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import ConfigError
-from ..inference.precision import resolve_precision
 from ..networks import PatchGANConfig, ResnetConfig, build_network, init_weights
 from ..networks.io import IOSpec
 from ..weights.directory import write_pretrained
@@ -71,11 +70,7 @@ class CycleGANTrainer(TrainingLoop):
         c = self.config
         torch.manual_seed(c.seed)
         g_config, d_config = c.network_configs(sample[0].shape[0])
-        # channels_last pays off with reduced precision and on GPUs; a float32 ResNet step on the CPU runs faster
-        # NCHW (measured: benchmarks/train.py --cyclegan)
-        low_precision = resolve_precision(c.precision, self.device) != torch.float32
-        self.memory_format = torch.channels_last if low_precision or self.device.type == "cuda" else \
-            torch.contiguous_format
+        self.memory_format = self.training_memory_format()
         # the reference's order: G_A, G_B, D_A, D_B, each initialised as it is built
         self.g_a, self.g_b, self.d_a, self.d_b = (
             init_weights(build_network(cfg)).to(self.device, memory_format=self.memory_format)

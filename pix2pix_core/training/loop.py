@@ -335,6 +335,13 @@ class TrainingLoop:
                                f"previous checkpoint, if any, is intact. Free space or fix the folder, then run "
                                "again to resume.") from exc
 
+    def training_memory_format(self) -> torch.memory_format:
+        """channels_last pays off with reduced precision and on GPUs; a float32 step on the CPU runs as fast or
+        faster NCHW (measured: pix2pix 650 vs 650 ms with AVX512 kernels, 680 vs 830 ms with AVX2; CycleGAN
+        faster NCHW on both: benchmarks/train.py)."""
+        low_precision = resolve_precision(self.config.precision, self.device) != torch.float32
+        return torch.channels_last if low_precision or self.device.type == "cuda" else torch.contiguous_format
+
     def data_facts(self) -> dict[str, str]:
         """The data's name for the checkpoint, and for a Hub dataset its id, split and pinned commit."""
         return {"dataset": self.config.dataset, **getattr(self.dataset, "provenance", {})}

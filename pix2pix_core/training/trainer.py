@@ -106,7 +106,8 @@ class Trainer(TrainingLoop):
         g.io = IOSpec(c.input_space or IOSpec.default_for(in_channels, out_channels).input_space,
                       c.output_space or IOSpec.default_for(in_channels, out_channels).output_space,
                       c.crop_size, c.direction)
-        g, d = g.to(memory_format=torch.channels_last), d.to(memory_format=torch.channels_last)
+        self.memory_format = self.training_memory_format()
+        g, d = g.to(memory_format=self.memory_format), d.to(memory_format=self.memory_format)
         if c.sync_batchnorm and _world() > 1:
             g, d = (nn.SyncBatchNorm.convert_sync_batchnorm(net) for net in (g, d))
         return g, d
@@ -119,8 +120,8 @@ class Trainer(TrainingLoop):
 
     def _train_step(self, g: nn.Module, d: nn.Module, real_a: torch.Tensor, real_b: torch.Tensor) -> dict[str, float]:
         c = self.config
-        real_a = real_a.contiguous(memory_format=torch.channels_last)
-        real_b = real_b.contiguous(memory_format=torch.channels_last)
+        real_a = real_a.contiguous(memory_format=self.memory_format)
+        real_b = real_b.contiguous(memory_format=self.memory_format)
         g.train()
         d.train()
         with self._autocast():
@@ -150,7 +151,7 @@ class Trainer(TrainingLoop):
     def _sample(self, a: torch.Tensor, b: torch.Tensor) -> None:
         with torch.no_grad():
             self.generator.eval()
-            fake = self.generator(a[:1].to(self.device).contiguous(memory_format=torch.channels_last)).float().cpu()
+            fake = self.generator(a[:1].to(self.device).contiguous(memory_format=self.memory_format)).float().cpu()
             self.generator.train()
         self._save_sample(torch.cat([_displayable(a[:1]), _displayable(fake), _displayable(b[:1])], -1)[0])
 
