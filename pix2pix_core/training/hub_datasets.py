@@ -23,6 +23,7 @@ from huggingface_hub import HfApi
 from ..errors import HubError, InputError
 from ..extras import require
 from ..imaging.files import load_image
+from ..paths import contained_path
 from ..weights.hub import (
     COMMIT,
     cached_repo,
@@ -62,9 +63,6 @@ class HubData:
     split: str = "train"
     revision: str | None = None
     columns: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        return f"{self.repo_id}@{self.revision or 'main'} ({self.split})"
 
 
 def hub_data(data: str | os.PathLike, split: str = "train", revision: str | None = None,
@@ -123,11 +121,12 @@ def _not_cached(data: HubData) -> HubError:
 
 def resolve_commit(data: HubData, token: str | bool | None = None) -> str:
     """The commit ``data.revision`` points at: asked of the Hub (one bounded request), or, offline, read from the
-    Hub cache's refs, where ``datasets`` recorded it when it downloaded the dataset."""
+    Hub cache's refs, where the download recorded it."""
     if data.revision is not None and COMMIT.match(data.revision):
         return data.revision
     if offline():
-        ref = cached_repo(data.repo_id, "dataset") / "refs" / (data.revision or "main")
+        refs = cached_repo(data.repo_id, "dataset") / "refs"
+        ref = contained_path(refs, data.revision or "main", what="revision", nested=True)
         if ref.is_file() and COMMIT.match(ref.read_text().strip()):
             return ref.read_text().strip()
         raise _not_cached(data)
