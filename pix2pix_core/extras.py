@@ -7,13 +7,14 @@ import importlib
 from .errors import Pix2PixError
 
 # extra -> (its packages, what needs them)
-EXTRAS = {"onnx": ("onnx, onnxscript and onnxruntime", "ONNX export and ONNX Runtime translation"),
-          "tensorboard": ("tensorboard", "--log tensorboard (TensorBoard logging)"),
-          "datasets": ("datasets", "training on a Hugging Face Hub dataset (--data org/name)")}
+EXTRAS = {"onnx": (("onnx", "onnxscript", "onnxruntime"), "ONNX export and ONNX Runtime translation"),
+          "tensorboard": (("tensorboard",), "--log tensorboard (TensorBoard logging)"),
+          "datasets": (("datasets",), "training on a Hugging Face Hub dataset (--data org/name, hub:org/name)")}
 
 
 def install_hint(extra: str) -> str:
-    return f'pip install "pix2pix-nodes[{extra}]" ({EXTRAS[extra][0]})'
+    """The command for the core's users, and the packages for ComfyUI's Python (where the node pack lives)."""
+    return f'pip install "pix2pix-nodes[{extra}]"; in ComfyUI\'s Python: pip install {" ".join(EXTRAS[extra][0])}'
 
 
 def require(module: str, extra: str, error: type[Pix2PixError] = Pix2PixError):

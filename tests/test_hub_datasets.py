@@ -185,8 +185,9 @@ def test_without_the_network_or_the_extra_the_message_names_the_way_out(hub, pai
     no_extra = run(["-c", "import sys; sys.modules['datasets'] = None; from pix2pix_core.cli import main; "
                     "sys.exit(main(['train', '--data', 'org/pairs', '--out', 'run', '--steps', '1']))"], hub, tmp_path)
     assert no_extra.returncode == 2 and "Traceback" not in no_extra.stderr
-    assert 'datasets is not installed; training on a Hugging Face Hub dataset (--data org/name) needs it' in \
-        no_extra.stderr and 'pip install "pix2pix-nodes[datasets]"' in no_extra.stderr
+    needs = "datasets is not installed; training on a Hugging Face Hub dataset (--data org/name, hub:org/name) needs"
+    assert needs in no_extra.stderr
+    assert 'pip install "pix2pix-nodes[datasets]"; in ComfyUI\'s Python: pip install datasets' in no_extra.stderr
 
 
 def test_cyclegan_reads_two_image_columns_as_its_domains(hub, tmp_path):
