@@ -1,5 +1,8 @@
 """Paired training data: aligned A|B images, A/ and B/ folders, pairs derived from photos, in-memory tensors.
 
+The images come from files (``ImageFiles``) or from a Hub dataset's Image columns (``hub_datasets.ColumnImages``),
+which offer the same reading methods, so every layout works on either.
+
 Every dataset yields ``(A, B)`` as float tensors in [-1, 1], ``[C, H, W]``, after the paper's jitter applied
 identically to both (resize, random crop, random horizontal flip). Randomness comes from ``(seed, index,
 epoch)`` only, so a run that stops and resumes sees exactly the samples an uninterrupted run would.
