@@ -430,8 +430,9 @@ from pathlib import Path
 import torch, torch.distributed as dist, torch.nn.functional as F
 sys.path.insert(0, {root!r})
 from pix2pix_core.training.data import TensorPairDataset, Jitter
-from pix2pix_core.training.trainer import Trainer, TrainConfig
-dist.init_process_group("gloo")
+from datetime import timedelta
+from pix2pix_core.training.trainer import TrainCallbacks, Trainer, TrainConfig
+dist.init_process_group("gloo", timeout=timedelta(seconds=60))  # a rank left waiting fails in a minute
 rank = dist.get_rank()
 base = Path(sys.argv[1])
 torch.manual_seed(0)
@@ -443,6 +444,12 @@ result = Trainer(config, TensorPairDataset(x, 1 - x, jitter=Jitter(72, 64)), bas
 digest = hashlib.sha256(b"".join(p.detach().contiguous().numpy().tobytes()
                                  for p in result.generator.parameters())).hexdigest()
 (base / f"weights{{rank}}.txt").write_text(digest)
+# a stop only rank 1 sees (its time budget, a signal, a Cancel) stops both at the same step, none left waiting
+stop_on_rank_1 = TrainCallbacks(should_stop=lambda: rank == 1 and stopping.step >= 3)
+stopping = Trainer(TrainConfig(**{{**vars(config), "steps": 6}}), TensorPairDataset(x, 1 - x, jitter=Jitter(72, 64)),
+                   base / f"stop{{rank}}", callbacks=stop_on_rank_1)
+outcome = stopping.run()
+(base / f"stopped{{rank}}.txt").write_text(f"{{outcome.steps_done}} {{outcome.stop_reason}}")
 dist.destroy_process_group()
 """
 
@@ -463,6 +470,7 @@ def test_two_process_ddp_with_gloo(tmp_path):
     assert p2p.load_generator(tmp_path / "rank0" / CHECKPOINT_DIR).training_facts["steps"] == 4
     assert len(list((tmp_path / "rank0" / "samples").glob("*.png"))) == 2
     assert not (tmp_path / "rank1").exists() or not any((tmp_path / "rank1").iterdir())  # only rank 0 writes
+    assert [(tmp_path / f"stopped{rank}.txt").read_text() for rank in (0, 1)] == ["3 stop request"] * 2
 
 
 def test_ssim_and_psnr_match_skimage():

@@ -144,6 +144,16 @@ def _world() -> int:
     return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
 
 
+def _agreed(reason: str, device: torch.device) -> str:
+    """The stop reason every rank acts on: the most urgent one any rank has. A time budget, a signal or a stop
+    request seen by one rank alone would leave the others waiting in the next step's all-reduce for ever."""
+    if _world() == 1:
+        return reason
+    code = torch.tensor([STOP_REASONS.index(reason)], device=device)
+    dist.all_reduce(code, op=dist.ReduceOp.MAX)
+    return STOP_REASONS[int(code.item())]
+
+
 class TrainingLoop:
     """The shared trainer (see the module docstring); subclasses set ``generator`` (what a run returns) in _build."""
 
@@ -257,7 +267,7 @@ class TrainingLoop:
                     self._board.step(self.step, losses, self.optimizers)
                 if self.step % self.config.sample_every == 0:
                     self._sample(a, b)
-                reason = self._stop_reason(deadline)
+                reason = _agreed(self._stop_reason(deadline), self.device)
                 if reason != "completed" or self.step % self.config.checkpoint_every == 0 \
                         or self.step == self.config.steps:
                     self.save_checkpoint()
