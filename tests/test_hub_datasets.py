@@ -143,7 +143,7 @@ def probe(cases: list[tuple], hub, tmp_path: Path, **kwargs) -> list[str]:
 
 def test_the_layout_comes_from_the_features_and_bad_datasets_are_named(hub, pairs, tmp_path):
     for name, width in (("aligned", 40), ("photos", 20)):
-        images = [png(width, 20, i) for i in range(3)]
+        images = [png(width, 20, i) for i in range(3)] + [None]  # an empty cell is skipped, as in a pair
         hub.state.add_commit(f"datasets/org/{name}", dataset_files({"train": {"image": images}}))
     hub.state.add_commit("datasets/org/text", dataset_files({"train": {"caption": ["a", "b"]}}))
     hub.state.add_commit("datasets/org/three", dataset_files({"train": {name: [png(20, 20, 1)] for name in "xyz"}}))

@@ -258,14 +258,12 @@ def hub_pair_dataset(data: HubData, kind: str, direction: str = "AtoB", jitter: 
     """The pairs ``data`` holds, laid out as its features say (see the module docstring)."""
     opened = open_dataset(data, token)
     columns = _chosen_columns(opened, kind)
-    if kind in DERIVED_KINDS:
-        dataset = DerivedPairDataset(ColumnImages(opened.rows, columns[0], opened.where), kind, jitter=jitter,
-                                     seed=seed)
-    elif len(columns) == 2:
+    if len(columns) == 2 and kind not in DERIVED_KINDS:
         dataset = ColumnPairDataset(opened, columns, direction, jitter=jitter, seed=seed)
-    else:
-        dataset = AlignedDataset(ColumnImages(opened.rows, columns[0], opened.where), direction, jitter=jitter,
-                                 seed=seed)
+    else:  # one column: its empty cells skipped, as for pairs
+        images = ColumnImages(_rows_with(opened.rows, columns), columns[0], opened.where)
+        dataset = DerivedPairDataset(images, kind, jitter=jitter, seed=seed) if kind in DERIVED_KINDS else \
+            AlignedDataset(images, direction, jitter=jitter, seed=seed)
     dataset.provenance = opened.facts()
     return dataset
 
