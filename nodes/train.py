@@ -15,7 +15,7 @@ from pix2pix_core.networks.norm import NORMS
 from pix2pix_core.paths import contained_path
 from pix2pix_core.training.cyclegan import CycleGANConfig, CycleGANTrainer
 from pix2pix_core.training.data import Jitter, TensorPairDataset
-from pix2pix_core.training.hub_datasets import HUB_PREFIX, hub_data, hub_unpaired_dataset, pinned_to_checkpoint
+from pix2pix_core.training.hub_datasets import HUB_PREFIX, hub_data, hub_unpaired_dataset, pinned_to_run
 from pix2pix_core.training.plot import loss_plot
 from pix2pix_core.training.presets import PAIRED_PRESETS, PRESETS, UNPAIRED_PRESETS, build_dataset
 from pix2pix_core.training.presets import preset as training_preset
@@ -132,7 +132,7 @@ class Pix2PixTrain(io.ComfyNode):
     @staticmethod
     def _dataset(inputs, targets, folder: str, kind: str, config: TrainConfig, run_dir: Path):
         if folder.strip().startswith(HUB_PREFIX):  # a Hub dataset, downloaded while Cancel is watched
-            source = pinned_to_checkpoint(hub_data(folder), run_dir / CHECKPOINT_DIR)
+            source = pinned_to_run(hub_data(folder), run_dir)
             return cancellable(build_dataset, source, kind, config)
         if folder.strip():
             return build_dataset(input_folder(folder, "folder"), kind, config)
@@ -265,7 +265,7 @@ class Pix2PixTrainUnpaired(io.ComfyNode):
             if folder_b.strip() or images_b is not None:
                 raise Pix2PixError("CycleGAN Train: a Hub dataset in folder_a holds both domains (two image columns); "
                                    "leave folder_b and images_b empty.")
-            source = pinned_to_checkpoint(hub_data(folder_a), run_dir / CHECKPOINT_DIR / "AtoB")
+            source = pinned_to_run(hub_data(folder_a), run_dir)
             return cancellable(hub_unpaired_dataset, source, jitter, config.seed)
         sources = [input_folder(folder, name) if folder.strip() else
                    (to_core(images).clone() if images is not None else None)

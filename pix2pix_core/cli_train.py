@@ -16,7 +16,7 @@ from .inference.precision import PRECISIONS
 from .networks.norm import NORMS
 from .training.cyclegan import CycleGANConfig, CycleGANTrainer
 from .training.data import Jitter
-from .training.hub_datasets import HubData, hub_data, hub_unpaired_dataset, pinned_to_checkpoint
+from .training.hub_datasets import HubData, hub_data, hub_unpaired_dataset, pinned_to_run
 from .training.objective import GAN_MODES
 from .training.presets import PAIRED_PRESETS, PRESETS, UNPAIRED_PRESETS, build_dataset, preset
 from .training.trainer import CHECKPOINT_DIR, DISCRIMINATORS, GENERATORS, TrainCallbacks, TrainConfig, Trainer
@@ -186,23 +186,22 @@ def _flag(name: str) -> str:
     return "--no-dropout" if name == "dropout" else f"--{name.replace('_', '-')}"
 
 
-def _hub_source(args: argparse.Namespace, config: TrainConfig | CycleGANConfig, checkpoint: Path) -> HubData | None:
+def _hub_source(args: argparse.Namespace, config: TrainConfig | CycleGANConfig) -> HubData | None:
     """--data as a Hub dataset, pinned to the commit a resumed run started on; None for local data."""
     source = data_source(args.data, args, "train") if args.data is not None else None
     if not isinstance(source, HubData):
         return None
     config.dataset = source.repo_id
-    return source if args.no_resume else pinned_to_checkpoint(source, checkpoint)
+    return source if args.no_resume else pinned_to_run(source, Path(args.out))
 
 
 def _dataset(args: argparse.Namespace, kind: str, config: TrainConfig | CycleGANConfig):
-    checkpoint = Path(args.out) / CHECKPOINT_DIR
     if kind != "unpaired":
         if args.data is None:
             raise Pix2PixError("--data is required: the folder of training pairs, or a Hub dataset org/name.")
-        return build_dataset(_hub_source(args, config, checkpoint) or Path(args.data), kind, config)
+        return build_dataset(_hub_source(args, config) or Path(args.data), kind, config)
     jitter = Jitter(config.load_size, config.crop_size, config.flip)
-    hub = _hub_source(args, config, checkpoint / "AtoB")
+    hub = _hub_source(args, config)
     if args.data_a is not None or args.data_b is not None:
         if args.data_a is None or args.data_b is None or args.data is not None:
             raise Pix2PixError("give either --data DIR (with DIR/trainA and DIR/trainB, or a Hub dataset org/name "

@@ -49,6 +49,7 @@ from .data import (
     check_training_size,
     oriented_size,
 )
+from .loop import CHECKPOINT_DIR
 from .unpaired import UnpairedDataset
 
 HUB_PREFIX = "hub:"
@@ -84,10 +85,12 @@ def hub_data(data: str | os.PathLike, split: str = "train", revision: str | None
     return HubData(text, split, revision, parse_columns(columns))
 
 
-def pinned_to_checkpoint(source: HubData, checkpoint: Path) -> HubData:
-    """A resumed run reads the commit its checkpoint was trained on, unless a revision was given."""
-    config = checkpoint / "config.json"
-    if source.revision is not None or not config.is_file():
+def pinned_to_run(source: HubData, run_dir: Path) -> HubData:
+    """A resumed run reads the commit its checkpoint (``run_dir/checkpoint``, or its ``AtoB`` side for a CycleGAN)
+    was trained on, unless a revision was given."""
+    checkpoint = run_dir / CHECKPOINT_DIR
+    config = next((c for c in (checkpoint / "config.json", checkpoint / "AtoB" / "config.json") if c.is_file()), None)
+    if source.revision is not None or config is None:
         return source
     facts = json.loads(config.read_text()).get("training") or {}
     if facts.get("dataset") != source.repo_id or not facts.get("dataset_revision"):
