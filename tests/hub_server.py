@@ -215,8 +215,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.headers.get("Authorization") != f"Bearer {self.state.token}":
             return self._error(401, "Unauthorized", "Invalid credentials in Authorization header")
         repo_id = f"{data['organization']}/{data['name']}" if data.get("organization") else data["name"]
-        if repo_id in self.state.repos:
-            return self._error(409, "Conflict", "You already created this model repo")
+        if repo_id in self.state.repos:  # as the real Hub answers: the error names the existing repo's url
+            return self._json(409, {"error": "You already created this model repo",
+                                    "url": f"http://{self.headers['Host']}/{repo_id}"}, {"X-Error-Code": "Conflict"})
         with self.state.lock:
             self.state.repos[repo_id] = Repo(private=data.get("visibility") == "private" or bool(data.get("private")))
         self.state.add_commit(repo_id, {".gitattributes": b"*.safetensors filter=lfs diff=lfs merge=lfs -text\n"})
