@@ -180,10 +180,20 @@ def test_bfloat16_is_close_to_float32(unet):
     (torch.zeros(1, 5, 8, 8), "5 channels"),
     (torch.zeros(3, 8, 8), r"\[B, C, H, W\]"),
     (torch.zeros(1, 3, 8, 8, dtype=torch.uint8), "integers"),
+    (random_images(1, 3, 8, 8) * 255, r"found 0\.\d+\.\.25\d.*0\.\.255 values: divide them by 255"),
+    (random_images(1, 3, 8, 8) * 2 - 1, r"found -0\.9\d+\.\.0\.9\d+.*\(images \+ 1\) / 2"),
 ])
 def test_bad_images(unet, images, message):
     with pytest.raises(p2p.InputError, match=message):
         p2p.translate(unet, images)
+
+
+def test_rounding_outside_0_1_is_clamped(unet):
+    x = random_images(1, 3, 64, 64)
+    overshoot = x.clone()
+    overshoot[0, 0, 0, :2] = torch.tensor([-0.015, 1.015])  # a resampling overshoot, within rounding
+    clamped = overshoot.clamp(0, 1)
+    assert torch.equal(p2p.translate(unet, overshoot), p2p.translate(unet, clamped))
 
 
 @pytest.mark.parametrize(("options", "message"), [

@@ -38,7 +38,7 @@ def rgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
 
 def lab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
     """Lab to sRGB in 0..1 (out-of-gamut colours clipped, negative Z clipped to 0 as skimage does)."""
-    check_images(lab, "lab_to_rgb", channels=(3,), batched=False)
+    check_images(lab, "lab_to_rgb", channels=(3,), batched=False, unit_range=False)
     x = lab.to(_work_dtype(lab))
     L, a, b = x.unbind(-3)
     fy = (L + 16) / 116

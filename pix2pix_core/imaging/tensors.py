@@ -14,11 +14,14 @@ from ..errors import InputError
 
 LUMA_601 = (0.299, 0.587, 0.114)  # ITU-R BT.601, as Pillow's convert("L"): the gray a model or a file sees
 LUMA_709 = (0.2125, 0.7154, 0.0721)  # ITU-R BT.709, as skimage's rgb2gray: the gray the edge detectors see
+# how far outside 0..1 a value may lie and still count as rounding (resampling overshoot, float error): it is clamped
+RANGE_TOLERANCE = 0.02
 
 
 def check_images(images: object, name: str = "images", channels: Sequence[int] = (1, 3, 4),
-                 batched: bool = True) -> None:
-    """Raise InputError unless ``images`` is a non-empty batch of finite floats with an allowed channel count."""
+                 batched: bool = True, unit_range: bool = True) -> None:
+    """Raise InputError unless ``images`` is a non-empty batch of finite floats with an allowed channel count, in
+    0..1 up to rounding (``RANGE_TOLERANCE``) when ``unit_range``."""
     layout = f"[{'B' if batched else '...'}, {'|'.join(map(str, channels))}, H, W]"
     if not isinstance(images, torch.Tensor) or (images.dim() != 4 if batched else images.dim() < 3):
         shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
@@ -32,6 +35,12 @@ def check_images(images: object, name: str = "images", channels: Sequence[int] =
     if not images.is_floating_point() or not torch.isfinite(images).all():
         raise InputError(f"{name} needs finite floats in 0..1 (found integers, NaN or Inf). Divide 8-bit images by "
                          "255 and replace NaN values first.")
+    if unit_range:
+        low, high = images.min().item(), images.max().item()
+        if low < -RANGE_TOLERANCE or high > 1 + RANGE_TOLERANCE:
+            hint = ("they look like 0..255 values: divide them by 255 first (images / 255)" if high > 1.5 and low >= 0
+                    else "scale them to 0..1 first (e.g. (images + 1) / 2 for -1..1, or images / 255 for 0..255)")
+            raise InputError(f"{name} needs values in 0..1, found {low:.4g}..{high:.4g}: {hint}.")
 
 
 def to_channels(images: torch.Tensor, wanted: int, luma: Sequence[float] = LUMA_601) -> torch.Tensor:

@@ -78,8 +78,11 @@ def translate(generator: Generator, images: torch.Tensor, *, fit: str = "auto", 
 
 
 def prepare_images(images: torch.Tensor, in_channels: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Checked images as a model with ``in_channels`` takes them, and their alpha channel kept aside (or None)."""
+    """Checked images as a model with ``in_channels`` takes them (rounding outside 0..1 clamped), and their alpha
+    channel kept aside (or None)."""
     check_images(images, channels=(1, 2, 3, 4))
+    if images.min() < 0 or images.max() > 1:
+        images = images.clamp(0, 1)
     alpha = images[:, 3:4] if images.shape[1] == 4 else None
     return match_channels(images, in_channels), alpha
 
