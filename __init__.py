@@ -3,19 +3,14 @@
 Outside ComfyUI (tests, tools, `pip install`), importing this file defines nothing and raises nothing.
 """
 
-import os
-import sys
-
 try:
     from comfy_api.latest import ComfyExtension
 except ImportError:  # not running inside ComfyUI
     ComfyExtension = None
 
 if ComfyExtension is not None:
-    _PACK_DIR = os.path.dirname(os.path.abspath(__file__))
-    if _PACK_DIR not in sys.path:  # pix2pix_core lives beside this file; ComfyUI-Manager does not pip-install it
-        sys.path.insert(0, _PACK_DIR)
-
+    # The nodes import the core relatively (this pack's own copy, ComfyUI-Manager does not pip-install it): nothing
+    # is added to sys.path, so the pack's folders never shadow another pack's or ComfyUI's modules (`nodes`).
     from .nodes import NODES, register_model_folder
 
     class Pix2PixExtension(ComfyExtension):

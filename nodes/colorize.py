@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from comfy_api.latest import io
 
-from pix2pix_core.inference.colorize import check_colorization_model, colorize
-
+from ..pix2pix_core.inference.colorize import check_colorization_model, colorize
 from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, schema, to_comfy, to_core
 
 

@@ -13,8 +13,8 @@ import torch
 from comfy_api.latest import io
 from torch import nn
 
-from pix2pix_core.imaging.files import to_pil
-from pix2pix_core.networks import Discriminator, Generator
+from ..pix2pix_core.imaging.files import to_pil
+from ..pix2pix_core.networks import Discriminator, Generator
 
 MODEL_TYPE = "PIX2PIX_MODEL"
 Pix2PixModelIO = io.Custom(MODEL_TYPE)

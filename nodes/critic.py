@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from comfy_api.latest import io
 
-from pix2pix_core.errors import Pix2PixError
-from pix2pix_core.inference.critic import heatmap, realism_map
-
+from ..pix2pix_core.errors import Pix2PixError
+from ..pix2pix_core.inference.critic import heatmap, realism_map
 from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, schema, to_comfy, to_core
 
 

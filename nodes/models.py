@@ -10,14 +10,13 @@ from pathlib import Path
 import folder_paths
 from comfy_api.latest import io
 
-from pix2pix_core import load_translator, save_pretrained
-from pix2pix_core.errors import Pix2PixError
-from pix2pix_core.paths import contained_path
-from pix2pix_core.weights.catalogue import CATALOGUE
-from pix2pix_core.weights.directory import CONFIG_FILE, DISCRIMINATOR_FILE
-from pix2pix_core.weights.hub import check_repo_id, check_revision
-from pix2pix_core.weights.hub import push_to_hub as publish
-
+from ..pix2pix_core import load_translator, save_pretrained
+from ..pix2pix_core.errors import Pix2PixError
+from ..pix2pix_core.paths import contained_path
+from ..pix2pix_core.weights.catalogue import CATALOGUE
+from ..pix2pix_core.weights.directory import CONFIG_FILE, DISCRIMINATOR_FILE
+from ..pix2pix_core.weights.hub import check_repo_id, check_revision
+from ..pix2pix_core.weights.hub import push_to_hub as publish
 from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, cancellable, schema
 
 FOLDER = "pix2pix"

@@ -10,16 +10,16 @@ import numpy as np
 import torch
 from comfy_api.latest import io
 
-from pix2pix_core.errors import Pix2PixError
-from pix2pix_core.networks.norm import NORMS
-from pix2pix_core.paths import contained_path
-from pix2pix_core.training.cyclegan import CycleGANConfig, CycleGANTrainer
-from pix2pix_core.training.data import Jitter, TensorPairDataset
-from pix2pix_core.training.hub_datasets import HUB_PREFIX, hub_data, hub_unpaired_dataset, pinned_to_run
-from pix2pix_core.training.plot import loss_plot
-from pix2pix_core.training.presets import PAIRED_PRESETS, PRESETS, UNPAIRED_PRESETS, build_dataset
-from pix2pix_core.training.presets import preset as training_preset
-from pix2pix_core.training.trainer import (
+from ..pix2pix_core.errors import Pix2PixError
+from ..pix2pix_core.networks.norm import NORMS
+from ..pix2pix_core.paths import contained_path
+from ..pix2pix_core.training.cyclegan import CycleGANConfig, CycleGANTrainer
+from ..pix2pix_core.training.data import Jitter, TensorPairDataset
+from ..pix2pix_core.training.hub_datasets import HUB_PREFIX, hub_data, hub_unpaired_dataset, pinned_to_run
+from ..pix2pix_core.training.plot import loss_plot
+from ..pix2pix_core.training.presets import PAIRED_PRESETS, PRESETS, UNPAIRED_PRESETS, build_dataset
+from ..pix2pix_core.training.presets import preset as training_preset
+from ..pix2pix_core.training.trainer import (
     CHECKPOINT_DIR,
     DISCRIMINATORS,
     GENERATORS,
@@ -27,9 +27,8 @@ from pix2pix_core.training.trainer import (
     TrainConfig,
     Trainer,
 )
-from pix2pix_core.training.unpaired import UnpairedDataset
-from pix2pix_core.weights.directory import save_pretrained
-
+from ..pix2pix_core.training.unpaired import UnpairedDataset
+from ..pix2pix_core.weights.directory import save_pretrained
 from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, cancellable, schema, to_core
 from .models import model_dir
 

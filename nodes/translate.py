@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from comfy_api.latest import io
 
-from pix2pix_core import translate
-from pix2pix_core.errors import Pix2PixError
-from pix2pix_core.inference.modes import STATISTICS
-from pix2pix_core.inference.precision import PRECISIONS
-from pix2pix_core.inference.translate import FIT_MODES
-
+from ..pix2pix_core import translate
+from ..pix2pix_core.errors import Pix2PixError
+from ..pix2pix_core.inference.modes import STATISTICS
+from ..pix2pix_core.inference.precision import PRECISIONS
+from ..pix2pix_core.inference.translate import FIT_MODES
 from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, schema, to_comfy, to_core
 
 

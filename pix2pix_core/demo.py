@@ -53,7 +53,7 @@ HELD_OUT_PHOTO = "coffee.jpg"
 
 
 def asset(name: str) -> Path:
-    return Path(str(resources.files("pix2pix_core") / "assets" / name))
+    return Path(str(resources.files(__package__) / "assets" / name))
 
 
 def default_photo() -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -54,6 +55,27 @@ def test_cli_reports_errors_without_a_traceback(tmp_path):
 def test_install_py_checks_the_environment():
     done = subprocess.run([sys.executable, str(ROOT / "install.py")], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "environment OK" in done.stdout
+
+
+def test_one_dependency_list_and_install_py_checks_every_line_of_it(tmp_path):
+    """requirements.txt is the package's dependency list (pyproject reads it), and install.py checks each line:
+    a missing package (pypng, say) is named, not "environment OK"."""
+    from importlib import metadata
+
+    spec = importlib.util.spec_from_file_location("pack_install", ROOT / "install.py")
+    install = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(install)
+    listed = {name.lower() for name, _ in install.requirements()}
+    packaged = {re.split(r"[<>=;\s]", requirement)[0].lower() for requirement in metadata.requires("pix2pix-nodes")
+                if "extra ==" not in requirement}
+    assert listed == packaged and {"pypng", "tifffile", "torch"} <= listed
+    shutil.copy(ROOT / "install.py", tmp_path / "install.py")
+    (tmp_path / "requirements.txt").write_text("numpy\npypng-not-installed-here  # a comment\nnumpy>=999.0\n")
+    done = subprocess.run([sys.executable, str(tmp_path / "install.py")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "environment OK" not in done.stdout
+    assert "missing: pypng-not-installed-here: not installed" in done.stdout
+    assert re.search(r"missing: numpy>=999.0: [\d.]+ is installed", done.stdout)
+    assert "pip install -r" in done.stdout
 
 
 def test_translate_command_keeps_sizes_and_formats_and_reports_bad_files(tmp_path):

@@ -114,6 +114,33 @@ def test_pack_imports_and_every_node_documents_itself(comfy):
         assert all(node["output_tooltips"]), f"{name} outputs lack tooltips"
 
 
+LOAD_AS_COMFYUI_DOES = """
+import asyncio, json, sys
+pack, sys.argv = sys.argv[1], ["main.py", "--cpu"]
+import comfy.options
+comfy.options.enable_args_parsing()
+import nodes  # ComfyUI's own module, which a pack must not shadow
+path_before, modules_before = list(sys.path), set(sys.modules)
+loaded = asyncio.run(nodes.load_custom_node(pack))
+new = sorted(set(sys.modules) - modules_before)
+print(json.dumps({"loaded": loaded, "path_added": [p for p in sys.path if p not in path_before],
+                  "top_level": sorted({m.split(".")[0] for m in new}), "comfy_nodes": nodes.__file__}))
+"""
+
+
+def test_the_pack_loads_without_touching_sys_path(comfy):
+    """ComfyUI's own loader: nothing is added to sys.path, the pack's folders (nodes, tests, install...) do not
+    become top-level modules, and the core is the pack's own copy, imported relatively (no top-level pix2pix_core)."""
+    pack = comfy.base / "custom_nodes" / "comfyui-pix2pix"
+    done = subprocess.run([sys.executable, "-c", LOAD_AS_COMFYUI_DOES, str(pack)], cwd=comfy.comfy_dir,
+                          capture_output=True, text=True, timeout=240)
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["loaded"] and report["path_added"] == []
+    assert Path(report["comfy_nodes"]).parent == Path(comfy.comfy_dir).resolve()
+    pack_names = {"nodes", "tests", "install", "benchmarks", "workflows", "docs", "subgraphs", "pix2pix_core"}
+    assert not pack_names & set(report["top_level"]), report["top_level"]
+
+
 def _contract(info: dict) -> dict:
     contract = {}
     for name in NODES:
