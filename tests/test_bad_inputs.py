@@ -255,3 +255,20 @@ def test_errors_never_echo_file_contents(tmp_path):
     with pytest.raises(p2p.CheckpointError) as error:
         p2p.load_generator(secret)
     assert "root:" not in str(error.value) and "bash" not in str(error.value)
+
+
+def test_a_mistyped_local_path_is_named_as_one(tmp_path, monkeypatch, hub):
+    """`small_ref/latest_net_D.pth` (a file missing from an existing folder) never goes to the Hub; `smal/checkpoint`
+    (a typo of a local folder) is tried as a repo id, and the error says first that no such local path exists."""
+    monkeypatch.chdir(tmp_path)
+    _saved(tmp_path / "small")
+    (tmp_path / "small_ref").mkdir()
+    with pytest.raises(p2p.CheckpointError, match=r"small_ref/latest_net_D.pth is neither a file nor a directory: "
+                                                  r"no such file or folder"):
+        p2p.load_discriminator("small_ref/latest_net_D.pth")
+    with pytest.raises(p2p.CheckpointError, match="no such file or folder"):
+        p2p.load_generator("elsewhere/model.safetensors")  # a weights file's name: a path, whatever its folder
+    with pytest.raises(p2p.HubError, match=r"^there is no local file or folder smal/model \(did you mean "
+                                           r"small/model\?\), and as a Hub repo id: .*smal/model"):
+        p2p.load_generator("smal/model")
+    assert hub.state.downloads == []

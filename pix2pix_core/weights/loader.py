@@ -8,13 +8,14 @@ those. Without a config, the architecture is inferred from the state dict.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 from pathlib import Path
 
 import torch
 
 from ..atomic import readable_folder
-from ..errors import CheckpointError, NoDiscriminator, WrongRole
+from ..errors import CheckpointError, HubError, NoDiscriminator, WrongRole
 from ..networks import Discriminator, Generator, Pix2PixNetwork
 from .architecture import infer_architecture
 from .config import ModelConfig
@@ -23,6 +24,7 @@ from .files import embedded_config, read_weights
 from .hub import download, is_repo_id
 from .reference import reference_file
 
+WEIGHT_SUFFIXES = (".pth", ".pt", ".bin", ".safetensors", ".onnx", ".ckpt", ".json")
 WEIGHT_NAMES = {
     "generator": ("model.safetensors", "pytorch_model.bin", "latest_net_G.pth", "latest_net_G_A.pth"),
     "discriminator": ("discriminator.safetensors", "latest_net_D.pth", "latest_net_D_A.pth"),
@@ -78,8 +80,8 @@ def _load(source: str | os.PathLike, role: str, device: str | torch.device, from
     if not str(source).strip():
         raise CheckpointError("the model source is empty: give a checkpoint file, a directory or a Hub repo id.")
     path = Path(source).expanduser()
-    if from_hub or is_repo_id(source):
-        files = download(str(source), role, direction=direction, **hub_options)
+    if from_hub or (is_repo_id(source) and not looks_like_a_path(path)):
+        files = _download(str(source), role, direction, from_hub, hub_options)
         net = _load_local(files.source, role)
         net.source = {**net.source, "hub_repo": files.repo_id, "revision": hub_options.get("revision") or "main",
                       "commit": files.commit, "layout": files.layout}
@@ -87,12 +89,44 @@ def _load(source: str | os.PathLike, role: str, device: str | torch.device, from
         net = _load_local(readable_folder(path), role, direction)
     else:
         raise CheckpointError(
-            f"{source} is neither a file nor a directory. Give a checkpoint file (.safetensors, .pth, .bin), a "
-            "directory holding config.json + model.safetensors, or a Hub repo id such as 'org/name'."
+            f"{source} is neither a file nor a directory: no such file or folder{_did_you_mean(path)}. Give a "
+            "checkpoint file (.safetensors, .pth, .bin), a directory holding config.json + model.safetensors, or a "
+            "Hub repo id such as 'org/name'."
         )
     if direction is not None and net.io is not None and net.source.get("architecture_inferred"):  # no contract:
         net.io = dataclasses.replace(net.io, direction=direction)  # a reference file's side is its direction
     return net.to(device).eval().requires_grad_(False)
+
+
+def looks_like_a_path(path: Path) -> bool:
+    """Whether a missing ``org/name``-shaped source was meant as a local path: it names a weights file, or its
+    first folder exists here (``runs/chekpoint``, ``small_ref/latest_net_D.pth``)."""
+    return path.suffix.lower() in WEIGHT_SUFFIXES or (len(path.parts) > 1 and Path(path.parts[0]).is_dir())
+
+
+def _download(source: str, role: str, direction: str | None, from_hub: bool, hub_options: dict):
+    """The Hub download; when the id could also have been a mistyped local path, the error says so first."""
+    try:
+        return download(source, role, direction=direction, **hub_options)
+    except HubError as exc:
+        if from_hub:
+            raise
+        raise HubError(f"there is no local file or folder {source}{_did_you_mean(Path(source))}, and as a Hub repo "
+                       f"id: {exc}") from exc
+
+
+def _did_you_mean(path: Path) -> str:
+    """`` (did you mean X?)`` when a local path differs from ``path`` by a typo in its parts, else empty."""
+    current = Path(path.anchor) if path.is_absolute() else Path()
+    for part in path.parts[1:] if path.is_absolute() else path.parts:
+        if not (current / part).exists():
+            names = [child.name for child in current.iterdir()] if current.is_dir() else []
+            match = difflib.get_close_matches(part, names, n=1, cutoff=0.75)
+            if not match:
+                return ""
+            part = match[0]
+        current = current / part
+    return f" (did you mean {current}?)" if current.exists() and current != path else ""
 
 
 def _load_local(path: Path, role: str, direction: str | None = None) -> Pix2PixNetwork:
