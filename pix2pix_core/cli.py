@@ -26,6 +26,7 @@ from .inference.colorize import check_colorization_model, colorize
 from .inference.modes import STATISTICS
 from .inference.precision import PRECISIONS
 from .inference.translate import FIT_MODES, check_options, translate
+from .output_manifest import OutputManifest
 from .training.evaluate import cycle_metrics, evaluate
 from .training.presets import PAIRED_PRESETS, build_dataset, kind_for_model
 from .training.trainer import TrainConfig
@@ -101,6 +102,8 @@ def _file_options() -> argparse.ArgumentParser:
     options.add_argument("--format", choices=sorted(OUTPUT_FORMATS),
                          help="output file format (same: each input's own; edges: png); 16-bit inputs stay 16-bit in "
                               "png and tiff")
+    options.add_argument("--overwrite", action="store_true", help="replace files in --out that this command did not "
+                         "write (by default only its own earlier outputs are replaced, and any other file is refused)")
     return options
 
 
@@ -291,7 +294,8 @@ def _over_files(args: argparse.Namespace, label: str, run, keep_alpha: bool = Tr
     if same is not None:
         raise Pix2PixError(f"--out {args.out} is the input folder {same}: the outputs would overwrite the inputs. "
                            "Choose another output folder (a subfolder is fine).")
-    files = find_images(args.inputs, exclude=args.out)
+    manifest = OutputManifest(args.out)
+    files = find_images(args.inputs, exclude=manifest.ours())
     if not files:
         raise Pix2PixError(f"no images found in {' '.join(args.inputs)}.")
     chosen_format, suffix = OUTPUT_FORMATS[args.format or default_format]
@@ -301,6 +305,11 @@ def _over_files(args: argparse.Namespace, label: str, run, keep_alpha: bool = Tr
     if clash is not None:
         raise Pix2PixError(f"--out {args.out} would overwrite the input {clash}: choose an output folder that is "
                            "not an input folder.")
+    theirs = [path for path in targets if path.exists() and not manifest.is_ours(path)]
+    if theirs and not args.overwrite:
+        raise Pix2PixError(f"--out {args.out} already holds {len(theirs)} file(s) that this command would overwrite "
+                           f"and did not write (e.g. {theirs[0]}). Choose a new or empty output folder, or pass "
+                           "--overwrite to replace them.")
     failures = written = 0
     bar = tqdm(total=len(files), desc=label, unit="image", file=sys.stderr)
     try:
@@ -309,6 +318,7 @@ def _over_files(args: argparse.Namespace, label: str, run, keep_alpha: bool = Tr
                 source = read_image(path)
                 image = source.pixels if keep_alpha or source.pixels.shape[0] != 4 else source.pixels[:3]
                 save_image(run(image), target, chosen_format or source.format, source.bits if keep_depth else 8)
+                manifest.record(target)
                 written += 1
                 bar.update(1)
             except InputError as exc:

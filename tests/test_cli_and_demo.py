@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -13,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+
+from pix2pix_core.output_manifest import MANIFEST_FILE
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -109,6 +112,41 @@ def test_translate_command_keeps_sizes_and_formats_and_reports_bad_files(tmp_pat
     assert np.abs(written - reference[0].permute(1, 2, 0).numpy()).max() <= 1 / 255 + 1e-6
 
 
+def test_translate_never_overwrites_a_file_it_did_not_write(tmp_path, capsys):
+    """`translate D --out D/sub` with the user's D/sub/a.png: refused, nothing written. Reruns replace the command's
+    own outputs only (known from the record in --out, not from where they sit); other files need --overwrite."""
+    import pix2pix_core as p2p
+    from pix2pix_core.cli import main
+    from pix2pix_core.networks import ResnetConfig, build_network, init_weights
+
+    model = str(p2p.save_pretrained(init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1))), tmp_path / "m"))
+    d = tmp_path / "D"
+    (d / "sub").mkdir(parents=True)
+    Image.new("RGB", (16, 16), (200, 30, 10)).save(d / "a.png")
+    Image.new("RGB", (16, 16), (1, 2, 3)).save(d / "sub" / "a.png")
+    users = (d / "sub" / "a.png").read_bytes()
+    assert main(["translate", "--model", model, str(d), "--out", str(d / "sub")]) == 2
+    assert "would overwrite the input" in capsys.readouterr().err
+    assert (d / "sub" / "a.png").read_bytes() == users and sorted(p.name for p in (d / "sub").iterdir()) == ["a.png"]
+
+    out = d / "out"  # inside the input folder: a rerun neither takes its outputs as inputs nor refuses them
+    for _ in range(2):
+        assert main(["translate", "--model", model, str(d), "--out", str(out)]) == 0
+        assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.png")) == ["a.png", "sub/a.png"]
+    (out / "a.png").write_bytes(users)  # the user replaces one of our outputs by hand: now it is theirs (an input)
+    assert main(["translate", "--model", model, str(d), "--out", str(out)]) == 2
+    assert "would overwrite the input" in capsys.readouterr().err and (out / "a.png").read_bytes() == users
+
+    elsewhere = tmp_path / "elsewhere"
+    assert main(["translate", "--model", model, str(d / "a.png"), "--out", str(elsewhere)]) == 0
+    (elsewhere / "a.png").write_bytes(users)
+    assert main(["translate", "--model", model, str(d / "a.png"), "--out", str(elsewhere)]) == 2
+    assert "1 file(s) that this command would overwrite and did not write" in capsys.readouterr().err
+    assert (elsewhere / "a.png").read_bytes() == users
+    assert main(["translate", "--model", model, str(d / "a.png"), "--out", str(elsewhere), "--overwrite"]) == 0
+    assert (elsewhere / "a.png").read_bytes() != users
+
+
 def test_edges_and_colorize_commands(tmp_path):
     import pix2pix_core as p2p
     from pix2pix_core.networks import ResnetConfig, UnetConfig, build_network, init_weights
@@ -163,7 +201,9 @@ def test_ctrl_c_during_translate_stops_cleanly(tmp_path):
     stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr[-2000:]
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
-    written = sorted(out.iterdir())
+    written = sorted(path for path in out.iterdir() if path.name != MANIFEST_FILE)
+    assert {json.loads(line)["path"] for line in (out / MANIFEST_FILE).read_text().splitlines()} == {
+        path.name for path in written}  # each file written is recorded as ours, and only those
     assert f"interrupted: wrote {len(written)} of 60 image(s)" in stderr and 2 <= len(written) < 60
     for path in written:  # no temp file, and every file written is a whole image
         assert path.suffix == ".png" and not path.name.startswith(".")
@@ -274,7 +314,7 @@ def test_translate_never_overwrites_an_input(tmp_path, capsys):
     assert all(p.read_bytes() == data for p, data in originals.items())
     Image.new("RGB", (20, 16)).save(photos / "x" / "a.jpg")
     assert main(["edges", str(photos / "x"), "--out", str(tmp_path / "edges")]) == 0  # a.jpg and a.png -> PNG
-    assert sorted(p.name for p in (tmp_path / "edges").iterdir()) == ["a.jpg.png", "a.png"]
+    assert sorted(p.name for p in (tmp_path / "edges").glob("*.png")) == ["a.jpg.png", "a.png"]
     (tmp_path / "file").write_text("x")
     assert main(["translate", "--model", str(model), str(photos), "--out", str(tmp_path / "file")]) == 2
     assert "is a file" in capsys.readouterr().err

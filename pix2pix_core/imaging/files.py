@@ -163,20 +163,18 @@ def _orient(image: torch.Tensor, orientation: int) -> torch.Tensor:
     return image.contiguous()
 
 
-def find_images(inputs: list[str | Path], exclude: str | Path | None = None) -> list[tuple[Path, Path]]:
+def find_images(inputs: list[str | Path], exclude: set[Path] = frozenset()) -> list[tuple[Path, Path]]:
     """Expand files and folders (recursively) into ``(path, path relative to the output folder)`` pairs.
 
     Files named directly are taken whatever their suffix (an unreadable one is reported when read); inside
-    folders only image suffixes are taken, and nothing under ``exclude`` (the output folder, when it lies inside
-    an input folder: a rerun must not take its own outputs as inputs).
+    folders only image suffixes are taken, and none of the resolved paths in ``exclude`` (the outputs an earlier
+    run wrote into a folder inside an input folder: a rerun must not take them as inputs).
     """
-    skip = Path(exclude).resolve() if exclude is not None else None
     found = []
     for item in map(Path, inputs):
         if item.is_dir():
             found += [(p, p.relative_to(item)) for p in sorted(item.rglob("*"))
-                      if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-                      and not (skip is not None and skip in p.resolve().parents)]
+                      if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and p.resolve() not in exclude]
         else:
             found.append((item, Path(item.name)))
     return found
