@@ -35,6 +35,7 @@ class HubState:
         self.downloads: list[str] = []  # "repo/file@commit" of each GET of a file
         self.truncate: dict[str, int] = {}  # file path -> how many next GETs to cut short
         self.stall: set[str] = set()  # repo ids whose requests are accepted and never answered (until shutdown)
+        self.stall_posts: set[str] = set()  # POST routes (create, preupload, commit) accepted and never answered
         self.fake_commit: dict[str, str] = {}  # repo id -> the commit id its info claims (a hostile server)
         self.closing = threading.Event()
         self.lock = threading.Lock()
@@ -133,6 +134,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         path = unquote(urlparse(self.path).path)
+        route = "create" if path == "/api/repos/create" else next(
+            (name for name in ("preupload", "commit") if f"/{name}/" in path), None)
+        if route in self.state.stall_posts:
+            self._body()
+            self.state.closing.wait(300)  # bounded: the server's shutdown ends it, without an answer
+            self.close_connection = True
+            return None
         if path == "/api/repos/create":
             return self._create_repo(json.loads(self._body()))
         if path == "/api/validate-yaml":  # the client checks a model card's front matter before committing it

@@ -313,3 +313,22 @@ def test_a_cyclegan_repo_gives_either_direction(hub, tmp_path):
     with pytest.raises(p2p.HubError, match="has no pix2pix generator weights. Expected one of: BtoA/config.json \\+ "
                                            "BtoA/model.safetensors; latest_net_G_B.pth"):
         p2p.load_generator("someone/pix2pix", direction="BtoA", cache_dir=cache)
+
+
+@pytest.mark.parametrize("route", ["create", "preupload", "commit"])
+def test_a_push_to_a_server_that_never_answers_ends_in_bounded_time(hub, monkeypatch, tmp_path, route):
+    """Each call of a push (create_repo, preupload, commit) waits at most PIX2PIX_HUB_TIMEOUT, without the minutes
+    of retries huggingface_hub would add; the error names the endpoint, and the next push works."""
+    import time
+
+    hub.state.stall_posts.add(route)
+    monkeypatch.setenv("PIX2PIX_HUB_TIMEOUT", "1")
+    started = time.monotonic()
+    with pytest.raises(p2p.HubError, match=f"the Hub at {hub.endpoint} did not answer within 1 s while pushing to "
+                                           "me/stalled.*the push was stopped"):
+        p2p.push_to_hub(_net(), "me/stalled", token=hub.state.token)
+    assert time.monotonic() - started < 5
+    assert "me/stalled" not in hub.state.repos or len(hub.state.repos["me/stalled"].commits) <= 1  # .gitattributes
+    hub.state.stall_posts.clear()
+    commit = p2p.push_to_hub(_net(), "me/stalled", token=hub.state.token)
+    assert hub.state.repos["me/stalled"].refs["main"] == commit

@@ -12,8 +12,9 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from huggingface_hub import HfApi, hf_hub_download, hf_hub_url
@@ -27,6 +28,7 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 from huggingface_hub.file_download import repo_folder_name
+from huggingface_hub.utils import get_session
 
 from ..atomic import atomic_write_text
 from ..errors import HubError, NoDiscriminator
@@ -203,6 +205,84 @@ def timeout() -> float:
                        f"{os.environ['PIX2PIX_HUB_TIMEOUT']!r}.") from exc
 
 
+class RequestTimedOut(TimeoutError):
+    """A Hub request of a push got no answer within :func:`timeout` seconds."""
+
+
+@dataclass
+class _BoundedWork:
+    repo_id: str
+    done: threading.Event = field(default_factory=threading.Event)
+    gave_up: threading.Event = field(default_factory=threading.Event)
+    outcome: dict = field(default_factory=dict)
+
+    def timed_out(self, exc: Exception) -> None:
+        self.outcome.setdefault("timed_out", exc)
+        self.done.set()
+
+
+_ACTIVE: list[_BoundedWork] = []  # the bounded works in progress (huggingface_hub sends from threads of its own)
+
+
+def _bounded_send(send: Callable) -> Callable:
+    """huggingface_hub's session ``send``, unchanged while no :func:`run_bounded` work is in progress. During one,
+    each request gets :func:`timeout` for its connect, read and write (harmless for other callers), a timeout ends
+    the work's wait, and requests for a repo whose work was given up fail at once."""
+    def bounded(request, *args, **options):
+        works = list(_ACTIVE)
+        if not works:
+            return send(request, *args, **options)
+        url = str(getattr(request, "url", ""))
+        mine = [work for work in works if f"/{work.repo_id}/" in url] or works
+        if all(work.gave_up.is_set() for work in mine):
+            raise RequestTimedOut("this push was given up after a request that got no answer")
+        if hasattr(request, "extensions"):  # httpx (huggingface_hub 1.x+): the timeout travels with the request
+            request.extensions["timeout"] = dict.fromkeys(("connect", "read", "write", "pool"), timeout())
+        else:  # requests (older huggingface_hub)
+            options["timeout"] = timeout()
+        try:
+            return send(request, *args, **options)
+        except Exception as exc:
+            if "Timeout" in type(exc).__name__:
+                for work in mine:
+                    work.timed_out(exc)
+            raise
+
+    bounded.pix2pix_bounded = True
+    return bounded
+
+
+def run_bounded(repo_id: str, work: Callable[[], object]) -> object:
+    """``work()`` (calls about ``repo_id`` through huggingface_hub's shared HTTP session, whose requests carry no
+    timeout) with each request bounded by :func:`timeout`, and the whole wait ended by the first request that times
+    out (huggingface_hub would retry it with back-off, for minutes). The work runs in a worker thread; once it is
+    given up, each further request it makes fails at once."""
+    session = get_session()
+    if not getattr(session.send, "pix2pix_bounded", False):
+        session.send = _bounded_send(session.send)
+    state = _BoundedWork(repo_id)
+
+    def run() -> None:
+        try:
+            state.outcome["result"] = work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
+            state.outcome.setdefault("error", exc)
+        finally:
+            _ACTIVE.remove(state)
+            state.done.set()
+
+    _ACTIVE.append(state)
+    threading.Thread(target=run, name="pix2pix-hub-request", daemon=True).start()
+    try:
+        state.done.wait()
+    finally:
+        state.gave_up.set()
+    for failure in ("timed_out", "error"):
+        if failure in state.outcome:
+            raise state.outcome[failure]
+    return state.outcome["result"]
+
+
 def _pick_layout(repo_id: str, role: str, candidates, files: list[str], revision: str | None) -> tuple[str, tuple]:
     found = _first_layout(files, candidates)
     if found is not None:
@@ -312,6 +392,12 @@ def _explain_upload(exc: Exception, repo_id: str) -> HubError:
                             "(`pix2pix push --token`), set HF_TOKEN, or log in with `hf auth login`.")
         return HubError(f"the Hub refused the upload to {repo_id} (HTTP {status}: {first_line(exc)}). No commit "
                         "was made; fix what it names and push again.")
+    if "Timeout" in type(exc).__name__:
+        return HubError(
+            f"the Hub at {endpoint()} did not answer within {timeout():g} s while pushing to {repo_id} "
+            f"({type(exc).__name__}); the push was stopped, and the translator on disk is unchanged. Unless the Hub "
+            f"made the commit without answering (see {endpoint()}/{repo_id}), no commit was made. Check the network "
+            "connection (and HF_ENDPOINT if set) or raise PIX2PIX_HUB_TIMEOUT, then push again.")
     return HubError(
         f"could not upload to {repo_id}: {endpoint()} could not be reached ({type(exc).__name__}: "
         f"{first_line(exc)}). No commit was made. Check the network connection (and HF_ENDPOINT if set), then push "
@@ -342,9 +428,12 @@ def push_to_hub(generator: Generator, repo_id: str, *, discriminator: Discrimina
             shutil.copy2(extra, folder / Path(extra).name)
         if prepare is not None:
             prepare(folder)
-        try:
+        def upload():
             api.create_repo(repo_id, private=private, exist_ok=True)
-            info = api.upload_folder(repo_id=repo_id, folder_path=folder, commit_message=commit_message)
+            return api.upload_folder(repo_id=repo_id, folder_path=folder, commit_message=commit_message)
+
+        try:
+            info = run_bounded(repo_id, upload)
         except Exception as exc:  # noqa: BLE001 - translated into one clear message
             raise _explain_upload(exc, repo_id) from exc
     return info.oid
