@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import sys
@@ -17,6 +18,7 @@ from .networks.norm import NORMS
 from .training.cyclegan import CycleGANConfig, CycleGANTrainer
 from .training.data import Jitter
 from .training.hub_datasets import HubData, hub_data, hub_unpaired_dataset, pinned_to_run
+from .training.loop import recorded_run
 from .training.objective import GAN_MODES
 from .training.presets import PAIRED_PRESETS, PRESETS, UNPAIRED_PRESETS, build_dataset, preset
 from .training.trainer import CHECKPOINT_DIR, DISCRIMINATORS, GENERATORS, TrainCallbacks, TrainConfig, Trainer
@@ -179,7 +181,26 @@ def _config(args: argparse.Namespace) -> tuple[str, TrainConfig | CycleGANConfig
     cls = TrainConfig if args.model == "pix2pix" else CycleGANConfig
     fields = {f.name for f in dataclasses.fields(cls)}
     chosen = {k: v for k, v in vars(args).items() if k in fields and v is not None}  # 0 and False are values
-    return kind, cls(**{**recipe.settings, **chosen})
+    given = {**recipe.settings, **chosen}
+    recorded = None if args.no_resume else recorded_run(Path(args.out) / CHECKPOINT_DIR)
+    if recorded is None:
+        return kind, cls(**given)
+    return kind, cls(**_resumed_settings(recorded["config"], given, fields, Path(args.out)))
+
+
+# settings a resumed run may change: how long it runs and what it writes, not what it trains
+RESUME_MAY_CHANGE = ("steps", "checkpoint_every", "sample_every", "num_workers")
+
+
+def _resumed_settings(recorded: dict, given: dict, fields: set[str], out: Path) -> dict:
+    """A resume continues the run as it was recorded: options left out take the recorded values, and an explicit
+    value that differs is refused with the list of differences (unless it is one that may change)."""
+    differences = [f"{_flag(name)} {recorded[name]!r} (recorded) -> {value!r}" for name, value in given.items()
+                   if name in recorded and name not in RESUME_MAY_CHANGE and recorded[name] != value]
+    if differences:
+        raise Pix2PixError(f"{out} holds a run trained with other settings: {'; '.join(differences)}. Leave these "
+                           "options out to resume it as it was, or start afresh with --no-resume (or another --out).")
+    return {**{k: v for k, v in recorded.items() if k in fields}, **given}
 
 
 def _flag(name: str) -> str:
@@ -236,26 +257,62 @@ def run_training(args: argparse.Namespace) -> int:
         if args.epochs is not None:
             per_step = config.batch_size * (dist.get_world_size() if distributed else 1)
             config.steps = max(1, round(args.epochs * len(dataset) / per_step))
-        bar = tqdm(total=config.steps, desc="training", unit="step", file=sys.stderr, disable=not rank0)
-
-        def progress(step: int, total: int, losses: dict[str, float]) -> None:
-            bar.n = step
-            bar.set_postfix({k: f"{v:.3f}" for k, v in losses.items()}, refresh=False)
-            bar.refresh()
-
+        output = _Output(rank0)
+        where = Path(args.out) / CHECKPOINT_DIR
+        done = None if args.no_resume else (recorded_run(where) or {}).get("step")
+        if done is not None and done >= config.steps:
+            output.say(f"already complete: {where} holds all {done} steps of this run; nothing to train (raise "
+                       "--steps to train longer, or use --no-resume to start afresh)", sys.stdout)
+            return 0
         trainer_class = Trainer if args.model == "pix2pix" else CycleGANTrainer
-        trainer = trainer_class(config, dataset, args.out, device, TrainCallbacks(progress=progress),
+        trainer = trainer_class(config, dataset, args.out, device, TrainCallbacks(progress=output.progress),
                                 resume=not args.no_resume, log=args.log)
-        bar.n = trainer.step
+        if trainer.step:
+            output.say(f"resuming from step {trainer.step} of {config.steps} ({where})")
+        output.start(trainer.step, config.steps)
         result = trainer.run(args.minutes * 60 if args.minutes is not None else None)
-        bar.close()
-        if rank0:
-            print(_summary(result.stop_reason, result.steps_done, config.steps, Path(args.out) / CHECKPOINT_DIR,
-                           args.model == "cyclegan"))
+        output.close()
+        output.say(_summary(result.stop_reason, result.steps_done, config.steps, where, args.model == "cyclegan"),
+                   sys.stdout)
         return 130 if result.stopped_early else 0
     finally:
         if distributed:
             dist.destroy_process_group()
+
+
+class _Output:
+    """The progress bar and the lines of a run on rank 0. A stream that breaks (the reader of `| tee` ended by the
+    same Ctrl-C) silences the output instead of ending the run: its checkpoint matters more than its messages."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled, self.bar = enabled, None
+
+    def start(self, step: int, total: int) -> None:
+        if self.enabled:  # initial=step: the rate and ETA count only the steps of this invocation
+            self.bar = tqdm(total=total, initial=step, desc="training", unit="step", file=sys.stderr)
+
+    def progress(self, step: int, total: int, losses: dict[str, float]) -> None:
+        if self.bar is not None and self.enabled:
+            self._guarded(lambda: (self.bar.set_postfix({k: f"{v:.3f}" for k, v in losses.items()}, refresh=False),
+                                   self.bar.update(step - self.bar.n)))
+
+    def say(self, line: str, stream=None) -> None:
+        if self.enabled:
+            self._guarded(lambda: print(line, file=stream or sys.stderr, flush=True))
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self._guarded(self.bar.close)
+
+    def _guarded(self, write) -> None:
+        try:
+            write()
+        except (BrokenPipeError, ValueError, OSError):  # ValueError: a closed stream
+            self.enabled = False
+            devnull = os.open(os.devnull, os.O_WRONLY)  # nor may Python's flush at exit fail on the dead pipe
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(OSError, ValueError):
+                    os.dup2(devnull, stream.fileno())
 
 
 def _summary(reason: str, done: int, total: int, where: Path, cyclegan: bool = False) -> str:

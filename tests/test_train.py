@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -546,23 +549,54 @@ def test_sixteen_bit_and_palette_images_load_without_clipping(tmp_path):
     assert load_image(tmp_path / "palette.png").shape == (3, 16, 16)
 
 
-def test_a_full_disk_while_saving_keeps_the_checkpoint_and_says_so(tmp_path, monkeypatch):
-    config = TrainConfig(steps=4, checkpoint_every=2, sample_every=100, **SMALL)
-    trainer = Trainer(config, _toy_pairs(4), tmp_path)
-    real = train_module.write_pretrained
-    calls = {"n": 0}
+FULL_DISK_SCRIPT = """
+import contextlib, io, json, sys
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from pix2pix_core.cli import main
+import pix2pix_core as p2p
+out = Path(sys.argv[1]) / "run"
+command = ["train", "--data", {photos!r}, "--preset", "colorize", "--out", str(out), "--ngf", "4", "--ndf", "4",
+           "--num-downs", "5", "--crop-size", "64", "--load-size", "72", "--sample-every", "1000",
+           "--checkpoint-every", "2", "--steps", "4"]
+report = []
+for attempt in range(2):  # the first run, then the same command again (a resume when a checkpoint exists)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(command)
+    checkpoint = out / "checkpoint"
+    step = p2p.load_generator(checkpoint).training_facts["steps"] if checkpoint.is_dir() else None
+    leftovers = sorted(p.name for p in out.iterdir() if p.name.startswith(".checkpoint")) if out.is_dir() else []
+    report.append({{"code": code, "err": err.getvalue(), "step": step, "leftovers": leftovers}})
+print(json.dumps(report))
+"""
 
-    def full_disk(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise OSError(28, "No space left on device")
-        return real(*args, **kwargs)
 
-    monkeypatch.setattr(train_module, "write_pretrained", full_disk)
-    with pytest.raises(p2p.Pix2PixError, match="No space left on device.*previous checkpoint, if any, is intact"):
-        trainer.run()
-    assert p2p.load_generator(tmp_path / CHECKPOINT_DIR).training_facts["steps"] == 2
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".checkpoint")) == []
+@pytest.mark.parametrize(("disk", "saved"), [("400k", None), ("1500k", 2)])
+def test_a_full_disk_keeps_every_checkpoint_and_says_how_much_space_is_needed(tmp_path, disk, saved):
+    """A real full disk (a tmpfs of that size, in a private mount namespace) under the real writers (safetensors,
+    torch.save): on the first checkpoint (400k: none fits) or on the second (1500k: one fits, not two during the
+    swap), and again when the same command resumes. No traceback; the message gives the space needed and free and
+    the folder; the checkpoint that was whole stays whole and loads, nothing partial is left."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("astronaut.jpg", "coffee.jpg"):
+        shutil.copy(ROOT / "pix2pix_core" / "assets" / name, photos / name)
+    disk_dir = tmp_path / "disk"
+    disk_dir.mkdir()
+    script = tmp_path / "full_disk.py"
+    script.write_text(FULL_DISK_SCRIPT.format(root=str(ROOT), photos=str(photos)))
+    done = subprocess.run(["unshare", "-rm", "sh", "-c", f'mount -t tmpfs -o size={disk} tmpfs "$1" && exec "$2" "$3" '
+                           '"$1"', "sh", str(disk_dir), sys.executable, str(script)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for attempt in json.loads(done.stdout.strip().splitlines()[-1]):
+        assert attempt["code"] == 2 and "Traceback" not in attempt["err"]
+        assert re.search(r"could not write the checkpoint of step \d into \S+/run/checkpoint: the disk is full\. A "
+                         r"checkpoint needs about [\d.]+ MiB there .* and [\d.]+ MiB are free", attempt["err"])
+        kept = f"the checkpoint of step {saved} in" if saved else "no earlier checkpoint exists"
+        assert kept in attempt["err"] and "run the same command again to resume" in attempt["err"]
+        assert attempt["step"] == saved and attempt["leftovers"] == []
 
 
 @pytest.mark.parametrize(("option", "value", "message"), [
@@ -636,3 +670,53 @@ def test_tensorboard_logs_read_back_with_tensorboards_own_reader(tmp_path):
     assert "num_downs" in events.Tensors("config/text_summary")[0].tensor_proto.string_val[0].decode()
     with pytest.raises(p2p.ConfigError, match="log must be one of None, tensorboard"):
         Trainer(config, _toy_pairs(), tmp_path / "other", log="wandb")
+
+
+def _small_cli_run(tmp_path: Path) -> list[str]:
+    photos = tmp_path / "photos"
+    photos.mkdir(exist_ok=True)
+    for name in ("astronaut.jpg", "coffee.jpg"):
+        shutil.copy(ROOT / "pix2pix_core" / "assets" / name, photos / name)
+    return ["train", "--data", str(photos), "--preset", "colorize", "--out", str(tmp_path / "run"), "--ngf", "8",
+            "--ndf", "8", "--num-downs", "5", "--crop-size", "64", "--load-size", "72", "--sample-every", "1000"]
+
+
+def test_ctrl_c_with_the_output_piped_to_a_reader_that_died_saves_first(tmp_path):
+    """`pix2pix train ... 2>&1 | tee log` and Ctrl-C: the reader dies with the same signal, so every later write
+    hits a dead pipe. The run saves the step it stopped at first, then says so where it still can (exit 130)."""
+    command = [sys.executable, "-m", "pix2pix_core", *_small_cli_run(tmp_path), "--steps", "100000",
+               "--checkpoint-every", "100000"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    seen = b""
+    while b"training:" not in seen or seen.count(b"step/s") < 3:  # a few steps shown: the run is under way
+        seen += process.stdout.read1(4096) or b""
+        assert process.poll() is None, seen.decode(errors="replace")[-2000:]
+    process.stdout.close()  # the reader (tee) is gone ...
+    process.send_signal(signal.SIGINT)  # ... and the same Ctrl-C reaches the run
+    assert process.wait(timeout=120) == 130
+    state = torch.load(tmp_path / "run" / CHECKPOINT_DIR / "trainer_state.pt", weights_only=True)
+    assert state["step"] >= 1  # no periodic checkpoint exists: this one was written by the signal
+    assert p2p.load_generator(tmp_path / "run" / CHECKPOINT_DIR).training_facts["steps"] == state["step"]
+
+
+def test_a_resume_keeps_the_runs_recorded_options(tmp_path, capsys):
+    """Resumed without its options, a run goes on as recorded (crop, load size, batch, widths); an explicit
+    different value is refused with the differences; steps may change; a finished run says it is complete."""
+    command = _small_cli_run(tmp_path)
+    assert cli_main([*command, "--batch-size", "2", "--steps", "2"]) == 0
+    run = tmp_path / "run"
+    config_before = (run / CHECKPOINT_DIR / "config.json").read_text()
+    bare = ["train", "--data", command[2], "--out", str(run), "--preset", "colorize"]
+    assert cli_main(bare) == 0
+    assert "already complete: " in capsys.readouterr().out
+    assert (run / CHECKPOINT_DIR / "config.json").read_text() == config_before  # nothing rewritten
+    assert cli_main([*bare, "--steps", "4"]) == 0
+    err = capsys.readouterr().err
+    assert f"resuming from step 2 of 4 ({run / CHECKPOINT_DIR})" in err
+    state = torch.load(run / CHECKPOINT_DIR / "trainer_state.pt", weights_only=True)
+    assert state["step"] == 4 and {k: state["config"][k] for k in ("crop_size", "load_size", "batch_size", "ngf")} == {
+        "crop_size": 64, "load_size": 72, "batch_size": 2, "ngf": 8}
+    assert cli_main([*bare, "--steps", "6", "--crop-size", "128", "--batch-size", "1"]) == 2
+    assert re.search(r"other settings: --crop-size 64 \(recorded\) -> 128; --batch-size 2 \(recorded\) -> 1\. Leave",
+                     capsys.readouterr().err)

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import json
 import math
+import shutil
 import signal
 import threading
 import time
@@ -262,15 +264,17 @@ class TrainingLoop:
                 losses = self._step(a.to(self.device), b.to(self.device))
                 self.step += 1
                 self.history.append({"step": self.step, **losses})
+                # a stop (Ctrl-C, SIGTERM) saves before anything is shown: under `| tee`, Ctrl-C also ends the
+                # reader, and the next write to the dead pipe must not lose the steps since the last checkpoint
+                reason = _agreed(self._stop_reason(deadline), self.device)
+                if reason != "completed" or self.step % self.config.checkpoint_every == 0 \
+                        or self.step == self.config.steps:
+                    self.save_checkpoint()
                 self.callbacks.progress(self.step, self.config.steps, losses)
                 if self._board is not None:
                     self._board.step(self.step, losses, self.optimizers)
                 if self.step % self.config.sample_every == 0:
                     self._sample(a, b)
-                reason = _agreed(self._stop_reason(deadline), self.device)
-                if reason != "completed" or self.step % self.config.checkpoint_every == 0 \
-                        or self.step == self.config.steps:
-                    self.save_checkpoint()
                 if reason != "completed":
                     break
         return TrainResult(self.generator, self.step, reason, self.history)
@@ -340,10 +344,30 @@ class TrainingLoop:
 
         try:
             return write_folder(target, build)
-        except OSError as exc:
-            raise Pix2PixError(f"could not write the checkpoint into {self.out_dir} ({exc.strerror or exc}); the "
-                               f"previous checkpoint, if any, is intact. Free space or fix the folder, then run "
-                               "again to resume.") from exc
+        except Exception as exc:
+            if not _is_write_failure(exc):
+                raise
+            raise Pix2PixError(self._write_failure_message(target, exc)) from exc
+
+    def _write_failure_message(self, target: Path, exc: Exception) -> str:
+        """What failed, how much space a checkpoint needs against what is free there, and that nothing is lost."""
+        text, free, needed = str(exc), shutil.disk_usage(_existing_parent(target)).free, self.checkpoint_bytes()
+        full = getattr(exc, "errno", None) == errno.ENOSPC or "No space left" in text or free < needed
+        reason = "the disk is full" if full else (getattr(exc, "strerror", None) or text.splitlines()[0][:200])
+        previous = (recorded_run(target) or {}).get("step")
+        kept = (f"the checkpoint of step {previous} in {target} is intact" if previous is not None else
+                "no earlier checkpoint exists, and nothing partial was left")
+        return (f"could not write the checkpoint of step {self.step} into {target}: {reason}. A checkpoint needs "
+                f"about {_mib(needed)} there (while it replaces the previous one, both are on "
+                f"disk), and {_mib(free)} are free. Nothing else is lost: {kept}. Free space on that disk (or move "
+                "--out to another one), then run the same command again to resume.")
+
+    def checkpoint_bytes(self) -> int:
+        """About what one checkpoint takes on disk: the networks' weights and the optimisers' state."""
+        tensors = [t for opt in self.optimizers.values() for group in opt.param_groups for t in group["params"]]
+        tensors += [t for opt in self.optimizers.values() for state in opt.state.values() for t in state.values()
+                    if isinstance(t, torch.Tensor)]
+        return sum(t.numel() * t.element_size() for t in tensors)
 
     def training_memory_format(self) -> torch.memory_format:
         """channels_last pays off with reduced precision and on GPUs; a float32 step on the CPU runs as fast or
@@ -392,6 +416,39 @@ class TrainingLoop:
         self.step = state["step"]
         history = folder / "history.json"
         self.history = json.loads(history.read_text()) if history.is_file() else []
+
+
+def recorded_run(checkpoint: Path) -> dict[str, Any] | None:
+    """``{"step": ..., "config": {...}}`` of the run a checkpoint folder holds, or None when there is none or it
+    cannot be read (weights_only: no code is unpickled; mmap: the optimiser state is not read into memory)."""
+    path = checkpoint / STATE_FILE
+    if not path.is_file():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception:  # noqa: BLE001 - damaged: resume itself explains it
+        return None
+    return {"step": state.get("step"), "config": state.get("config", {})}
+
+
+TORCH_SAVE_WRITE_ERRORS = ("PytorchStreamWriter", "inline_container", "iostream error", "file write failed")
+
+
+def _is_write_failure(exc: Exception) -> bool:
+    """An error of writing a file (a full disk, a quota, permissions), from Python, safetensors or torch.save
+    (whose C++ writer reports a short write as a RuntimeError)."""
+    return isinstance(exc, OSError) or type(exc).__name__ == "SafetensorError" or (
+        isinstance(exc, RuntimeError) and any(text in str(exc) for text in TORCH_SAVE_WRITE_ERRORS))
+
+
+def _existing_parent(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:.1f} MiB"
 
 
 class BatchSchedule:
