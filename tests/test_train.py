@@ -91,6 +91,9 @@ def test_batch_schedule_is_a_pure_function_of_the_step():
     positions = [item for batch in run for item in batch]
     assert sorted(index for index, epoch in positions if epoch == 1) == list(range(7))  # each epoch: all, once
     assert len(schedule[10**12]) == 3  # computed directly: nothing is built for the steps before it
+    one, two = BatchSchedule(50, 1, seed=1), BatchSchedule(50, 1, seed=2)  # adjacent seeds are independent runs
+    later = [one[step][0][0] for step in range(50, 150)]
+    assert all([two[step][0][0] for step in range(start, start + 100)] != later for start in range(0, 51, 50))
     ranks = [BatchSchedule(7, 1, seed=2, world=2, rank=r) for r in (0, 1)]
     assert [ranks[step % 2][step // 2] for step in range(6)] == [BatchSchedule(7, 1, seed=2)[s] for s in range(6)]
 

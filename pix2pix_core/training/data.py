@@ -27,6 +27,7 @@ from ..errors import InputError
 from ..imaging.edges import canny, xdog
 from ..imaging.files import IMAGE_SUFFIXES, load_image
 from ..imaging.lab import encode_ab, encode_l, rgb_to_lab
+from .seeds import mixed_seed
 
 MIN_TRAIN_SIDE = 8
 
@@ -110,8 +111,7 @@ class PairDataset(Dataset):
         if not self.encoded:
             a, b = a * 2 - 1, b * 2 - 1
         if self.jitter is not None:
-            seed = ((self.seed * 1_000_003 + self.epoch) * 1_000_033 + index) % 2**62
-            generator = torch.Generator().manual_seed(seed)
+            generator = torch.Generator().manual_seed(mixed_seed(self.seed, self.epoch, index))
             a, b = self.jitter(a, b, generator)
         return a.contiguous(), b.contiguous()
 

@@ -41,6 +41,7 @@ from ..networks.norm import NORMS
 from ..weights.directory import CONFIG_FILE
 from .objective import GAN_MODES
 from .plot import loss_plot
+from .seeds import mixed_seed
 from .tensorboard import TensorBoardLog
 
 CHECKPOINT_DIR = "checkpoint"
@@ -454,8 +455,8 @@ def _mib(size: int) -> str:
 class BatchSchedule:
     """Which samples each step trains on: ``(index, epoch)`` pairs, a pure function of the seed and the step.
 
-    Each epoch is a permutation of the dataset seeded with ``seed + epoch``; the global sample position of step
-    ``s``, batch slot ``j`` on ``rank`` is ``(s * world + rank) * batch_size + j``, so ranks never share a
+    Each epoch is a permutation of the dataset seeded with ``mixed_seed(seed, epoch)``; the global sample position
+    of step ``s``, batch slot ``j`` on ``rank`` is ``(s * world + rank) * batch_size + j``, so ranks never share a
     sample. Any step is computed directly (O(dataset) for a new epoch, nothing per skipped step): set-up costs
     the same for 10 steps or 10**9, and a resumed run starts exactly where an uninterrupted one would be.
     """
@@ -470,7 +471,7 @@ class BatchSchedule:
             position = (step * self.world + self.rank) * self.batch_size + j
             epoch = position // self.size
             if epoch != self._epoch:
-                generator = torch.Generator().manual_seed(self.seed + epoch)
+                generator = torch.Generator().manual_seed(mixed_seed(self.seed, epoch))
                 self._epoch, self._permutation = epoch, torch.randperm(self.size, generator=generator)
             batch.append((int(self._permutation[position % self.size]), epoch))
         return batch

@@ -21,6 +21,7 @@ from torch.utils.data import Dataset
 
 from ..errors import InputError
 from .data import MIN_TRAIN_SIDE, ImageFiles, Jitter, check_training_size, list_images, oriented_size
+from .seeds import mixed_seed
 
 DOMAIN_FOLDERS = ("trainA", "trainB")  # the reference's unaligned layout
 TEST_FOLDERS = ("testA", "testB")
@@ -64,7 +65,7 @@ class UnpairedDataset(Dataset):
         return f"unpaired domains: {len(self.a)} image(s) in A, {len(self.b)} in B (each A with a random B)"
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        generator = torch.Generator().manual_seed(((self.seed * 1_000_003 + self.epoch) * 1_000_033 + index) % 2**62)
+        generator = torch.Generator().manual_seed(mixed_seed(self.seed, self.epoch, index))
         partner = int(torch.randint(len(self.b), (), generator=generator))
         a, b = (_image(domain, i) * 2 - 1 for domain, i in ((self.a, index), (self.b, partner)))
         if self.jitter is not None:  # each domain its own crop and flip: the images are unrelated
