@@ -163,7 +163,9 @@ PAIRED_ONLY = ("direction", "generator", "num_downs", "dropout", "discriminator"
 UNPAIRED_ONLY = ("lambda_a", "lambda_b", "lambda_identity", "pool_size", "data_a", "data_b")
 
 
-def _config(args: argparse.Namespace) -> tuple[str, TrainConfig | CycleGANConfig]:
+def _config(args: argparse.Namespace) -> tuple[str, TrainConfig | CycleGANConfig, int | None]:
+    """The method's kind, its settings (a resume's recorded ones under the given ones), and the step recorded in
+    OUT/checkpoint (None for a fresh run)."""
     recipe = preset(args.preset)
     if args.model is None:
         args.model = recipe.model
@@ -184,8 +186,8 @@ def _config(args: argparse.Namespace) -> tuple[str, TrainConfig | CycleGANConfig
     given = {**recipe.settings, **chosen}
     recorded = None if args.no_resume else recorded_run(Path(args.out) / CHECKPOINT_DIR)
     if recorded is None:
-        return kind, cls(**given)
-    return kind, cls(**_resumed_settings(recorded["config"], given, fields, Path(args.out)))
+        return kind, cls(**given), None
+    return kind, cls(**_resumed_settings(recorded["config"], given, fields, Path(args.out))), recorded["step"]
 
 
 # settings a resumed run may change: how long it runs and what it writes, not what it trains
@@ -237,7 +239,7 @@ def _dataset(args: argparse.Namespace, kind: str, config: TrainConfig | CycleGAN
 
 
 def run_training(args: argparse.Namespace) -> int:
-    kind, config = _config(args)
+    kind, config, done = _config(args)
     config.validate()
     for name, value in (("minutes", args.minutes), ("epochs", args.epochs)):
         if value is not None and not value > 0:
@@ -259,7 +261,6 @@ def run_training(args: argparse.Namespace) -> int:
             config.steps = max(1, round(args.epochs * len(dataset) / per_step))
         output = _Output(rank0)
         where = Path(args.out) / CHECKPOINT_DIR
-        done = None if args.no_resume else (recorded_run(where) or {}).get("step")
         if done is not None and done >= config.steps:
             output.say(f"already complete: {where} holds all {done} steps of this run; nothing to train (raise "
                        "--steps to train longer, or use --no-resume to start afresh)", sys.stdout)

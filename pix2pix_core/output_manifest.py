@@ -12,6 +12,9 @@ import json
 import os
 from pathlib import Path
 
+from .errors import InputError
+from .paths import contained_path
+
 MANIFEST_FILE = ".pix2pix-outputs.jsonl"
 
 
@@ -28,9 +31,10 @@ class OutputManifest:
         for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
                 item = json.loads(line)
+                contained_path(self.folder, item["path"], what="recorded output", nested=True)
                 records[item["path"]] = (int(item["size"]), int(item["mtime_ns"]))
-            except (ValueError, KeyError, TypeError):  # a line cut short by a kill: that file is not known as ours
-                continue
+            except (ValueError, KeyError, TypeError, InputError):  # cut short by a kill, or not a path inside
+                continue  # the folder: that file is not known as ours
         return records
 
     def _key(self, path: Path) -> str | None:

@@ -59,3 +59,13 @@ def _deterministic():
 
 def random_images(batch: int, channels: int, height: int, width: int, seed: int = 0) -> torch.Tensor:
     return torch.rand(batch, channels, height, width, generator=torch.Generator().manual_seed(seed))
+
+
+def hed_checkpoint() -> dict:
+    """A ControlNetHED state dict with random weights and the real layout (the real file is 29 MB on the Hub)."""
+    from pix2pix_core.imaging.edges import HedNetwork
+
+    torch.manual_seed(7)
+    state = {k: torch.randn_like(v) * (0.05 if v.dim() == 4 else 0.1) for k, v in HedNetwork().state_dict().items()}
+    state["norm"] = torch.tensor([104.0, 117.0, 123.0]).view(1, 3, 1, 1)
+    return state

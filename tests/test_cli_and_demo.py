@@ -137,6 +137,14 @@ def test_translate_never_overwrites_a_file_it_did_not_write(tmp_path, capsys):
     assert main(["translate", "--model", model, str(d), "--out", str(out)]) == 2
     assert "would overwrite the input" in capsys.readouterr().err and (out / "a.png").read_bytes() == users
 
+    record = out / MANIFEST_FILE  # a record naming a path outside --out is not believed (the input stays an input)
+    stat = (d / "a.png").stat()
+    with open(record, "a") as f:
+        f.write(json.dumps({"path": "../a.png", "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}) + "\n")
+    (out / "a.png").unlink()
+    assert main(["translate", "--model", model, str(d), "--out", str(out)]) == 0
+    assert (out / "a.png").is_file()
+
     elsewhere = tmp_path / "elsewhere"
     assert main(["translate", "--model", model, str(d / "a.png"), "--out", str(elsewhere)]) == 0
     (elsewhere / "a.png").write_bytes(users)

@@ -9,14 +9,13 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import random_images
+from conftest import hed_checkpoint, random_images
 from skimage import color, data, feature
 
 import pix2pix_core as p2p
 from pix2pix_core.imaging.edges import (
     HED_FILE,
     HED_REPO,
-    HedNetwork,
     canny,
     connected_components,
     hed,
@@ -74,17 +73,10 @@ def _reference_hed_forward(state: dict, rgb255: torch.Tensor) -> torch.Tensor:
     return torch.sigmoid(sum(projections) / 5)
 
 
-def _hed_checkpoint() -> dict:
-    torch.manual_seed(7)
-    state = {k: torch.randn_like(v) * (0.05 if v.dim() == 4 else 0.1) for k, v in HedNetwork().state_dict().items()}
-    state["norm"] = torch.tensor([104.0, 117.0, 123.0]).view(1, 3, 1, 1)
-    return state
-
-
 @pytest.fixture
 def hed_hub(hub):
     buffer = io.BytesIO()
-    torch.save(_hed_checkpoint(), buffer)
+    torch.save(hed_checkpoint(), buffer)
     hub.state.add_commit(HED_REPO, {HED_FILE: buffer.getvalue(), "other.pth": b"not needed"})
     return hub
 
@@ -93,7 +85,7 @@ def test_hed_from_the_hub_matches_an_independent_forward(hed_hub, tmp_path):
     net = load_hed(cache_dir=tmp_path / "cache")
     assert hed_hub.state.downloads == [f"{HED_REPO}/{HED_FILE}@{hed_hub.state.repos[HED_REPO].refs['main']}"]
     images = random_images(2, 3, 45, 70)
-    expected = _reference_hed_forward(_hed_checkpoint(), images * 255)
+    expected = _reference_hed_forward(hed_checkpoint(), images * 255)
     torch.testing.assert_close(hed(net, images), expected, atol=1e-5, rtol=1e-5)
     assert torch.equal(hed(net, images, black_on_white=True), 1 - hed(net, images))
 

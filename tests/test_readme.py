@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import random_images
-from test_edges import _hed_checkpoint
+from conftest import hed_checkpoint, random_images
 
 import pix2pix_core as p2p
 from pix2pix_core.cli import _parser
@@ -68,7 +67,7 @@ def readme_world(hub, tmp_path, monkeypatch, reference_dir):
     mine = _net(ResnetConfig(ngf=4, n_blocks=1), seed=1)
     hub.state.add_commit("me/my-translator", _repo_files(mine, tmp_path / "v1"), branch="v1", private=True)
     hub.state.add_commit("me/my-translator", _repo_files(mine, tmp_path / "main"), private=True)
-    hub.state.add_commit(HED_REPO, {HED_FILE: _torch_bytes(_hed_checkpoint())})
+    hub.state.add_commit(HED_REPO, {HED_FILE: _torch_bytes(hed_checkpoint())})
     monkeypatch.setenv("HF_TOKEN", hub.state.token)
     return {"images": random_images(2, 3, 40, 56), "x": random_images(1, 3, 32, 32) * 2 - 1,
             "gray_or_colour_images": random_images(1, 1, 48, 40),

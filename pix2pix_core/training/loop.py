@@ -352,7 +352,7 @@ class TrainingLoop:
 
     def _write_failure_message(self, target: Path, exc: Exception) -> str:
         """What failed, how much space a checkpoint needs against what is free there, and that nothing is lost."""
-        text, free, needed = str(exc), shutil.disk_usage(_existing_parent(target)).free, self.checkpoint_bytes()
+        text, free, needed = str(exc), shutil.disk_usage(_existing_parent(target)).free, self._checkpoint_bytes()
         full = getattr(exc, "errno", None) == errno.ENOSPC or "No space left" in text or free < needed
         reason = "the disk is full" if full else (getattr(exc, "strerror", None) or text.splitlines()[0][:200])
         previous = (recorded_run(target) or {}).get("step")
@@ -363,7 +363,7 @@ class TrainingLoop:
                 f"disk), and {_mib(free)} are free. Nothing else is lost: {kept}. Free space on that disk (or move "
                 "--out to another one), then run the same command again to resume.")
 
-    def checkpoint_bytes(self) -> int:
+    def _checkpoint_bytes(self) -> int:
         """About what one checkpoint takes on disk: the networks' weights and the optimisers' state."""
         tensors = [t for opt in self.optimizers.values() for group in opt.param_groups for t in group["params"]]
         tensors += [t for opt in self.optimizers.values() for state in opt.state.values() for t in state.values()
