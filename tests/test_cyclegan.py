@@ -131,7 +131,7 @@ def test_cyclegan_presets_imply_the_method_and_give_way_to_explicit_options():
 
     parser = argparse.ArgumentParser()
     add_train_arguments(parser)
-    kind, config = _config(parser.parse_args(["--out", "x", "--preset", "cyclegan-128"]))
+    kind, config, _ = _config(parser.parse_args(["--out", "x", "--preset", "cyclegan-128"]))
     assert kind == "unpaired" and isinstance(config, CycleGANConfig)
     assert (config.n_blocks, config.crop_size, config.load_size, config.lambda_identity) == (6, 128, 143, 0.5)
     assert _config(parser.parse_args(["--out", "x", "--preset", "cyclegan", "--n-blocks", "3"]))[1].n_blocks == 3
