@@ -359,6 +359,23 @@ def _aligned_folder(folder: Path, n: int = 2) -> Path:
 TRAIN_SMALL = ["--ngf", "8", "--ndf", "8", "--num-downs", "6", "--crop-size", "64", "--load-size", "72"]
 
 
+def test_a_minority_of_non_square_halves_is_split_at_the_middle_and_counted(tmp_path, capsys):
+    """The side-by-side run's dataset: some A|B files are 512x157..254 (non-square halves). The reference splits
+    every file at w/2; so do we, and the run says how many were off the usual 2:1 shape."""
+    _aligned_folder(tmp_path / "pairs", n=3)
+    wide = Image.new("RGB", (128, 40), (255, 0, 0))
+    wide.paste((0, 0, 255), (64, 0, 128, 40))
+    wide.save(tmp_path / "pairs" / "wide.png")
+    dataset = AlignedDataset(tmp_path / "pairs")
+    a, b = dataset[3]
+    assert a.shape == b.shape == (3, 40, 64) and a[0].mean() == 1 and b[2].mean() == 1
+    assert cli_main(["train", "--data", str(tmp_path / "pairs"), "--out", str(tmp_path / "run"), "--steps", "1",
+                     *TRAIN_SMALL]) == 0
+    err = capsys.readouterr().err
+    assert "1 of 4 image(s) are not about twice as wide as high (wide.png (128x40))" in err
+    assert err.count("wide.png") == 1 and "split at the middle" in err
+
+
 def test_train_says_which_layout_it_found_and_refuses_photos_without_a_preset(tmp_path, capsys):
     _aligned_folder(tmp_path / "pairs")
     assert cli_main(["train", "--data", str(tmp_path / "pairs"), "--out", str(tmp_path / "run"), "--steps", "1",

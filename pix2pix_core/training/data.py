@@ -60,7 +60,9 @@ def list_images(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
 
 
-ALIGNED_RATIO = (1.8, 2.2)  # width / height of an input | target image of two roughly square halves
+# width / height of an input | target image of two roughly square halves; a folder is refused as aligned pairs when
+# most of its images lie outside (plain photos), and split at the middle when only a minority do (non-square halves)
+ALIGNED_RATIO = (1.8, 2.2)
 
 
 def oriented_size(source: Path | bytes) -> tuple[int, int] | None:
@@ -168,28 +170,35 @@ class AlignedDataset(PairDataset):
         _check_direction(direction)
         self.images, self.direction = as_images(images), direction
         sample = self.images.layout_sample()
-        not_pairs = [(i, size) for i, size in ((i, self.images.size(i)) for i in sample)
-                     if size is not None and not ALIGNED_RATIO[0] <= size[0] / size[1] <= ALIGNED_RATIO[1]]
-        if not_pairs:
-            listed = ", ".join(f"{self.images.name(i)} ({w}x{h})" for i, (w, h) in not_pairs[:3])
+        self.off_ratio = [(i, size) for i, size in ((i, self.images.size(i)) for i in sample)
+                          if size is not None and not ALIGNED_RATIO[0] <= size[0] / size[1] <= ALIGNED_RATIO[1]]
+        self.sampled = len(sample)
+        if len(self.off_ratio) * 2 > self.sampled:
             raise InputError(
-                f"{self.images.where} does not look like aligned pairs: {len(not_pairs)} of {len(sample)} image(s) "
-                f"are not about twice as wide as high ({listed}{', ...' if len(not_pairs) > 3 else ''}), as an "
+                f"{self.images.where} does not look like aligned pairs: {self._off_ratio_summary()}, as an "
                 "input | target image is. For plain photos use --preset colorize or --preset edges2photo (pairs "
                 f"derived from the photos); {self.images.separate_hint}."
             )
+
+    def _off_ratio_summary(self) -> str:
+        listed = ", ".join(f"{self.images.name(i)} ({w}x{h})" for i, (w, h) in self.off_ratio[:3])
+        return (f"{len(self.off_ratio)} of {self.sampled} image(s) are not about twice as wide as high "
+                f"({listed}{', ...' if len(self.off_ratio) > 3 else ''})")
 
     def __len__(self) -> int:
         return len(self.images)
 
     def describe(self) -> str:
         sides = "A | B" if self.direction == "AtoB" else "B | A (BtoA: the right half is the input)"
-        return f"aligned pairs, {len(self)} image(s) split into {sides}"
+        odd = (f"; {self._off_ratio_summary()}: a minority, so taken as pairs of non-square halves and split at "
+               "the middle, as the reference does" if self.off_ratio else "")
+        return f"aligned pairs, {len(self)} image(s) split into {sides}{odd}"
 
     def pair(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         image = self.images.read(index)
         half = image.shape[-1] // 2
         a, b = image[..., :half], image[..., half:2 * half]
+        check_training_size(a, f"{self.images.name(index)} splits into halves of")
         return (a, b) if self.direction == "AtoB" else (b, a)
 
 
