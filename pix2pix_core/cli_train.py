@@ -18,7 +18,7 @@ from .networks.norm import NORMS
 from .training.cyclegan import CycleGANConfig, CycleGANTrainer
 from .training.data import Jitter
 from .training.hub_datasets import HubData, hub_data, hub_unpaired_dataset, pinned_to_run
-from .training.loop import recorded_run
+from .training.loop import LR_DECAYS, recorded_run
 from .training.objective import GAN_MODES
 from .training.presets import PAIRED_PRESETS, PRESETS, UNPAIRED_PRESETS, build_dataset, preset
 from .training.trainer import CHECKPOINT_DIR, DISCRIMINATORS, GENERATORS, TrainCallbacks, TrainConfig, Trainer
@@ -92,6 +92,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     steps.add_argument("--epochs", type=float, help="passes over the data instead (the paper: 200)")
     length.add_argument("--decay-steps", type=int, help="steps of linear decay to 0 at the end of the schedule "
                         "(default: half of the steps; the paper: 100 of 200 epochs)")
+    length.add_argument("--lr-decay", choices=LR_DECAYS, help="lower the rate every step, or once per epoch as the "
+                        "reference does (default: epoch with --epochs, step with --steps)")
     length.add_argument("--minutes", type=float, help="stop this invocation after this long, with a checkpoint "
                         "(default: no limit; run again to continue)")
     length.add_argument("--no-resume", action="store_true", help="start afresh even if OUT holds a checkpoint")
@@ -186,6 +188,8 @@ def _config(args: argparse.Namespace) -> tuple[str, TrainConfig | CycleGANConfig
     given = {**recipe.settings, **chosen}
     recorded = None if args.no_resume else recorded_run(Path(args.out) / CHECKPOINT_DIR)
     if recorded is None:
+        if args.epochs is not None:
+            given.setdefault("lr_decay", "epoch")  # the reference's schedule for a run measured in epochs
         return kind, cls(**given), None
     return kind, cls(**_resumed_settings(recorded["config"], given, fields, Path(args.out))), recorded["step"]
 

@@ -31,6 +31,7 @@ from pix2pix_core.training.data import (
     TensorPairDataset,
     derive_pair,
 )
+from pix2pix_core.training.loop import recorded_run
 from pix2pix_core.training.trainer import (
     CHECKPOINT_DIR,
     BatchSchedule,
@@ -348,6 +349,45 @@ def test_bad_dataset_folders(tmp_path):
         TensorPairDataset(torch.rand(2, 3, 8, 8), torch.rand(3, 3, 8, 8))
     with pytest.raises(p2p.Pix2PixError, match="multiple of 64"):
         Trainer(TrainConfig(**{**SMALL, "crop_size": 40, "load_size": 48}), _toy_pairs(), tmp_path / "run")
+
+
+def _rates_used(trainer: Trainer) -> list[float]:
+    """The generator's learning rate at each step, as the optimiser applied it."""
+    used, real_step = [], trainer._step
+
+    def recording(a, b):
+        used.append(trainer.optimizers["g"].param_groups[0]["lr"] / trainer.config.lr)
+        return real_step(a, b)
+
+    trainer._step = recording
+    trainer.run()
+    return used
+
+
+@pytest.mark.parametrize(("lr_decay", "expected"), [
+    # the reference (4 epochs of 2 pairs, 2 constant + 2 decaying): lambda = 1 - max(0, epoch + 1 - 2) / 3, once
+    # per epoch, ending at 1 / (n_epochs_decay + 1)
+    ("epoch", [1, 1, 1, 1, 2 / 3, 2 / 3, 1 / 3, 1 / 3]),
+    ("step", [1, 1, 1, 1, 4 / 5, 3 / 5, 2 / 5, 1 / 5]),  # the same rule per step, ending at 1 / (decay_steps + 1)
+])
+def test_learning_rate_schedule_per_epoch_as_the_reference_or_per_step(tmp_path, lr_decay, expected):
+    config = TrainConfig(**{**SMALL, "steps": 8, "decay_steps": 4, "lr_decay": lr_decay, "sample_every": 100})
+    used = _rates_used(Trainer(config, _toy_pairs(2), tmp_path / "run"))
+    assert used == pytest.approx(expected)
+
+
+def test_epochs_run_the_references_per_epoch_schedule_unless_asked(tmp_path):
+    _aligned_folder(tmp_path / "pairs")
+    for out, extra, decay in (("epochs", [], "epoch"), ("per-step", ["--lr-decay", "step"], "step")):
+        assert cli_main(["train", "--data", str(tmp_path / "pairs"), "--out", str(tmp_path / out), "--epochs", "2",
+                         *extra, *TRAIN_SMALL]) == 0
+        recorded = recorded_run(tmp_path / out / "checkpoint")
+        assert recorded["step"] == 4 and recorded["config"]["lr_decay"] == decay
+    assert cli_main(["train", "--data", str(tmp_path / "pairs"), "--out", str(tmp_path / "steps"), "--steps", "2",
+                     *TRAIN_SMALL]) == 0
+    assert recorded_run(tmp_path / "steps" / "checkpoint")["config"]["lr_decay"] == "step"
+    with pytest.raises(p2p.ConfigError, match="lr_decay must be one of step, epoch"):
+        TrainConfig(lr_decay="batch").validate()
 
 
 def _aligned_folder(folder: Path, n: int = 2) -> Path:

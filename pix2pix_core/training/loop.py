@@ -46,6 +46,7 @@ from .tensorboard import TensorBoardLog
 
 CHECKPOINT_DIR = "checkpoint"
 STATE_FILE = "trainer_state.pt"
+LR_DECAYS = ("step", "epoch")
 
 
 class TrainingDiverged(Pix2PixError):
@@ -58,6 +59,7 @@ class LoopConfig:
 
     steps: int = 1000
     decay_steps: int | None = None  # linear decay over the last N steps (default: half of the run)
+    lr_decay: str = "step"  # step: the rate falls every step; epoch: once per pass over the data, as the reference
     batch_size: int = 1
     lr: float = 2e-4
     beta1: float = 0.5
@@ -80,7 +82,8 @@ class LoopConfig:
 
     def validate(self) -> None:
         """Refuse settings that cannot train, naming the field and what it accepts (0 is a value, never "unset")."""
-        for name, allowed in (("gan_mode", GAN_MODES), ("norm", NORMS), ("precision", PRECISIONS)):
+        for name, allowed in (("gan_mode", GAN_MODES), ("norm", NORMS), ("precision", PRECISIONS),
+                              ("lr_decay", LR_DECAYS)):
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}.")
         for name in ("steps", "batch_size", "ngf", "ndf", "n_blocks", "n_layers", "load_size", "crop_size",
@@ -229,9 +232,14 @@ class TrainingLoop:
                                 **options)
 
     def _lr_factor(self, step: int) -> float:
-        decay = self.config.decay_steps if self.config.decay_steps is not None else self.config.steps // 2
-        constant = self.config.steps - decay
-        return 1.0 if step < constant else max(0.0, 1.0 - (step - constant + 1) / (decay + 1))
+        """The reference's linear rule, ``1 - max(0, period + 1 - constant) / (decay + 1)``, over periods of one step,
+        or of one epoch (``lr_decay="epoch"``: the period is the epoch in which the step starts); the last period
+        trains at ``1 / (decay + 1)`` of the rate."""
+        samples, size = (self.config.batch_size * _world(), len(self.dataset)) if self.config.lr_decay == "epoch" \
+            else (1, 1)  # samples per step and per period
+        periods = -(-self.config.steps * samples // size)
+        decay = periods // 2 if self.config.decay_steps is None else round(self.config.decay_steps * samples / size)
+        return 1.0 - max(0, step * samples // size + 1 - (periods - decay)) / (decay + 1)
 
     def _amp_dtype(self) -> torch.dtype | None:
         dtype = resolve_precision(self.config.precision, self.device)
