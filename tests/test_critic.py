@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from conftest import random_images
 
 import pix2pix_core as p2p
-from pix2pix_core.imaging.lab import encode_ab, encode_l, rgb_to_lab
+from pix2pix_core.imaging.lab import encode_ab, encode_l, lab_to_rgb, rgb_to_lab
 from pix2pix_core.inference.critic import heatmap, realism_map
 from pix2pix_core.networks import PatchGANConfig, build_network, init_weights
 
@@ -18,32 +18,84 @@ def _critic(in_channels: int):
     return init_weights(build_network(PatchGANConfig(in_channels=in_channels, ndf=4, n_layers=2))).eval()
 
 
-def _expected(d, pair01, size):
-    with torch.no_grad(), p2p.inference_statistics(d, "eval"):
-        logits = d(pair01 * 2 - 1)
-    return F.interpolate(torch.sigmoid(logits), size=size, mode="bilinear", align_corners=False)
+def _smooth(batch: int, channels: int, seed: int, size: int = 64) -> torch.Tensor:
+    coarse = random_images(batch, channels, 4, 4, seed)
+    return F.interpolate(coarse, size=(size, size), mode="bilinear", align_corners=False)
 
 
-def test_the_pair_is_the_input_in_the_model_channels_then_the_output():
-    """A gray-input translator's critic (1 + 3 channels): RGB inputs become luma, outputs stay RGB."""
-    d = _critic(4)
-    inputs, outputs = random_images(2, 3, 72, 64, seed=1), random_images(2, 3, 72, 64, seed=2)
-    luma = (inputs * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True)
-    expected = _expected(d, torch.cat([luma, outputs], 1), (72, 64))
-    got = realism_map(d, inputs, outputs, input_channels=1, statistics="eval")
-    assert got.shape == (2, 1, 72, 64) and 0 <= got.min() and got.max() <= 1
-    torch.testing.assert_close(got, expected, atol=1e-6, rtol=1e-5)
-    swapped = realism_map(d, outputs, inputs, input_channels=1, statistics="eval")
-    assert (swapped - got).abs().max() > 1e-4  # the order of the pair matters
+def _trained_critic(real_pair, fake_pair, in_channels: int, steps: int = 150):
+    """A PatchGAN trained (BCE, as pix2pix's D) to tell ``real_pair(seed)`` from ``fake_pair(seed)``, both
+    network-space pairs ``[B, in_channels, 64, 64]`` in -1..1. Without normalisation, so that each logit depends on
+    its patch alone (a BatchNorm critic's per-image statistics would mix a damaged region into the whole map)."""
+    torch.manual_seed(0)
+    d = init_weights(build_network(PatchGANConfig(in_channels=in_channels, ndf=8, n_layers=2, norm="none")))
+    optimiser = torch.optim.Adam(d.parameters(), lr=2e-3, betas=(0.5, 0.999))
+    for step in range(steps):
+        real, fake = d(real_pair(step)), d(fake_pair(step))
+        loss = F.binary_cross_entropy_with_logits(real, torch.ones_like(real)) + \
+            F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    return d.eval()
+
+
+def _tinted(gray: torch.Tensor) -> torch.Tensor:
+    """The 'true' translation of a gray image in the toy task the critic learns: a fixed colouring of it."""
+    return torch.cat([gray, 1 - gray, (gray * 0.5 + 0.25)], 1)
+
+
+@pytest.fixture(scope="module")
+def gray_to_colour_critic():
+    """Trained on (gray input, its tinted colouring) as real and (gray input, someone else's colouring) as fake."""
+    def real(seed):
+        gray = _smooth(4, 1, seed)
+        return torch.cat([gray, _tinted(gray)], 1) * 2 - 1
+
+    def fake(seed):
+        gray, other = _smooth(4, 1, seed), _smooth(4, 1, seed + 10**6)
+        return torch.cat([gray, _tinted(other)], 1) * 2 - 1
+
+    return _trained_critic(real, fake, in_channels=4)
+
+
+def test_the_map_is_low_where_the_output_does_not_fit_its_input(gray_to_colour_critic):
+    """The contract: per-pixel realism in 0..1 at the image size, real pairs high, damaged regions low."""
+    gray = _smooth(2, 1, seed=999, size=64).repeat(1, 1, 1, 2)  # 64 x 128
+    good = _tinted(gray)
+    damaged = good.clone()
+    damaged[..., 64:] = _tinted(_smooth(2, 1, seed=5000, size=64))  # the right half does not fit the input
+    got = realism_map(gray_to_colour_critic, gray.expand(-1, 3, -1, -1), damaged, input_channels=1)
+    assert got.shape == (2, 1, 64, 128) and 0 <= got.min() and got.max() <= 1
+    fitting = realism_map(gray_to_colour_critic, gray, good, input_channels=1)
+    assert fitting.mean() > 0.7
+    left, right = got[..., :48].mean(), got[..., 80:].mean()  # away from the 16 px the patches straddle
+    assert left > 0.7 and right < 0.3
+
+
+def test_an_rgb_input_is_judged_as_its_luma_for_a_gray_input_critic(gray_to_colour_critic):
+    luma_weights = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+    rgb = _smooth(1, 3, seed=7)
+    luma = (rgb * luma_weights).sum(1, keepdim=True)
+    output = _tinted(luma)
+    torch.testing.assert_close(realism_map(gray_to_colour_critic, rgb, output, input_channels=1),
+                               realism_map(gray_to_colour_critic, luma, output, input_channels=1))
 
 
 def test_a_colorizers_critic_judges_lab_encodings():
-    d = _critic(3)
-    gray, colour = random_images(1, 3, 64, 64, seed=3), random_images(1, 3, 64, 64, seed=4)
-    pair = torch.cat([encode_l(rgb_to_lab(gray)), encode_ab(rgb_to_lab(colour))], 1)
-    expected = _expected(d, (pair + 1) / 2, (64, 64))
-    got = realism_map(d, gray, colour, input_channels=1, statistics="eval", output_space="lab_ab")
-    torch.testing.assert_close(got, expected, atol=1e-6, rtol=1e-5)
+    """A colorizer's critic was trained on (encoded L, encoded ab): given RGB images, the map must see that pair,
+    so a photo's own colours score high and another photo's colours on it score low."""
+    def pair(seed, colours_seed):
+        lab_l, lab_ab = rgb_to_lab(_tinted(_smooth(4, 1, seed))), rgb_to_lab(_tinted(_smooth(4, 1, colours_seed)))
+        return torch.cat([encode_l(lab_l), encode_ab(lab_ab)], 1)
+
+    d = _trained_critic(lambda s: pair(s, s), lambda s: pair(s, s + 10**6), in_channels=3, steps=300)
+    photo, other = _tinted(_smooth(1, 1, seed=123)), _tinted(_smooth(1, 1, seed=456))
+    lab = rgb_to_lab(photo)
+    gray = lab_to_rgb(torch.cat([lab[:, :1], torch.zeros_like(lab[:, 1:])], 1))
+    own = realism_map(d, gray, photo, input_channels=1, output_space="lab_ab")
+    foreign = realism_map(d, gray, other, input_channels=1, output_space="lab_ab")
+    assert own.mean() > 0.7 and foreign.mean() < 0.3
 
 
 def test_critic_inputs_are_checked_and_the_heatmap_is_red_to_green():
