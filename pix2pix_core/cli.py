@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import warnings
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
@@ -247,7 +249,12 @@ def _translate(args: argparse.Namespace) -> int:
     options = {"fit": args.fit, "statistics": args.statistics or "per_image", "dropout_seed": args.dropout_seed,
                "precision": args.precision, "tile_size": args.tile_size, "tile_overlap": args.tile_overlap}
     check_options(**options)  # once, before the first image (not as a "skipped" line per image)
-    return _over_files(args, "translating", lambda image: translate(generator, image[None], **options)[0])
+
+    def run(image: torch.Tensor) -> torch.Tensor:
+        with _progress_within_image() as progress:
+            return translate(generator, image[None], progress=progress, **options)[0]
+
+    return _over_files(args, "translating", run)
 
 
 def _colorize(args: argparse.Namespace) -> int:
@@ -257,7 +264,35 @@ def _colorize(args: argparse.Namespace) -> int:
     check_colorization_model(generator)
     options = {"fit": args.fit, "precision": args.precision}
 
-    return _over_files(args, "colorizing", _with_alpha(lambda image: colorize(generator, image[None], **options)[0]))
+
+    def run(image: torch.Tensor) -> torch.Tensor:
+        with _progress_within_image() as progress:
+            return colorize(generator, image[None], progress=progress, **options)[0]
+
+    return _over_files(args, "colorizing", _with_alpha(run))
+
+
+WITHIN_IMAGE_DELAY = 2.0  # seconds before the bar within one image appears: small images never show it
+
+
+@contextlib.contextmanager
+def _progress_within_image() -> Iterator[Callable[[int, int], None]]:
+    """A second progress bar, under the files' bar, for the layers or tiles of one image that takes a while."""
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc="  this image", unit="step", leave=False, delay=WITHIN_IMAGE_DELAY,
+                       file=sys.stderr, position=1)
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _with_alpha(run):

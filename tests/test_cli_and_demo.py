@@ -407,6 +407,21 @@ def test_odd_image_files_are_read_correctly_or_refused(tmp_path, monkeypatch):
     assert read_image(tmp_path / "big.png").pixels.shape == (1, 1000, 2000)
 
 
+def test_a_large_image_shows_progress_within_it(tmp_path, capsys, monkeypatch):
+    import pix2pix_core as p2p
+    from pix2pix_core import cli
+    from pix2pix_core.networks import ResnetConfig, build_network, init_weights
+
+    model = p2p.save_pretrained(init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1))), tmp_path / "model")
+    Image.new("RGB", (96, 64), (10, 200, 30)).save(tmp_path / "photo.png")
+    monkeypatch.setattr(cli, "WITHIN_IMAGE_DELAY", 0)  # what an image that takes over 2 s shows
+    assert cli.main(["translate", "--model", str(model), str(tmp_path / "photo.png"), "--out",
+                     str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    convolutions = 1 + 2 + 2 + 2 + 1  # head, downs, one block, ups, last
+    assert re.search(rf"this image: +\d+%.* \d/{convolutions} ", err)
+
+
 def test_a_decompression_bomb_is_skipped_not_fatal(tmp_path):
     import pix2pix_core as p2p
     from pix2pix_core.networks import ResnetConfig, build_network, init_weights

@@ -170,6 +170,27 @@ def test_auto_picks_tiles_when_native_would_not_fit(resnet_instance):
         p2p.translate(resnet_instance, x, fit="native", memory_budget=8 * 2**20)
 
 
+def test_a_single_native_image_reports_progress_layer_by_layer(unet, resnet_instance):
+    """One large image is one native forward: its progress moves per convolution, not 0/1 until the end."""
+    for net in (unet, resnet_instance):
+        convolutions = sum(isinstance(m, torch.nn.modules.conv._ConvNd) for m in net.modules())
+        calls = []
+        p2p.translate(net, _smooth_images(1, 64, 64), fit="native", progress=lambda *call, seen=calls:
+                      seen.append(call))
+        assert calls == [(done, convolutions) for done in range(1, convolutions + 1)] and convolutions >= 10
+    calls = []
+    p2p.translate(unet, _smooth_images(3, 64, 64), fit="native", batch_size=2,
+                  progress=lambda *call: calls.append(call))
+    assert len(calls) == calls[-1][1] and calls[-1][0] == calls[-1][1]  # two chunks, one count
+
+    def cancel(done, total):
+        if done == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):  # a Cancel raised from progress stops within the forward
+        p2p.translate(unet, _smooth_images(1, 64, 64), fit="native", progress=cancel)
+
+
 def test_bfloat16_is_close_to_float32(unet):
     x = _smooth_images(2, 96, 80)
     full = p2p.translate(unet, x)

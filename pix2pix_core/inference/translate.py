@@ -50,7 +50,8 @@ def translate(generator: Generator, images: torch.Tensor, *, fit: str = "auto", 
       the later ones statistics estimated in the last gathering pass. A value at least the network's number of
       input-statistics norm layers makes tiling exact where the receptive field fits in the overlap.
     - ``memory_budget``: bytes the forward may use (default: 80% of free GPU memory, half the free RAM).
-    - ``progress(done, total)``: called after each unit of work; raise from it to stop.
+    - ``progress(done, total)``: called after each unit of work (a convolution of a native forward, a batch of
+      tiles in a tiled pass); raise from it to stop.
 
     Gray inputs are repeated to RGB, RGB(A) is reduced to luma for 1-channel models, and an alpha channel is
     kept aside and re-attached to RGB outputs.
@@ -129,10 +130,10 @@ class _Engine:
         chunk = 1 if self.dropout_seed is not None else max(1, min(batch_size, self.budget // max(per_image, 1)))
         chunks = range(0, x.shape[0], chunk)
         outputs = []
-        for done, start in enumerate(chunks, 1):
-            with inference_statistics(self.net, self.statistics, self.dropout_seed):
-                outputs.append(self._native_chunk(x[start:start + chunk]))
-            self.progress(done, len(chunks))
+        with _layer_progress(self.net, len(chunks), self.progress):
+            for start in chunks:
+                with inference_statistics(self.net, self.statistics, self.dropout_seed):
+                    outputs.append(self._native_chunk(x[start:start + chunk]))
         return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
 
     def _native_chunk(self, x: torch.Tensor) -> torch.Tensor:
@@ -175,6 +176,26 @@ class _Engine:
                               overlap, tiles_per_batch, statistics_passes, progress)
             outputs.append(y[..., :h, :w].add_(1).div_(2).clamp_(0, 1))
         return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+
+
+@contextlib.contextmanager
+def _layer_progress(net: nn.Module, forwards: int, progress: Progress) -> Iterator[None]:
+    """Report ``progress`` after every convolution of ``forwards`` native forwards: one large image is minutes of
+    work, and a bar that sits at 0/1 looks like a hang (a Cancel raised from ``progress`` stops at the next layer)."""
+    convolutions = [m for m in net.modules() if isinstance(m, nn.modules.conv._ConvNd)]
+    total, done = forwards * len(convolutions), 0
+
+    def after_convolution(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
+        nonlocal done
+        done = min(done + 1, total)
+        progress(done, total)
+
+    handles = [m.register_forward_hook(after_convolution) for m in convolutions]
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
 
 
 def resize01(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
