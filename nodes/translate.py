@@ -8,7 +8,7 @@ from ..pix2pix_core import translate
 from ..pix2pix_core.errors import Pix2PixError
 from ..pix2pix_core.inference.modes import STATISTICS
 from ..pix2pix_core.inference.precision import PRECISIONS
-from ..pix2pix_core.inference.translate import FIT_MODES
+from ..pix2pix_core.inference.translate import FIT_MODES, training_scale_note
 from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, schema, to_comfy, to_core
 
 
@@ -30,8 +30,10 @@ class Pix2PixTranslate(io.ComfyNode):
                 Pix2PixModelIO.Input("model", tooltip="From Pix2Pix Load Model or Pix2Pix Train."),
                 io.Image.Input("image", tooltip="Images to translate (gray, RGB or RGBA; any size)."),
                 io.Combo.Input("fit", options=list(FIT_MODES), default="auto",
-                               tooltip="auto: native unless it would not fit in memory, then tiled. resize: for "
-                                       "models that need the whole scene at their training size."),
+                               tooltip="auto: at the scale the translator was trained at (when it records it: "
+                                       "those trained here do), then native unless it would not fit in memory, "
+                                       "then tiled. native: the image's own size. resize: the training size "
+                                       "square, for models that need the whole scene."),
                 io.Int.Input("tile_size", default=512, min=64, max=4096, step=64,
                              tooltip="Tiled mode: tile side in pixels (rounded up to the network's multiple)."),
                 io.Combo.Input("statistics", options=list(STATISTICS), default="per_image",
@@ -54,6 +56,9 @@ class Pix2PixTranslate(io.ComfyNode):
         if model.generator.io.output_space == "lab_ab":
             raise Pix2PixError(f"{model.name} is a colorization model (L -> ab): use Pix2Pix Colorize.")
         model.load()
+        note = training_scale_note(model.generator, tuple(image.shape[1:3])) if fit == "auto" else None
+        if note is not None:
+            print(f"[pix2pix] {model.name}: {note}")
         result = translate(model.generator, to_core(image), fit=fit, statistics=statistics,
                            dropout_seed=seed if dropout else None, precision=precision, tile_size=tile_size,
                            progress=Progress())

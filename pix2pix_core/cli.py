@@ -27,7 +27,7 @@ from .imaging.files import find_images, read_image, save_image
 from .inference.colorize import check_colorization_model, colorize
 from .inference.modes import STATISTICS
 from .inference.precision import PRECISIONS
-from .inference.translate import FIT_MODES, check_options, translate
+from .inference.translate import FIT_MODES, check_options, training_scale_note, translate
 from .output_manifest import OutputManifest
 from .training.evaluate import cycle_metrics, evaluate
 from .training.presets import PAIRED_PRESETS, build_dataset, kind_for_model
@@ -151,7 +151,10 @@ def _add_colorize(sub, device, files) -> None:
 
 def _model_options(parser: argparse.ArgumentParser, what: str, fit: str) -> None:
     parser.add_argument("--model", required=True, help=what)
-    parser.add_argument("--fit", choices=FIT_MODES, default=fit, help=f"native, resize, tiled or auto (default {fit})")
+    parser.add_argument("--fit", choices=FIT_MODES, default=fit,
+                        help="native (the image's size), resize (the training size square), tiled, or auto: at the "
+                        "training scale when the translator records it, native when it fits in memory, else tiled "
+                        f"(default {fit})")
     parser.add_argument("--precision", choices=PRECISIONS, default="float32",
                         help="float32 (default), bfloat16, float16 or auto (what the hardware runs fast)")
 
@@ -250,7 +253,13 @@ def _translate(args: argparse.Namespace) -> int:
                "precision": args.precision, "tile_size": args.tile_size, "tile_overlap": args.tile_overlap}
     check_options(**options)  # once, before the first image (not as a "skipped" line per image)
 
+    said = set()
+
     def run(image: torch.Tensor) -> torch.Tensor:
+        note = training_scale_note(generator, tuple(image.shape[-2:])) if args.fit == "auto" else None
+        if note is not None and not said:
+            said.add(note)
+            tqdm.write(note, file=sys.stderr)
         with _progress_within_image() as progress:
             return translate(generator, image[None], progress=progress, **options)[0]
 

@@ -416,6 +416,25 @@ def test_a_minority_of_non_square_halves_is_split_at_the_middle_and_counted(tmp_
     assert err.count("wide.png") == 1 and "split at the middle" in err
 
 
+def test_a_trained_translator_records_its_scale_and_translate_works_at_it(tmp_path, capsys):
+    _aligned_folder(tmp_path / "pairs")
+    assert cli_main(["train", "--data", str(tmp_path / "pairs"), "--out", str(tmp_path / "run"), "--steps", "1",
+                     *TRAIN_SMALL]) == 0
+    model = tmp_path / "run" / "checkpoint"
+    assert json.loads((model / "config.json").read_text())["io"]["train_scale"] == 72  # --load-size
+    assert p2p.load_generator(model).io.train_scale == 72
+    for name in ("a", "b"):
+        _photo(tmp_path / "photos" / f"{name}.png", size=(288, 144))
+    capsys.readouterr()
+    assert cli_main(["translate", "--model", str(model), str(tmp_path / "photos"), "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert err.count("learned from images resized to 72 px") == 1 and "288x144 image is translated at 102x51" in err
+    assert Image.open(tmp_path / "out" / "a.png").size == (288, 144)
+    assert cli_main(["translate", "--model", str(model), str(tmp_path / "photos"), "--out", str(tmp_path / "n"),
+                     "--fit", "native"]) == 0
+    assert "learned from" not in capsys.readouterr().err
+
+
 def test_train_says_which_layout_it_found_and_refuses_photos_without_a_preset(tmp_path, capsys):
     _aligned_folder(tmp_path / "pairs")
     assert cli_main(["train", "--data", str(tmp_path / "pairs"), "--out", str(tmp_path / "run"), "--steps", "1",

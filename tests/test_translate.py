@@ -87,20 +87,49 @@ def test_rgb_input_for_a_one_channel_model():
 def test_resize_runs_at_the_training_size(unet):
     """The contract: the network sees the image as a training-size square, and the result has the input's size;
     at the training size itself, resize is the native forward."""
-    seen = []
     unet.io = unet.io.__class__(train_size=128)
-    p2p.translate(unet, _smooth_images(1, 8, 8), fit="native")  # the memory estimate's one probe forward, first
-    # a global hook: the engine runs its own execution copy of the network (channels_last, precision)
-    hook = torch.nn.modules.module.register_module_forward_pre_hook(
-        lambda module, args: seen.append(tuple(args[0].shape)) if isinstance(module, type(unet)) else None)
     try:
-        y = p2p.translate(unet, _smooth_images(1, 90, 150), fit="resize")
+        seen, y = _shapes_run(unet, _smooth_images(1, 90, 150), fit="resize")
         assert seen == [(1, 3, 128, 128)] and y.shape == (1, 3, 90, 150) and 0 <= y.min() and y.max() <= 1
         at_size = _smooth_images(1, 128, 128)
         torch.testing.assert_close(p2p.translate(unet, at_size, fit="resize"), p2p.translate(unet, at_size,
                                    fit="native"), atol=2e-6, rtol=0)
     finally:
+        unet.io = unet.io.__class__()
+
+
+def _shapes_run(net, images, **options) -> tuple[list[tuple[int, ...]], torch.Tensor]:
+    """The input shapes the network's forward ran on during one translate call, and its result."""
+    p2p.translate(net, _smooth_images(1, 8, 8), fit="native")  # the memory estimate's one probe forward, first
+    seen = []
+    hook = torch.nn.modules.module.register_module_forward_pre_hook(
+        lambda module, args: seen.append(tuple(args[0].shape)) if isinstance(module, type(net)) else None)
+    try:
+        return seen, p2p.translate(net, images, **options)
+    finally:
         hook.remove()
+
+
+def test_auto_works_at_the_recorded_training_scale(resnet_instance, capsys):
+    """A translator trained on images resized to 128 px, given 256 px: auto translates at 128 and resizes back;
+    an image near that scale, or a translator that records no scale, runs at the image's own size."""
+    net = resnet_instance
+    try:
+        net.io = net.io.__class__(train_size=128, train_scale=128)
+        seen, y = _shapes_run(net, _smooth_images(1, 256, 256))
+        assert seen == [(1, 3, 128, 128)] and y.shape == (1, 3, 256, 256)
+        seen, _ = _shapes_run(net, _smooth_images(1, 200, 400))  # the same area as 128 x 128, the aspect kept
+        assert seen == [(1, 3, 92, 184)]  # 91 x 181, reflect-padded to the ResNet's multiple of 4
+        seen, _ = _shapes_run(net, _smooth_images(1, 144, 150))  # within 1.25 of the scale: native
+        assert seen == [(1, 3, 144, 152)]
+        seen, _ = _shapes_run(net, _smooth_images(1, 256, 256), fit="native")
+        assert seen == [(1, 3, 256, 256)]
+        assert "translated at 128x128" in p2p.inference.translate.training_scale_note(net, (256, 256))
+        net.io = net.io.__class__(train_size=128)
+        seen, _ = _shapes_run(net, _smooth_images(1, 256, 256))
+        assert seen == [(1, 3, 256, 256)] and p2p.inference.translate.training_scale_note(net, (256, 256)) is None
+    finally:
+        net.io = net.io.__class__()
 
 
 def test_tile_grid_cores_partition_the_image():

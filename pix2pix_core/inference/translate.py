@@ -4,13 +4,15 @@ Fit modes:
 - ``native``: reflect-pad to the network's multiple, run fully convolutionally, crop back;
 - ``resize``: resize to the training size and back, for models that need the global context they trained with;
 - ``tiled``: overlapping tiles blended smoothly, normalised with whole-image statistics (see ``tiling``);
-- ``auto`` (default): native when the predicted peak fits the memory budget, tiled otherwise.
+- ``auto`` (default): at the translator's training scale when it records one (see ``training_scale_size``), then
+  native when the predicted peak fits the memory budget, tiled otherwise.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import math
 import weakref
 from collections.abc import Callable, Iterator
 
@@ -21,6 +23,7 @@ from torch import nn
 from ..errors import InputError, ResourceError
 from ..imaging.tensors import check_images, to_channels
 from ..networks import Generator
+from ..networks.io import IOSpec
 from .memory import default_memory_budget, estimate_native_bytes
 from .modes import STATISTICS, inference_statistics
 from .precision import PRECISIONS, resolve_precision
@@ -64,12 +67,15 @@ def translate(generator: Generator, images: torch.Tensor, *, fit: str = "auto", 
     net, dtype = _execution_network(generator, precision, device, memory_format)
     budget = memory_budget or default_memory_budget(device)
     element_size = torch.finfo(dtype).bits // 8
-    if fit == "auto":
-        per_image = estimate_native_bytes(net, 1, *_padded_size(x.shape[-2:], net), element_size)
-        fit = "native" if per_image <= budget else "tiled"
     engine = _Engine(net, dtype, statistics, dropout_seed, budget, element_size, progress)
+    scaled = training_scale_size(generator.io, x.shape[-2:]) if fit == "auto" else None
     with _cudnn_benchmark(device), torch.inference_mode():
-        if fit == "tiled":
+        if scaled is not None:
+            y = at_size(lambda small: engine.fitted(small, tile_size, tile_overlap, batch_size, statistics_passes), x,
+                        scaled)
+        elif fit == "auto":
+            y = engine.fitted(x, tile_size, tile_overlap, batch_size, statistics_passes)
+        elif fit == "tiled":
             y = engine.tiled(x, tile_size, tile_overlap, batch_size, statistics_passes)
         elif fit == "resize":
             y = engine.resized(x, generator.io.train_size, batch_size)
@@ -141,6 +147,13 @@ class _Engine:
         y = self.forward(_pad_to(x * 2 - 1, *_padded_size((h, w), self.net)))
         return y[..., :h, :w].add_(1).div_(2).clamp_(0, 1)
 
+    def fitted(self, x: torch.Tensor, tile_size: int | None, overlap: int | None, batch_size: int,
+               statistics_passes: int) -> torch.Tensor:
+        """Native when one image's predicted peak fits the memory budget, tiled otherwise."""
+        if estimate_native_bytes(self.net, 1, *_padded_size(x.shape[-2:], self.net), self.element_size) <= self.budget:
+            return self.native(x, batch_size)
+        return self.tiled(x, tile_size, overlap, batch_size, statistics_passes)
+
     def resized(self, x: torch.Tensor, train_size: int, batch_size: int) -> torch.Tensor:
         return at_training_size(lambda small: self.native(small, batch_size), x, train_size, self.net.multiple)
 
@@ -203,11 +216,47 @@ def resize01(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return F.interpolate(x, size=size, mode="bicubic", antialias=True, align_corners=False).clamp(0, 1)
 
 
+SCALE_TOLERANCE = 1.25  # auto runs natively within this factor of the training scale (no resampling loss)
+
+
+def training_scale_size(io: IOSpec, size: tuple[int, int]) -> tuple[int, int] | None:
+    """The size ``auto`` runs an image of ``size`` at: the translator's training scale, when it records one and the
+    image is off it by more than SCALE_TOLERANCE; None to run at the image's own size.
+
+    Training resized whole images to ``train_scale`` pixels a side before cropping, and a GAN learns the scale of
+    the content it saw (the reference's test.py runs at that scale too): an image of another scale is resized to
+    the same area (its aspect kept; the native forward pads it to the network's multiple), translated, and resized
+    back.
+    """
+    if io.train_scale is None:
+        return None
+    factor = io.train_scale / math.sqrt(size[0] * size[1])
+    if 1 / SCALE_TOLERANCE <= factor <= SCALE_TOLERANCE:
+        return None
+    return tuple(max(1, round(side * factor)) for side in size)
+
+
+def training_scale_note(generator: Generator, size: tuple[int, int]) -> str | None:
+    """What ``auto`` does differently for an image of ``size`` because of the training scale, in words (said once
+    per run by the CLI and the node), or None."""
+    scaled = training_scale_size(generator.io, size)
+    if scaled is None:
+        return None
+    return (f"fit auto: this translator learned from images resized to {generator.io.train_scale} px, so a "
+            f"{size[1]}x{size[0]} image is translated at {scaled[1]}x{scaled[0]} (the scale of what it saw) and "
+            "resized back; --fit native (the node's fit: native) runs it at full size instead")
+
+
+def at_size(run: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """``run`` applied to ``x`` resized to ``size``, its result resized back to ``x``'s size."""
+    return resize01(run(resize01(x, size)), tuple(x.shape[-2:]))
+
+
 def at_training_size(run: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, train_size: int,
                      multiple: int) -> torch.Tensor:
     """``run`` applied to ``x`` resized to a ``train_size`` square (rounded up to ``multiple``), resized back."""
-    side = -(-train_size // multiple) * multiple
-    return resize01(run(resize01(x, (side, side))), tuple(x.shape[-2:]))
+    side = _round_up(train_size, multiple)
+    return at_size(run, x, (side, side))
 
 
 def _round_up(value: int, multiple: int) -> int:

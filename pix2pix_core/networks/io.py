@@ -25,6 +25,9 @@ class IOSpec:
     output_space: str = "rgb"
     train_size: int = 256
     direction: str = "AtoB"
+    # the side whole training images were resized to before cropping (load_size): the scale of content the network
+    # learned; None when not recorded (reference and community weights)
+    train_scale: int | None = None
 
     @classmethod
     def default_for(cls, in_channels: int, out_channels: int, train_size: int = 256) -> IOSpec:

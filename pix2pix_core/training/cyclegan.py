@@ -76,7 +76,7 @@ class CycleGANTrainer(TrainingLoop):
             init_weights(build_network(cfg)).to(self.device, memory_format=self.memory_format)
             for cfg in (g_config, g_config, d_config, d_config))
         for net, direction in ((self.g_a, "AtoB"), (self.g_b, "BtoA")):
-            net.io = IOSpec("rgb", "rgb", c.crop_size, direction)
+            net.io = IOSpec("rgb", "rgb", c.crop_size, direction, train_scale=c.load_size)
         self.generator = self.g_a
         self.pool_a, self.pool_b = ImagePool(c.pool_size, c.seed + 1), ImagePool(c.pool_size, c.seed + 2)
         return {"g": self._adam(itertools.chain(self.g_a.parameters(), self.g_b.parameters())),

@@ -105,7 +105,7 @@ class Trainer(TrainingLoop):
         g, d = (init_weights(build_network(cfg)).to(self.device) for cfg in (g_config, d_config))
         g.io = IOSpec(c.input_space or IOSpec.default_for(in_channels, out_channels).input_space,
                       c.output_space or IOSpec.default_for(in_channels, out_channels).output_space,
-                      c.crop_size, c.direction)
+                      c.crop_size, c.direction, train_scale=c.load_size)
         self.memory_format = self.training_memory_format()
         g, d = g.to(memory_format=self.memory_format), d.to(memory_format=self.memory_format)
         if c.sync_batchnorm and _world() > 1:

@@ -120,8 +120,8 @@ def _parse_io(io_data: dict | None, origin: str) -> tuple[IOSpec | None, int | N
     if unknown:
         raise ConfigError(f"{origin}: unknown io field(s) {unknown}; known: {sorted(allowed | {'multiple'})}.")
     for name, value in io_data.items():
-        wanted = int if name == "train_size" else str
-        if type(value) is not wanted:
+        wanted = int if name in ("train_size", "train_scale") else str
+        if type(value) is not wanted and not (name == "train_scale" and value is None):
             raise ConfigError(f"{origin}: io.{name} must be {'an integer' if wanted is int else 'a string'}, "
                               f"found {_kind(value)}.")
     if multiple is not None and type(multiple) is not int:
