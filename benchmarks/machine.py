@@ -49,3 +49,10 @@ def peak_rss_bytes() -> int:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+
+
+def resident_bytes() -> int:
+    """This process's resident memory now (Linux VmRSS; elsewhere the peak, as the best available)."""
+    status = Path("/proc/self/status")
+    found = re.search(r"^VmRSS:\s*(\d+) kB", status.read_text(), re.M) if status.exists() else None
+    return int(found[1]) * 1024 if found else peak_rss_bytes()

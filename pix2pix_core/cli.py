@@ -157,6 +157,9 @@ def _model_options(parser: argparse.ArgumentParser, what: str, fit: str) -> None
                         f"(default {fit})")
     parser.add_argument("--precision", choices=PRECISIONS, default="float32",
                         help="float32 (default), bfloat16, float16 or auto (what the hardware runs fast)")
+    parser.add_argument("--no-weight-copy", dest="weight_copy", action="store_false",
+                        help="run the weights as they are, without the faster channels_last copy a BatchNorm model "
+                        "gets on the CPU (for a machine short of memory)")
 
 
 def _add_edges(sub, device, files) -> None:
@@ -251,7 +254,8 @@ def _translate(args: argparse.Namespace) -> int:
                            "recombines its output with each image's own luminance.")
     options = {"fit": args.fit, "statistics": args.statistics or "per_image", "dropout_seed": args.dropout_seed,
                "precision": args.precision, "tile_size": args.tile_size, "tile_overlap": args.tile_overlap}
-    check_options(**options)  # once, before the first image (not as a "skipped" line per image)
+    check_options(**options)
+    options["weight_copy"] = args.weight_copy  # once, before the first image (not as a "skipped" line per image)
 
     said = set()
 
@@ -271,7 +275,7 @@ def _colorize(args: argparse.Namespace) -> int:
         return _over_files(args, "colorizing", _with_alpha(onnx_colorization(args)))
     generator = load_generator(args.model, device=args.device)
     check_colorization_model(generator)
-    options = {"fit": args.fit, "precision": args.precision}
+    options = {"fit": args.fit, "precision": args.precision, "weight_copy": args.weight_copy}
 
 
     def run(image: torch.Tensor) -> torch.Tensor:

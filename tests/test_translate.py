@@ -220,6 +220,29 @@ def test_a_single_native_image_reports_progress_layer_by_layer(unet, resnet_inst
         p2p.translate(unet, _smooth_images(1, 64, 64), fit="native", progress=cancel)
 
 
+def test_the_budget_covers_the_weight_copy_and_the_full_size_buffers(unet):
+    """memory_budget bounds all a translation adds: the channels_last copy of the weights (skipped on request) and
+    the full-size output beside the tiles (the peak RSS figures: benchmarks/translate.py)."""
+    from pix2pix_core.inference import translate as engine
+    from pix2pix_core.inference.tiling import blend_weights, weight_sums
+
+    x = _smooth_images(1, 256, 320)
+    engine._CONVERTED_COPIES.pop(unet, None)
+    as_is = p2p.translate(unet, x, fit="native", weight_copy=False)
+    assert unet not in engine._CONVERTED_COPIES  # ran the user's weights, no copy made
+    torch.testing.assert_close(p2p.translate(unet, x, fit="native"), as_is, atol=1e-4, rtol=0)
+    assert unet in engine._CONVERTED_COPIES  # the default: the faster copy
+    output_bytes = 4 * 3 * 256 * 320
+    with pytest.raises(p2p.ResourceError, match="beside the full-size image buffers"):
+        p2p.translate(unet, x, fit="tiled", tile_size=128, weight_copy=False, memory_budget=2 * output_bytes)
+    tiles = tile_grid(256, 320, 128, 64)  # the blend's normaliser: two vectors equal to the full weight image
+    full = torch.zeros(256, 320)
+    for t in tiles:
+        full[t.box[0]:t.box[1], t.box[2]:t.box[3]] += blend_weights(t, 256, 320, 64, torch.device("cpu"))
+    rows, columns = weight_sums(tiles, 256, 320, 64, torch.device("cpu"))
+    torch.testing.assert_close(rows[:, None] * columns[None, :], full)
+
+
 def test_bfloat16_is_close_to_float32(unet):
     x = _smooth_images(2, 96, 80)
     full = p2p.translate(unet, x)

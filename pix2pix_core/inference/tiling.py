@@ -67,22 +67,37 @@ def blend_weights(tile: Tile, height: int, width: int, overlap: int, device: tor
     Two neighbours' ramps are complementary, so the weights always sum to a positive value and the blend is smooth.
     """
     y0, y1, x0, x1 = tile.box
+    return torch.outer(_profile(y0, y1, height, overlap, device), _profile(x0, x1, width, overlap, device)).float()
+
+
+def _profile(start: int, stop: int, size: int, overlap: int, device: torch.device) -> torch.Tensor:
+    """One side's blend weights along one axis (float64)."""
     margin, ramp_length = overlap // 4, overlap - 2 * (overlap // 4)
-
-    def profile(start: int, stop: int, size: int) -> torch.Tensor:
-        n = stop - start
-        w = torch.ones(n, device=device, dtype=torch.float64)
-        if ramp_length <= 0:
-            return w
-        t = (torch.arange(ramp_length, device=device, dtype=torch.float64) + 0.5) / ramp_length
-        rise = torch.cat([torch.zeros(margin, device=device, dtype=torch.float64), 0.5 - 0.5 * torch.cos(torch.pi * t)])
-        if start > 0:
-            w[:len(rise)] = rise[:n]
-        if stop < size:
-            w[n - len(rise):] = torch.minimum(w[n - len(rise):], rise.flip(0)[-n:])
+    n = stop - start
+    w = torch.ones(n, device=device, dtype=torch.float64)
+    if ramp_length <= 0:
         return w
+    t = (torch.arange(ramp_length, device=device, dtype=torch.float64) + 0.5) / ramp_length
+    rise = torch.cat([torch.zeros(margin, device=device, dtype=torch.float64), 0.5 - 0.5 * torch.cos(torch.pi * t)])
+    if start > 0:
+        w[:len(rise)] = rise[:n]
+    if stop < size:
+        w[n - len(rise):] = torch.minimum(w[n - len(rise):], rise.flip(0)[-n:])
+    return w
 
-    return torch.outer(profile(y0, y1, height), profile(x0, x1, width)).float()
+
+def weight_sums(tiles: list[Tile], height: int, width: int, overlap: int,
+                device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """The blend weights summed over all tiles, as a column and a row vector whose outer product it is: the tiles
+    form a product grid and each tile's weights are an outer product, so no full-size weight image is needed."""
+    def along(spans: set[tuple[int, int]], size: int) -> torch.Tensor:
+        total = torch.zeros(size, device=device, dtype=torch.float64)
+        for start, stop in spans:
+            total[start:stop] += _profile(start, stop, size, overlap, device)
+        return total.float()
+
+    return (along({(t.box[0], t.box[1]) for t in tiles}, height),
+            along({(t.box[2], t.box[3]) for t in tiles}, width))
 
 
 class _StopTile(Exception):
@@ -186,10 +201,11 @@ def statistics_schedule(n_norms: int, statistics_passes: int) -> list[tuple[int 
 def run_tiled(run: Callable[[torch.Tensor], torch.Tensor], net: nn.Module, image: torch.Tensor, tiles: list[Tile],
               overlap: int, tiles_per_batch: int, statistics_passes: int,
               progress: Callable[[int, int], None] = lambda done, total: None) -> torch.Tensor:
-    """Translate one padded image ``[1, C, H, W]`` tile by tile; ``run`` maps a tile batch to outputs."""
+    """Translate one padded image ``[1, C, H, W]`` in 0..1 tile by tile; ``run`` maps a tile batch in [-1, 1] to
+    outputs; the result is in [-1, 1]."""
     height, width = image.shape[-2:]
     batches = [tiles[i:i + tiles_per_batch] for i in range(0, len(tiles), tiles_per_batch)]
-    out = weight_sum = None
+    out = None
     with hooked_norms(net) as hook:
         schedule = statistics_schedule(len(hook.norms) if hook else 0, statistics_passes)
         total = len(schedule) * len(batches)
@@ -199,27 +215,25 @@ def run_tiled(run: Callable[[torch.Tensor], torch.Tensor], net: nn.Module, image
             for batch_index, batch in enumerate(batches):
                 if hook:
                     hook.set_tiles(batch)
-                crops = torch.cat([image[..., t.box[0]:t.box[1], t.box[2]:t.box[3]] for t in batch])
+                crops = torch.cat([image[..., t.box[0]:t.box[1], t.box[2]:t.box[3]] for t in batch]).mul_(2).sub_(1)
                 try:
                     result = run(crops)
                 except _StopTile:
                     result = None
                 progress(pass_index * len(batches) + batch_index + 1, total)
                 if first_collected is None:
-                    out, weight_sum = _blend_into(out, weight_sum, batch, result, overlap, (height, width))
+                    out = _blend_into(out, batch, result, overlap, (height, width))
             if hook:
                 hook.end_pass()
-    return out.div_(weight_sum)
+    rows, columns = weight_sums(tiles, height, width, overlap, out.device)
+    return out.div_(rows[:, None]).div_(columns[None, :])
 
 
-def _blend_into(out: torch.Tensor | None, weight_sum: torch.Tensor | None, batch: list[Tile], result: torch.Tensor,
-                overlap: int, size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+def _blend_into(out: torch.Tensor | None, batch: list[Tile], result: torch.Tensor, overlap: int,
+                size: tuple[int, int]) -> torch.Tensor:
     if out is None:
         out = torch.zeros(1, result.shape[1], *size, device=result.device)
-        weight_sum = torch.zeros(size, device=result.device)
     for tile, y in zip(batch, result):
-        w = blend_weights(tile, *size, overlap, result.device)
         y0, y1, x0, x1 = tile.box
-        out[0, :, y0:y1, x0:x1] += y.float() * w
-        weight_sum[y0:y1, x0:x1] += w
-    return out, weight_sum
+        out[0, :, y0:y1, x0:x1].addcmul_(y.float(), blend_weights(tile, *size, overlap, result.device))
+    return out

@@ -40,7 +40,8 @@ _CONVERTED_COPIES: weakref.WeakKeyDictionary[nn.Module, dict[tuple, tuple[tuple,
 def translate(generator: Generator, images: torch.Tensor, *, fit: str = "auto", statistics: str = "per_image",
               dropout_seed: int | None = None, precision: str = "float32", batch_size: int = 8,
               tile_size: int | None = None, tile_overlap: int | None = None, statistics_passes: int = 2,
-              memory_budget: int | None = None, progress: Progress | None = None) -> torch.Tensor:
+              memory_budget: int | None = None, weight_copy: bool = True,
+              progress: Progress | None = None) -> torch.Tensor:
     """Translate ``images`` ``[B, C, H, W]`` in 0..1 to ``[B, C_out, H, W]`` in 0..1, on the generator's device.
 
     - ``statistics``: ``"per_image"`` (the reference's test-time BatchNorm, batch-invariant) or ``"eval"``.
@@ -52,7 +53,11 @@ def translate(generator: Generator, images: torch.Tensor, *, fit: str = "auto", 
       ``statistics_passes`` normalisation layers get exact statistics (short passes that stop at their layer),
       the later ones statistics estimated in the last gathering pass. A value at least the network's number of
       input-statistics norm layers makes tiling exact where the receptive field fits in the overlap.
-    - ``memory_budget``: bytes the forward may use (default: 80% of free GPU memory, half the free RAM).
+    - ``memory_budget``: bytes the translation may add to what is loaded (default: 80% of free GPU memory, half the
+      free RAM): activations, a converted copy of the weights, and the full-size output and staging buffers.
+    - ``weight_copy``: on the CPU, a BatchNorm network runs float32 from a cached channels_last copy of its weights
+      (faster); False runs the weights as they are, for a machine short of memory. A reduced ``precision`` always
+      needs its converted copy. The copy is skipped anyway when it would take over a quarter of the budget.
     - ``progress(done, total)``: called after each unit of work (a convolution of a native forward, a batch of
       tiles in a tiled pass); raise from it to stop.
 
@@ -63,11 +68,12 @@ def translate(generator: Generator, images: torch.Tensor, *, fit: str = "auto", 
     device = next(generator.parameters()).device
     x, alpha = prepare_images(images, generator.config.in_channels)
     x = x.to(device, torch.float32)
-    memory_format = torch.contiguous_format if dropout_seed is not None else None
-    net, dtype = _execution_network(generator, precision, device, memory_format)
     budget = memory_budget or default_memory_budget(device)
+    memory_format = torch.contiguous_format if dropout_seed is not None else None
+    net, dtype = _execution_network(generator, precision, device, memory_format, weight_copy, budget // 4)
     element_size = torch.finfo(dtype).bits // 8
-    engine = _Engine(net, dtype, statistics, dropout_seed, budget, element_size, progress)
+    copied = 0 if net is generator else module_bytes(net)
+    engine = _Engine(net, dtype, statistics, dropout_seed, max(budget - copied, 0), element_size, progress)
     scaled = training_scale_size(generator.io, x.shape[-2:]) if fit == "auto" else None
     with _cudnn_benchmark(device), torch.inference_mode():
         if scaled is not None:
@@ -175,20 +181,31 @@ class _Engine:
             return self.native(x, batch_size)
         tile_h, tile_w = tiles[0].box[1] - tiles[0].box[0], tiles[0].box[3] - tiles[0].box[2]
         per_tile = estimate_native_bytes(self.net, 1, tile_h, tile_w, self.element_size)
-        if per_tile > self.budget:
-            raise ResourceError(f"one {tile_h}x{tile_w} tile needs about {per_tile / 2**30:.2f} GiB, over the memory "
-                                f"budget of {self.budget / 2**30:.2f} GiB: use a smaller tile_size.")
-        tiles_per_batch = max(1, min(batch_size, self.budget // per_tile))
-        outputs = []
+        # beside the tiles: the padded copy of the input (when padding is needed), the full-size output being
+        # blended, and the result of every image of the batch
+        out_channels = self.net.config.out_channels
+        staging = 4 * (padded[0] * padded[1] * (x.shape[1] * (padded != (h, w)) + out_channels)
+                       + x.shape[0] * out_channels * h * w)
+        for_tiles = self.budget - staging
+        if per_tile > for_tiles:
+            raise ResourceError(f"one {tile_h}x{tile_w} tile needs about {per_tile / 2**30:.2f} GiB, over the "
+                                f"{max(for_tiles, 0) / 2**30:.2f} GiB the memory budget of "
+                                f"{self.budget / 2**30:.2f} GiB leaves beside the full-size image buffers "
+                                f"({staging / 2**30:.2f} GiB): use a smaller tile_size or raise memory_budget.")
+        tiles_per_batch = max(1, min(batch_size, for_tiles // per_tile))
+        result = torch.empty(x.shape[0], out_channels, h, w, device=x.device) if x.shape[0] > 1 else None
         for index, image in enumerate(x.split(1)):
             def progress(done: int, total: int, index: int = index) -> None:
                 self.progress(index * total + done, x.shape[0] * total)
 
             with inference_statistics(self.net, self.statistics):
-                y = run_tiled(self.forward, self.net, _to_network_range(_pad_to(image, *padded), image), tiles,
-                              overlap, tiles_per_batch, statistics_passes, progress)
-            outputs.append(y[..., :h, :w].add_(1).div_(2).clamp_(0, 1))
-        return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+                y = run_tiled(self.forward, self.net, _pad_to(image, *padded), tiles, overlap, tiles_per_batch,
+                              statistics_passes, progress)[..., :h, :w].add_(1).div_(2).clamp_(0, 1)
+            if result is None:
+                return y
+            result[index] = y[0]
+            del y
+        return result
 
 
 @contextlib.contextmanager
@@ -277,15 +294,17 @@ def _pad_to(x: torch.Tensor, height: int, width: int) -> torch.Tensor:
     return F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
 
 
-def _to_network_range(x: torch.Tensor, original: torch.Tensor) -> torch.Tensor:
-    """0..1 -> -1..1, in place when ``x`` is a fresh copy (saves a full-image buffer on large images)."""
-    return x * 2 - 1 if x is original else x.mul_(2).sub_(1)
+def module_bytes(net: nn.Module) -> int:
+    """Bytes of a network's parameters and buffers."""
+    return sum(t.numel() * t.element_size() for t in (*net.parameters(), *net.buffers()))
 
 
 def _execution_network(generator: Generator, precision: str, device: torch.device,
-                       memory_format: torch.memory_format | None) -> tuple[Generator, torch.dtype]:
+                       memory_format: torch.memory_format | None, weight_copy: bool = True,
+                       copy_limit: int | None = None) -> tuple[Generator, torch.dtype]:
     """The network to run, never the user's generator changed: the generator itself when it already has the dtype
-    and memory format wanted, else a converted copy, cached until the weights change.
+    and memory format wanted, else a converted copy, cached until the weights change. A float32 copy made only for
+    speed (channels_last) is skipped when ``weight_copy`` is off or it would exceed ``copy_limit`` bytes.
 
     channels_last is wanted for reduced precision, and on the CPU for networks without InstanceNorm (oneDNN, the
     BatchNorm U-Net: 1.1x the float32 throughput at batch 8 and 1 GiB less at 4096x4096 than NCHW, for one more copy
@@ -296,8 +315,11 @@ def _execution_network(generator: Generator, precision: str, device: torch.devic
     dtype = resolve_precision(precision, device)
     cpu_prefers_channels_last = device.type == "cpu" and not any(isinstance(m, nn.InstanceNorm2d)
                                                                  for m in generator.modules())
-    if memory_format is None and (dtype != torch.float32 or cpu_prefers_channels_last):
+    copy_fits = weight_copy and (copy_limit is None or module_bytes(generator) <= copy_limit)
+    if memory_format is None and (dtype != torch.float32 or (cpu_prefers_channels_last and copy_fits)):
         memory_format = torch.channels_last
+    if memory_format is None:
+        memory_format = _memory_format_of(generator)
     if dtype == torch.float32 and memory_format in (None, _memory_format_of(generator)):
         return generator, dtype
     key = (dtype, memory_format, device, _weights_identity(generator))
