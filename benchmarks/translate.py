@@ -1,10 +1,11 @@
 """Translation engine against the plain eager float32 forward the reference runs, in one process.
 
-    python benchmarks/translate.py            # everything (about 10 minutes on 2 cores)
-    python benchmarks/translate.py --quick    # speed and quality only
+    python benchmarks/translate.py            # everything (about 15 minutes on 2 cores)
+    python benchmarks/translate.py --quick    # speed and quality at 1024 px only
 
 Prints a Markdown table: speed ratios (unet_256, ngf 64, 256x256), bfloat16 quality on a real trained translator
-(the vintagify weights on a real photo), the fraction of the CPU's float32 FMA peak, and the peak resident memory
+(the vintagify weights on a real photo), tiled against native PSNR for an InstanceNorm ResNet (vintagify) and a
+BatchNorm U-Net at 1024 and 2048 px, the fraction of the CPU's float32 FMA peak, and the peak resident memory
 of 1024/2048/4096 px images beside the memory_budget they ran under (each measured in a fresh process).
 """
 
@@ -96,19 +97,40 @@ def cpu_peak_gmacs(fma_per_cycle: int = 16) -> float:
     return (os.cpu_count() or 1) * max(mhz) / 1000 * fma_per_cycle
 
 
-def quality_rows() -> list[tuple[str, str]]:
+def tiled_quality_row(kind: str, side: int) -> tuple[str, str]:
+    """Tiled (512 px tiles, default statistics) against native on the embedded photo resized to ``side``."""
     from pix2pix_core.demo import default_photo, vintagify_weights
     from pix2pix_core.imaging.files import load_image
 
-    g = p2p.load_generator(vintagify_weights())
-    photo = load_image(default_photo())[None]
-    full = p2p.translate(g, photo, fit="native")
-    tiled = p2p.translate(g, photo, fit="tiled", tile_size=256, tile_overlap=64)
-    psnr_tiled = -10 * torch.log10(F.mse_loss(tiled, full)).item()
-    rows = [("tiled quality (vintagify, 256 px tiles, 2 passes)", f"PSNR {psnr_tiled:.1f} dB against native")]
+    torch.manual_seed(0)
+    g = p2p.load_generator(vintagify_weights()) if kind == "vintagify" else \
+        init_weights(build_network(UnetConfig())).eval()
+    photo = F.interpolate(load_image(default_photo())[None], size=(side, side), mode="bicubic",
+                          antialias=True).clamp(0, 1)
+    start = time.perf_counter()
+    native = p2p.translate(g, photo, fit="native", memory_budget=64 * 2**30)
+    native_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    tiled = p2p.translate(g, photo, fit="tiled", tile_size=512)
+    seconds = time.perf_counter() - start
+    psnr = -10 * torch.log10(F.mse_loss(tiled, native)).item()
+    name = "vintagify, affine InstanceNorm ResNet" if kind == "vintagify" else "unet_256, BatchNorm, random weights"
+    return (f"tiled quality ({name}, {side}x{side}, 512 px tiles)",
+            f"PSNR **{psnr:.1f} dB** against native; {seconds:.0f} s tiled, {native_seconds:.0f} s native")
+
+
+def quality_rows(full: bool) -> list[tuple[str, str]]:
+    from pix2pix_core.demo import default_photo, vintagify_weights
+    from pix2pix_core.imaging.files import load_image
+
+    rows = [tiled_quality_row(kind, side) for kind in ("vintagify", "unet")
+            for side in ((1024, 2048) if full else (1024,))]
     if bfloat16_rows_apply():
+        g = p2p.load_generator(vintagify_weights())
+        photo = load_image(default_photo())[None]
+        reference = p2p.translate(g, photo, fit="native")
         half = p2p.translate(g, photo, fit="native", precision="bfloat16")
-        psnr = -10 * torch.log10(F.mse_loss(half, full)).item()
+        psnr = -10 * torch.log10(F.mse_loss(half, reference)).item()
         rows.insert(0, ("bfloat16 quality (vintagify, 512 px photo)", f"PSNR **{psnr:.1f} dB** against float32"))
     return rows
 
@@ -156,7 +178,7 @@ def main() -> None:
         fit, side, budget, weight_copy = args.memory_probe
         memory_probe(fit, int(side), int(budget), weight_copy == "1")
         return
-    rows = [cpu_row(), *speed_rows(args.repeats), *quality_rows()]
+    rows = [cpu_row(), *speed_rows(args.repeats), *quality_rows(full=not args.quick)]
     if not args.quick:
         rows += memory_rows()
     print("| measurement | result |\n| --- | --- |")

@@ -229,6 +229,62 @@ def run_tiled(run: Callable[[torch.Tensor], torch.Tensor], net: nn.Module, image
     return out.div_(rows[:, None]).div_(columns[None, :])
 
 
+def run_tiled_exact(prepare: Callable[[torch.Tensor], torch.Tensor], segments: list[nn.Module], net: nn.Module,
+                    image: torch.Tensor, tiles: list[Tile], overlap: int, tiles_per_batch: int, cache_bytes: int,
+                    progress: Callable[[int, int], None] = lambda done, total: None) -> torch.Tensor:
+    """:func:`run_tiled` for a network that is a chain of ``segments``, with every norm's whole-image statistics
+    exact: norm k's are gathered over the tiles once norms 0..k-1 are final, as ``statistics_passes`` = all would,
+    but each tile resumes from its activation cached at the last segment reached instead of from the image. Caches
+    are kept while they total at most ``cache_bytes`` (else the sweep resumes from the last one that fitted), so
+    each segment runs about once per norm it holds plus once, not once per norm of the whole network.
+    ``prepare`` turns a batch of crops in [-1, 1] into the network's input (dtype, memory format)."""
+    height, width = image.shape[-2:]
+    batches = [tiles[i:i + tiles_per_batch] for i in range(0, len(tiles), tiles_per_batch)]
+    out, cache, position = None, None, 0
+    with hooked_norms(net) as hook:
+        norms = hook.norms if hook else []
+        segment_of = {m: i for i, segment in enumerate(segments) for m in segment.modules() if m in norms}
+        total = (len(norms) + 1) * len(batches)
+
+        def start(index: int, batch: list[Tile]) -> torch.Tensor:
+            if cache is not None:
+                return cache[index]
+            return prepare(torch.cat([image[..., t.box[0]:t.box[1], t.box[2]:t.box[3]] for t in batch]) * 2 - 1)
+
+        for k, norm in enumerate(norms):
+            target = segment_of[norm]
+            hook.first_collected = hook.stop_after = k  # norms before k are final; k is gathered, then stop
+            advanced, stored = [], 0
+            for index, batch in enumerate(batches):
+                hook.set_tiles(batch)
+                x = start(index, batch)
+                for segment in segments[position:target]:
+                    x = segment(x)
+                if advanced is not None and stored + x.nbytes <= cache_bytes:
+                    advanced.append(x)
+                    stored += x.nbytes
+                else:
+                    advanced = None  # the caches at this segment would not fit: keep resuming from the earlier one
+                with contextlib.suppress(_StopTile):
+                    segments[target](x)
+                progress(k * len(batches) + index + 1, total)
+            hook.end_pass()
+            if advanced is not None and target > position:
+                cache, position = advanced, target
+        if hook:
+            hook.first_collected = None
+        for index, batch in enumerate(batches):
+            x = start(index, batch)
+            for segment in segments[position:]:
+                x = segment(x)
+            if cache is not None:
+                cache[index] = None  # its memory is free as soon as the tile's output exists
+            out = _blend_into(out, batch, x.float(), overlap, (height, width))
+            progress(len(norms) * len(batches) + index + 1, total)
+    rows, columns = weight_sums(tiles, height, width, overlap, out.device)
+    return out.div_(rows[:, None]).div_(columns[None, :])
+
+
 def _blend_into(out: torch.Tensor | None, batch: list[Tile], result: torch.Tensor, overlap: int,
                 size: tuple[int, int]) -> torch.Tensor:
     if out is None:

@@ -113,3 +113,6 @@ class ResnetGenerator(Generator):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.check_input(x)
         return self.model(x)
+
+    def segments(self) -> list[nn.Module]:
+        return list(self.model)
