@@ -5,11 +5,12 @@ whole image (a tile's origin is a whole activation pixel at every scale), and a 
 native result wherever the receptive field fits in the tile.
 
 Layers that normalise with the statistics of their input (InstanceNorm; BatchNorm with per-image statistics)
-must not use each tile's own statistics, or every tile gets its own colour cast and seams appear. Each pass
-over the tiles accumulates, per image and channel, the sums of every such layer's input over the tiles'
-*cores* (a partition of the image), and the next pass normalises every tile with those whole-image statistics.
-The first layer's statistics are exact after one pass, the k-th after k passes; two passes are close to the
-untiled result, and ``statistics_passes`` buys more exactness for more time.
+must not use each tile's own statistics, or every tile gets its own colour cast and seams appear. Sums of every
+such layer's input are accumulated, per image and channel, over the tiles' *cores* (a partition of the image),
+and later passes normalise every tile with those whole-image statistics. A norm's statistics are exact once all
+the norms before it are. ``run_tiled_exact`` (a network that is a chain of segments, a ResNet) makes every norm
+exact in one sweep, caching each tile's activation between segments; ``run_tiled`` (a U-Net) makes the first
+``statistics_passes`` exact with short passes that stop at their layer and estimates the rest in one more pass.
 """
 
 from __future__ import annotations
@@ -231,13 +232,16 @@ def run_tiled(run: Callable[[torch.Tensor], torch.Tensor], net: nn.Module, image
 
 def run_tiled_exact(prepare: Callable[[torch.Tensor], torch.Tensor], segments: list[nn.Module], net: nn.Module,
                     image: torch.Tensor, tiles: list[Tile], overlap: int, tiles_per_batch: int, cache_bytes: int,
-                    progress: Callable[[int, int], None] = lambda done, total: None) -> torch.Tensor:
+                    statistics_passes: int, progress: Callable[[int, int], None] = lambda done, total: None
+                    ) -> torch.Tensor:
     """:func:`run_tiled` for a network that is a chain of ``segments``, with every norm's whole-image statistics
     exact: norm k's are gathered over the tiles once norms 0..k-1 are final, as ``statistics_passes`` = all would,
     but each tile resumes from its activation cached at the last segment reached instead of from the image. Caches
     are kept while they total at most ``cache_bytes`` (else the sweep resumes from the last one that fitted), so
-    each segment runs about once per norm it holds plus once, not once per norm of the whole network.
-    ``prepare`` turns a batch of crops in [-1, 1] into the network's input (dtype, memory format)."""
+    each segment runs about once per norm it holds plus once, not once per norm of the whole network. When no
+    cache fits at all, each sweep starts from the image: after ``statistics_passes`` of those, the remaining
+    norms are estimated in one pass, as :func:`run_tiled` does. ``prepare`` turns a batch of crops in [-1, 1]
+    into the network's input (dtype, memory format)."""
     height, width = image.shape[-2:]
     batches = [tiles[i:i + tiles_per_batch] for i in range(0, len(tiles), tiles_per_batch)]
     out, cache, position = None, None, 0
@@ -252,6 +256,16 @@ def run_tiled_exact(prepare: Callable[[torch.Tensor], torch.Tensor], segments: l
             return prepare(torch.cat([image[..., t.box[0]:t.box[1], t.box[2]:t.box[3]] for t in batch]) * 2 - 1)
 
         for k, norm in enumerate(norms):
+            if cache is None and k >= statistics_passes:  # no cache fits: estimate the rest rather than sweep on
+                hook.first_collected, hook.stop_after = k, None
+                for index, batch in enumerate(batches):
+                    hook.set_tiles(batch)
+                    x = start(index, batch)
+                    for segment in segments:
+                        x = segment(x)
+                    progress(k * len(batches) + index + 1, total)
+                hook.end_pass()
+                break
             target = segment_of[norm]
             hook.first_collected = hook.stop_after = k  # norms before k are final; k is gathered, then stop
             advanced, stored = [], 0
@@ -273,6 +287,8 @@ def run_tiled_exact(prepare: Callable[[torch.Tensor], torch.Tensor], segments: l
                 cache, position = advanced, target
         if hook:
             hook.first_collected = None
+        done = (min(len(norms), statistics_passes + 1) if cache is None else len(norms)) * len(batches)
+        total = done + len(batches)
         for index, batch in enumerate(batches):
             x = start(index, batch)
             for segment in segments[position:]:
@@ -280,7 +296,7 @@ def run_tiled_exact(prepare: Callable[[torch.Tensor], torch.Tensor], segments: l
             if cache is not None:
                 cache[index] = None  # its memory is free as soon as the tile's output exists
             out = _blend_into(out, batch, x.float(), overlap, (height, width))
-            progress(len(norms) * len(batches) + index + 1, total)
+            progress(done + index + 1, total)
     rows, columns = weight_sums(tiles, height, width, overlap, out.device)
     return out.div_(rows[:, None]).div_(columns[None, :])
 

@@ -225,7 +225,7 @@ class _Engine:
                 return x.to(self.dtype).contiguous(memory_format=self.memory_format)
 
             return run_tiled_exact(prepare, segments, self.net, image, tiles, overlap, tiles_per_batch,
-                                   max(cache_bytes, 0), progress)
+                                   max(cache_bytes, 0), statistics_passes, progress)
         return run_tiled(self.forward, self.net, image, tiles, overlap, tiles_per_batch, statistics_passes, progress)
 
 
