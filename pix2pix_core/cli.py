@@ -254,15 +254,15 @@ def _translate(args: argparse.Namespace) -> int:
                            "recombines its output with each image's own luminance.")
     options = {"fit": args.fit, "statistics": args.statistics or "per_image", "dropout_seed": args.dropout_seed,
                "precision": args.precision, "tile_size": args.tile_size, "tile_overlap": args.tile_overlap}
-    check_options(**options)
-    options["weight_copy"] = args.weight_copy  # once, before the first image (not as a "skipped" line per image)
-
-    said = set()
+    check_options(**options)  # once, before the first image (not as a "skipped" line per image)
+    options["weight_copy"] = args.weight_copy
+    noted = False
 
     def run(image: torch.Tensor) -> torch.Tensor:
-        note = training_scale_note(generator, tuple(image.shape[-2:])) if args.fit == "auto" else None
-        if note is not None and not said:
-            said.add(note)
+        nonlocal noted
+        note = training_scale_note(generator, tuple(image.shape[-2:])) if args.fit == "auto" and not noted else None
+        if note is not None:  # once per run, for the first image it applies to
+            noted = True
             tqdm.write(note, file=sys.stderr)
         with _progress_within_image() as progress:
             return translate(generator, image[None], progress=progress, **options)[0]
@@ -276,7 +276,6 @@ def _colorize(args: argparse.Namespace) -> int:
     generator = load_generator(args.model, device=args.device)
     check_colorization_model(generator)
     options = {"fit": args.fit, "precision": args.precision, "weight_copy": args.weight_copy}
-
 
     def run(image: torch.Tensor) -> torch.Tensor:
         with _progress_within_image() as progress:

@@ -205,7 +205,7 @@ def run_tiled(run: Callable[[torch.Tensor], torch.Tensor], net: nn.Module, image
     """Translate one padded image ``[1, C, H, W]`` in 0..1 tile by tile; ``run`` maps a tile batch in [-1, 1] to
     outputs; the result is in [-1, 1]."""
     height, width = image.shape[-2:]
-    batches = [tiles[i:i + tiles_per_batch] for i in range(0, len(tiles), tiles_per_batch)]
+    batches = _batches(tiles, tiles_per_batch)
     out = None
     with hooked_norms(net) as hook:
         schedule = statistics_schedule(len(hook.norms) if hook else 0, statistics_passes)
@@ -216,9 +216,8 @@ def run_tiled(run: Callable[[torch.Tensor], torch.Tensor], net: nn.Module, image
             for batch_index, batch in enumerate(batches):
                 if hook:
                     hook.set_tiles(batch)
-                crops = torch.cat([image[..., t.box[0]:t.box[1], t.box[2]:t.box[3]] for t in batch]).mul_(2).sub_(1)
                 try:
-                    result = run(crops)
+                    result = run(_crops(image, batch))
                 except _StopTile:
                     result = None
                 progress(pass_index * len(batches) + batch_index + 1, total)
@@ -226,8 +225,7 @@ def run_tiled(run: Callable[[torch.Tensor], torch.Tensor], net: nn.Module, image
                     out = _blend_into(out, batch, result, overlap, (height, width))
             if hook:
                 hook.end_pass()
-    rows, columns = weight_sums(tiles, height, width, overlap, out.device)
-    return out.div_(rows[:, None]).div_(columns[None, :])
+    return _normalised(out, tiles, overlap)
 
 
 def run_tiled_exact(prepare: Callable[[torch.Tensor], torch.Tensor], segments: list[nn.Module], net: nn.Module,
@@ -243,7 +241,7 @@ def run_tiled_exact(prepare: Callable[[torch.Tensor], torch.Tensor], segments: l
     norms are estimated in one pass, as :func:`run_tiled` does. ``prepare`` turns a batch of crops in [-1, 1]
     into the network's input (dtype, memory format)."""
     height, width = image.shape[-2:]
-    batches = [tiles[i:i + tiles_per_batch] for i in range(0, len(tiles), tiles_per_batch)]
+    batches = _batches(tiles, tiles_per_batch)
     out, cache, position = None, None, 0
     with hooked_norms(net) as hook:
         norms = hook.norms if hook else []
@@ -253,7 +251,7 @@ def run_tiled_exact(prepare: Callable[[torch.Tensor], torch.Tensor], segments: l
         def start(index: int, batch: list[Tile]) -> torch.Tensor:
             if cache is not None:
                 return cache[index]
-            return prepare(torch.cat([image[..., t.box[0]:t.box[1], t.box[2]:t.box[3]] for t in batch]) * 2 - 1)
+            return prepare(_crops(image, batch))
 
         for k, norm in enumerate(norms):
             if cache is None and k >= statistics_passes:  # no cache fits: estimate the rest rather than sweep on
@@ -295,9 +293,23 @@ def run_tiled_exact(prepare: Callable[[torch.Tensor], torch.Tensor], segments: l
                 x = segment(x)
             if cache is not None:
                 cache[index] = None  # its memory is free as soon as the tile's output exists
-            out = _blend_into(out, batch, x.float(), overlap, (height, width))
+            out = _blend_into(out, batch, x, overlap, (height, width))
             progress(done + index + 1, total)
-    rows, columns = weight_sums(tiles, height, width, overlap, out.device)
+    return _normalised(out, tiles, overlap)
+
+
+def _batches(tiles: list[Tile], tiles_per_batch: int) -> list[list[Tile]]:
+    return [tiles[i:i + tiles_per_batch] for i in range(0, len(tiles), tiles_per_batch)]
+
+
+def _crops(image: torch.Tensor, batch: list[Tile]) -> torch.Tensor:
+    """The batch's tiles cut from the 0..1 image, as one [-1, 1] batch (a copy: the image stays in 0..1)."""
+    return torch.cat([image[..., t.box[0]:t.box[1], t.box[2]:t.box[3]] for t in batch]).mul_(2).sub_(1)
+
+
+def _normalised(out: torch.Tensor, tiles: list[Tile], overlap: int) -> torch.Tensor:
+    """The blended sum divided by the sum of the blend weights."""
+    rows, columns = weight_sums(tiles, *out.shape[-2:], overlap, out.device)
     return out.div_(rows[:, None]).div_(columns[None, :])
 
 

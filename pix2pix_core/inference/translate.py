@@ -214,7 +214,6 @@ class _Engine:
             del y
         return result
 
-
     def _tiled_image(self, image: torch.Tensor, tiles: list[Tile], overlap: int, tiles_per_batch: int,
                      statistics_passes: int, cache_bytes: int, progress: Progress) -> torch.Tensor:
         """One padded 0..1 image through the tiles: every norm's statistics exact for a chain of segments (a
@@ -339,8 +338,6 @@ def _execution_network(generator: Generator, precision: str, device: torch.devic
     copy_fits = weight_copy and (copy_limit is None or module_bytes(generator) <= copy_limit)
     if memory_format is None and (dtype != torch.float32 or (cpu_prefers_channels_last and copy_fits)):
         memory_format = torch.channels_last
-    if memory_format is None:
-        memory_format = _memory_format_of(generator)
     if dtype == torch.float32 and memory_format in (None, _memory_format_of(generator)):
         return generator, dtype
     key = (dtype, memory_format, device, _weights_identity(generator))
