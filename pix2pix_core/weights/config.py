@@ -110,6 +110,9 @@ class ModelConfig:
                    dict(data.get("source") or {}), multiple, _parse_discriminator(data.get("discriminator"), origin))
 
 
+MAX_TRAIN_SCALE = 16384  # fit="auto" resizes inputs to this scale: a larger recorded value is a broken file
+
+
 def _parse_io(io_data: dict | None, origin: str) -> tuple[IOSpec | None, int | None]:
     if io_data is None:
         return None, None
@@ -124,6 +127,10 @@ def _parse_io(io_data: dict | None, origin: str) -> tuple[IOSpec | None, int | N
         if type(value) is not wanted and not (name == "train_scale" and value is None):
             raise ConfigError(f"{origin}: io.{name} must be {'an integer' if wanted is int else 'a string'}, "
                               f"found {_kind(value)}.")
+    scale = io_data.get("train_scale")
+    if scale is not None and not 1 <= scale <= MAX_TRAIN_SCALE:
+        raise ConfigError(f"{origin}: io.train_scale (the side training images were resized to) must lie between 1 "
+                          f"and {MAX_TRAIN_SCALE}, found {scale}: fix it in config.json, or remove it.")
     if multiple is not None and type(multiple) is not int:
         raise ConfigError(f"{origin}: io.multiple must be an integer, found {_kind(multiple)}.")
     return IOSpec(**io_data), multiple
