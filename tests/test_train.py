@@ -532,6 +532,7 @@ stopping = Trainer(TrainConfig(**{{**vars(config), "steps": 6}}), TensorPairData
                    base / f"stop{{rank}}", callbacks=stop_on_rank_1)
 outcome = stopping.run()
 (base / f"stopped{{rank}}.txt").write_text(f"{{outcome.steps_done}} {{outcome.stop_reason}}")
+dist.barrier()  # both ranks done before the group is torn down (gloo aborted a rank once, under a loaded machine)
 dist.destroy_process_group()
 """
 
