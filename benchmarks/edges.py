@@ -18,8 +18,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pix2pix_core.imaging.edges import HedNetwork, canny, hed
+from pix2pix_core.imaging.edges import canny, hed
 from pix2pix_core.imaging.lab import lab_to_rgb, rgb_to_lab
+from pix2pix_core.networks.hed import HedNetwork
 
 
 def per_second(fn, items: int, repeats: int = 5) -> float:

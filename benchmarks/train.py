@@ -4,7 +4,7 @@
     python benchmarks/train.py --cyclegan # also CycleGAN (2 x resnet_9blocks + 2 x PatchGAN) against the reference
 
 The reference step: NCHW float32, Adam with PyTorch's CPU defaults, D step then G step as the reference's
-optimize_parameters. Ours: Trainer._train_step (foreach Adam, zero_grad(set_to_none=True); NCHW in float32 on the
+optimize_parameters. Ours: Pix2PixTrainer._train_step (foreach Adam, zero_grad(set_to_none=True); NCHW in float32 on the
 CPU, channels_last with bfloat16 autocast where the CPU has native bfloat16). Peak memory is measured in a fresh
 process per mode.
 """
@@ -30,16 +30,16 @@ from machine import bfloat16_rows_apply, cpu_row, peak_rss_bytes  # noqa: E402
 from pix2pix_core.training.cyclegan import CycleGANConfig, CycleGANTrainer
 from pix2pix_core.training.data import TensorPairDataset
 from pix2pix_core.training.objective import discriminator_loss, gan_loss, generator_loss
-from pix2pix_core.training.trainer import TrainConfig, Trainer
+from pix2pix_core.training.pix2pix import Pix2PixConfig, Pix2PixTrainer
 from pix2pix_core.training.unpaired import UnpairedDataset
 
 
-def make_trainer(precision: str, tmp: Path) -> Trainer:
+def make_trainer(precision: str, tmp: Path) -> Pix2PixTrainer:
     data = TensorPairDataset(torch.rand(2, 3, 256, 256), torch.rand(2, 3, 256, 256))
-    return Trainer(TrainConfig(precision=precision, steps=10**6), data, tmp, resume=False)
+    return Pix2PixTrainer(Pix2PixConfig(precision=precision, steps=10**6), data, tmp, resume=False)
 
 
-def reference_step(trainer: Trainer):
+def reference_step(trainer: Pix2PixTrainer):
     """The reference's optimize_parameters on NCHW float32 copies of the same networks."""
     g = trainer.generator.to(memory_format=torch.contiguous_format)
     d = trainer.discriminator.to(memory_format=torch.contiguous_format)
@@ -62,7 +62,7 @@ def reference_step(trainer: Trainer):
     return step
 
 
-def _our_step(trainer: Trainer, a: torch.Tensor, b: torch.Tensor) -> None:
+def _our_step(trainer: Pix2PixTrainer, a: torch.Tensor, b: torch.Tensor) -> None:
     trainer._train_step(trainer.generator, trainer.discriminator, a, b)
 
 

@@ -99,7 +99,7 @@ def cpu_peak_gmacs(fma_per_cycle: int = 16) -> float:
 
 def tiled_quality_row(kind: str, side: int) -> tuple[str, str]:
     """Tiled (512 px tiles, default statistics) against native on the embedded photo resized to ``side``."""
-    from pix2pix_core.demo import default_photo, vintagify_weights
+    from pix2pix_core.examples import default_photo, vintagify_weights
     from pix2pix_core.imaging.files import load_image
 
     torch.manual_seed(0)
@@ -120,7 +120,7 @@ def tiled_quality_row(kind: str, side: int) -> tuple[str, str]:
 
 
 def quality_rows(full: bool) -> list[tuple[str, str]]:
-    from pix2pix_core.demo import default_photo, vintagify_weights
+    from pix2pix_core.examples import default_photo, vintagify_weights
     from pix2pix_core.imaging.files import load_image
 
     rows = [tiled_quality_row(kind, side) for kind in ("vintagify", "unet")

@@ -32,7 +32,7 @@ from PIL import Image  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from pix2pix_core.demo import vintagify_weights  # noqa: E402
+from pix2pix_core.examples import vintagify_weights  # noqa: E402
 
 BLUEPRINT = ROOT / "subgraphs" / "Colorize a Photo (pix2pix).json"
 COLORIZER = ["--preset", "colorize", "--ngf", "16", "--ndf", "16", "--num-downs", "6", "--crop-size", "64",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import comfy.model_management as mm
 from comfy_api.latest import io
 
-from ..pix2pix_core.imaging.edges import canny, hed, load_hed, xdog
+from ..pix2pix_core.imaging.edges import canny, hed, xdog
+from ..pix2pix_core.weights.hed import load_hed
 from .common import CATEGORY, schema, to_comfy, to_core
 from .models import model_dir
 

@@ -12,10 +12,11 @@ from comfy_api.latest import io
 
 from ..pix2pix_core import load_translator, save_pretrained
 from ..pix2pix_core.errors import Pix2PixError
+from ..pix2pix_core.hub_client import check_repo_id, check_revision
+from ..pix2pix_core.networks.io import DIRECTIONS
 from ..pix2pix_core.paths import contained_path
 from ..pix2pix_core.weights.catalogue import CATALOGUE
 from ..pix2pix_core.weights.directory import CONFIG_FILE, DISCRIMINATOR_FILE
-from ..pix2pix_core.weights.hub import check_repo_id, check_revision
 from ..pix2pix_core.weights.hub import push_to_hub as publish
 from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, cancellable, schema
 
@@ -138,7 +139,7 @@ class Pix2PixLoadModel(io.ComfyNode):
                                        "each expects as input). Used when 'model' is (none)."),
                 io.String.Input("repo_id", default="", tooltip="Any Hub repo id (org/name); overrides the other two."),
                 io.String.Input("revision", default="", tooltip="Hub branch, tag or commit to pin (default: main)."),
-                io.Combo.Input("direction", options=["AtoB", "BtoA"], default="AtoB", optional=True,
+                io.Combo.Input("direction", options=list(DIRECTIONS), default="AtoB", optional=True,
                                tooltip="For a CycleGAN repo on the Hub (AtoB/ + BtoA/ folders, or the reference's "
                                        "latest_net_G_A/B.pth): which of its two translators. A pix2pix repo has "
                                        "one, AtoB. Local CycleGAN folders list both files under 'model'."),

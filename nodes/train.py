@@ -11,28 +11,29 @@ import torch
 from comfy_api.latest import io
 
 from ..pix2pix_core.errors import Pix2PixError
+from ..pix2pix_core.inference.precision import PRECISIONS
 from ..pix2pix_core.networks.norm import NORMS
 from ..pix2pix_core.paths import contained_path
 from ..pix2pix_core.training.cyclegan import CycleGANConfig, CycleGANTrainer
-from ..pix2pix_core.training.data import Jitter, TensorPairDataset
-from ..pix2pix_core.training.hub_datasets import HUB_PREFIX, hub_data, hub_unpaired_dataset, pinned_to_run
-from ..pix2pix_core.training.plot import loss_plot
-from ..pix2pix_core.training.presets import PAIRED_PRESETS, PRESETS, UNPAIRED_PRESETS, build_dataset
-from ..pix2pix_core.training.presets import preset as training_preset
-from ..pix2pix_core.training.trainer import (
+from ..pix2pix_core.training.hub_datasets import HUB_PREFIX, HubData, hub_data
+from ..pix2pix_core.training.pix2pix import (
     CHECKPOINT_DIR,
     DISCRIMINATORS,
     GENERATORS,
+    Pix2PixConfig,
+    Pix2PixTrainer,
     TrainCallbacks,
-    TrainConfig,
-    Trainer,
 )
-from ..pix2pix_core.training.unpaired import UnpairedDataset
+from ..pix2pix_core.training.plot import loss_plot
+from ..pix2pix_core.training.presets import PAIRED_PRESETS, PRESETS, UNPAIRED_PRESETS
+from ..pix2pix_core.training.presets import preset as training_preset
+from ..pix2pix_core.training.sources import DataSource, merged_settings, open_training_data
 from ..pix2pix_core.weights.directory import save_pretrained
 from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, cancellable, schema, to_core
 from .models import model_dir
 
-DEFAULTS = TrainConfig()
+DEFAULTS = Pix2PixConfig()
+TRAINING_PRECISIONS = sorted(PRECISIONS, key=lambda name: name != "auto")  # auto first: the widgets' default
 
 
 class Pix2PixTrain(io.ComfyNode):
@@ -67,7 +68,7 @@ class Pix2PixTrain(io.ComfyNode):
                              tooltip="Training crop (the paper: 256 from 286); a multiple of 2^num_downs."),
                 io.Int.Input("ngf", default=64, min=4, max=128, tooltip="Generator width (the paper: 64)."),
                 io.Int.Input("num_downs", default=8, min=5, max=9, tooltip="U-Net levels: 8 for 256 px crops."),
-                io.Combo.Input("precision", options=["auto", "float32", "bfloat16", "float16"], default="auto",
+                io.Combo.Input("precision", options=TRAINING_PRECISIONS, default="auto",
                                tooltip="Mixed precision for speed where supported."),
                 io.String.Input("save_name", default="my-translator",
                                 tooltip="Folder under models/pix2pix (a plain name); checkpoints go beside it in "
@@ -103,42 +104,58 @@ class Pix2PixTrain(io.ComfyNode):
         )
 
     @classmethod
-    def execute(cls, inputs=None, targets=None, folder: str = "", preset: str = "custom", steps: int = 1000,
-                learning_rate: float = 2e-4, crop_size: int = 256, ngf: int = 64, num_downs: int = 8,
-                precision: str = "auto", save_name: str = "my-translator", seed: int = 0, minutes: float = 0.0,
-                generator: str = DEFAULTS.generator, n_blocks: int = DEFAULTS.n_blocks, norm: str = DEFAULTS.norm,
-                dropout: bool = DEFAULTS.dropout, discriminator: str = DEFAULTS.discriminator,
-                n_layers: int = DEFAULTS.n_layers, beta1: float = DEFAULTS.beta1,
-                decay_steps: int = -1, tensorboard: bool = False) -> io.NodeOutput:
-        recipe = training_preset(preset if preset != "custom" else None)
-        config = TrainConfig(**{**recipe.settings, "steps": steps, "lr": learning_rate, "crop_size": crop_size,
-                                "load_size": crop_size + crop_size // 8, "ngf": ngf, "ndf": ngf,
-                                "num_downs": num_downs, "precision": precision, "seed": seed,
-                                "sample_every": max(1, min(50, steps // 10)),
-                                "checkpoint_every": max(1, min(500, steps)), "dataset": save_name,
-                                "generator": generator, "n_blocks": n_blocks, "norm": norm, "dropout": dropout,
-                                "discriminator": discriminator, "n_layers": n_layers, "beta1": beta1,
-                                "decay_steps": None if decay_steps < 0 else decay_steps})
+    def execute(cls, inputs=None, targets=None, **widgets) -> io.NodeOutput:
+        widgets = {**widget_defaults(cls), **widgets}
+        recipe = training_preset(None if widgets["preset"] == "custom" else widgets["preset"])
+        config = Pix2PixConfig(**merged_settings(recipe, _paired_fields(**widgets),
+                                                 _paired_fields(**widget_defaults(cls))))
         config.validate()
+        save_name = widgets["save_name"]
         target, run_dir = training_folders(save_name)
+        if widgets["folder"].strip():
+            source = DataSource(node_data(widgets["folder"], "folder"))
+        elif inputs is None or targets is None:
+            raise Pix2PixError("Pix2Pix Train: connect both 'inputs' and 'targets' images, or give a folder.")
+        else:
+            source = DataSource(a=to_core(inputs).clone(), b=to_core(targets).clone())
         with torch.inference_mode(False), torch.enable_grad():
-            dataset = cls._dataset(inputs, targets, folder, recipe.kind, config, run_dir)
-            trainer = run_training(Trainer, config, dataset, run_dir, minutes, "Pix2Pix Train", tensorboard)
+            dataset = open_training_data(source, recipe.kind, config, run_dir, fetch=cancellable)
+            trainer = run_training(Pix2PixTrainer, config, dataset, run_dir, widgets["minutes"], "Pix2Pix Train",
+                                   widgets["tensorboard"])
             generator, discriminator = trainer.generator.eval(), trainer.discriminator.eval()
             save_pretrained(generator, target, discriminator, overwrite=True)
         return io.NodeOutput(Pix2PixModel(generator, discriminator, save_name), loss_image(trainer.history))
 
-    @staticmethod
-    def _dataset(inputs, targets, folder: str, kind: str, config: TrainConfig, run_dir: Path):
-        if folder.strip().startswith(HUB_PREFIX):  # a Hub dataset, downloaded while Cancel is watched
-            source = pinned_to_run(hub_data(folder), run_dir)
-            return cancellable(build_dataset, source, kind, config)
-        if folder.strip():
-            return build_dataset(input_folder(folder, "folder"), kind, config)
-        if inputs is None or targets is None:
-            raise Pix2PixError("Pix2Pix Train: connect both 'inputs' and 'targets' images, or give a folder.")
-        return TensorPairDataset(to_core(inputs).clone(), to_core(targets).clone(),
-                                 jitter=Jitter(config.load_size, config.crop_size), seed=config.seed)
+
+def widget_defaults(node: type[io.ComfyNode]) -> dict:
+    """A node's widget values as its schema declares them by default (optional ones included)."""
+    return {item.id: item.default for item in node.define_schema().inputs if getattr(item, "default", None) is not None}
+
+
+def _schedule(steps: int) -> dict:
+    """How often a node's run samples and checkpoints: often enough that a short run shows and keeps its work."""
+    return {"steps": steps, "sample_every": max(1, min(50, steps // 10)), "checkpoint_every": max(1, min(500, steps))}
+
+
+def _paired_fields(steps, learning_rate, crop_size, ngf, num_downs, precision, seed, generator, n_blocks, norm,
+                   dropout, discriminator, n_layers, beta1, decay_steps, **_) -> dict:
+    """Pix2Pix Train's widgets as Pix2PixConfig fields."""
+    return {**_schedule(steps), "lr": learning_rate, "crop_size": crop_size, "load_size": crop_size + crop_size // 8,
+            "ngf": ngf, "ndf": ngf, "num_downs": num_downs, "precision": precision, "seed": seed,
+            "generator": generator, "n_blocks": n_blocks, "norm": norm, "dropout": dropout,
+            "discriminator": discriminator, "n_layers": n_layers, "beta1": beta1,
+            "decay_steps": None if decay_steps < 0 else decay_steps}
+
+
+def _unpaired_fields(steps, crop_size, ngf, n_blocks, precision, seed, **_) -> dict:
+    """CycleGAN Train's widgets as CycleGANConfig fields."""
+    return {**_schedule(steps), "crop_size": crop_size, "load_size": crop_size + crop_size // 8, "ngf": ngf,
+            "ndf": ngf, "n_blocks": n_blocks, "precision": precision, "seed": seed}
+
+
+def node_data(folder: str, what: str) -> Path | HubData:
+    """A node's folder field: a Hub dataset ('hub:org/name[@revision]'), else a folder inside the input folder."""
+    return hub_data(folder) if folder.strip().startswith(HUB_PREFIX) else input_folder(folder, what)
 
 
 def input_folder(folder: str, what: str) -> Path:
@@ -211,7 +228,8 @@ class Pix2PixTrainUnpaired(io.ComfyNode):
                 io.Combo.Input("preset", options=["custom", *UNPAIRED_PRESETS], default="custom", optional=True,
                                tooltip="custom: crop_size, ngf and n_blocks below. " + " ".join(
                                    f"{name}: {PRESETS[name].summary}." for name in UNPAIRED_PRESETS) +
-                               " A preset sets those three whatever the widgets say."),
+                               " A preset sets those three where a widget is left at its default; a widget you "
+                               "changed wins."),
                 io.Int.Input("steps", default=1000, min=1, max=10**7, tooltip="Optimisation steps (the schedule)."),
                 io.Float.Input("minutes", default=0.0, min=0.0, max=10**5, step=1.0,
                                tooltip="Stop after this long with a checkpoint (0: no limit); queue again to go on."),
@@ -220,7 +238,7 @@ class Pix2PixTrainUnpaired(io.ComfyNode):
                 io.Int.Input("ngf", default=64, min=4, max=128, tooltip="Generator width (the reference: 64)."),
                 io.Int.Input("n_blocks", default=9, min=1, max=32,
                              tooltip="Residual blocks: 9 for 256 px, 6 for 128 (the reference)."),
-                io.Combo.Input("precision", options=["auto", "float32", "bfloat16", "float16"], default="auto",
+                io.Combo.Input("precision", options=TRAINING_PRECISIONS, default="auto",
                                tooltip="Mixed precision for speed where supported."),
                 io.String.Input("save_name", default="my-cyclegan", tooltip="Folder under models/pix2pix."),
                 io.Int.Input("seed", default=0, min=0, max=2**31 - 1, tooltip="Seed for init, data order, jitter."),
@@ -235,22 +253,19 @@ class Pix2PixTrainUnpaired(io.ComfyNode):
         )
 
     @classmethod
-    def execute(cls, images_a=None, images_b=None, folder_a: str = "", folder_b: str = "", preset: str = "custom",
-                steps: int = 1000, minutes: float = 0.0, crop_size: int = 256, ngf: int = 64, n_blocks: int = 9,
-                precision: str = "auto", save_name: str = "my-cyclegan", seed: int = 0,
-                tensorboard: bool = False) -> io.NodeOutput:
-        widgets = {"crop_size": crop_size, "load_size": crop_size + crop_size // 8, "ngf": ngf, "ndf": ngf,
-                   "n_blocks": n_blocks}
-        recipe = training_preset(preset if preset != "custom" else None)
-        config = CycleGANConfig(**{**widgets, **recipe.settings, "steps": steps, "precision": precision,
-                                   "seed": seed, "dataset": save_name, "sample_every": max(1, min(50, steps // 10)),
-                                   "checkpoint_every": max(1, min(500, steps))})
+    def execute(cls, images_a=None, images_b=None, **widgets) -> io.NodeOutput:
+        widgets = {**widget_defaults(cls), **widgets}
+        recipe = training_preset(None if widgets["preset"] == "custom" else widgets["preset"])
+        config = CycleGANConfig(**merged_settings(recipe, _unpaired_fields(**widgets),
+                                                  _unpaired_fields(**widget_defaults(cls))))
         config.validate()
+        save_name = widgets["save_name"]
         target, run_dir = training_folders(save_name)
+        source = cls._source(images_a, images_b, widgets["folder_a"], widgets["folder_b"])
         with torch.inference_mode(False), torch.enable_grad():
-            dataset = cls._dataset(images_a, images_b, folder_a, folder_b, config, run_dir)
-            trainer = run_training(CycleGANTrainer, config, dataset, run_dir, minutes, "CycleGAN Train",
-                                   tensorboard)
+            dataset = open_training_data(source, "unpaired", config, run_dir, fetch=cancellable)
+            trainer = run_training(CycleGANTrainer, config, dataset, run_dir, widgets["minutes"], "CycleGAN Train",
+                                   widgets["tensorboard"])
             models = []
             for direction, g, d in (("AtoB", trainer.g_a, trainer.d_a), ("BtoA", trainer.g_b, trainer.d_b)):
                 save_pretrained(g.eval(), target / direction, d.eval(), overwrite=True)
@@ -258,18 +273,16 @@ class Pix2PixTrainUnpaired(io.ComfyNode):
         return io.NodeOutput(*models, loss_image(trainer.history))
 
     @staticmethod
-    def _dataset(images_a, images_b, folder_a: str, folder_b: str, config: CycleGANConfig, run_dir: Path):
-        jitter = Jitter(config.load_size, config.crop_size)
+    def _source(images_a, images_b, folder_a: str, folder_b: str) -> DataSource:
         if folder_a.strip().startswith(HUB_PREFIX):
             if folder_b.strip() or images_b is not None:
                 raise Pix2PixError("CycleGAN Train: a Hub dataset in folder_a holds both domains (two image columns); "
                                    "leave folder_b and images_b empty.")
-            source = pinned_to_run(hub_data(folder_a), run_dir)
-            return cancellable(hub_unpaired_dataset, source, jitter, config.seed)
-        sources = [input_folder(folder, name) if folder.strip() else
-                   (to_core(images).clone() if images is not None else None)
-                   for name, folder, images in (("folder_a", folder_a, images_a), ("folder_b", folder_b, images_b))]
-        if any(source is None for source in sources):
+            return DataSource(hub_data(folder_a))
+        sides = [input_folder(folder, name) if folder.strip() else
+                 (to_core(images).clone() if images is not None else None)
+                 for name, folder, images in (("folder_a", folder_a, images_a), ("folder_b", folder_b, images_b))]
+        if any(side is None for side in sides):
             raise Pix2PixError("CycleGAN Train: give each domain as images or a folder (images_a/folder_a and "
                                "images_b/folder_b).")
-        return UnpairedDataset(*sources, jitter=jitter, seed=config.seed)
+        return DataSource(a=sides[0], b=sides[1])

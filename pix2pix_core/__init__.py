@@ -23,12 +23,13 @@ from .errors import (
     WrongRole,
 )
 from .export.onnx_file import export_onnx
-from .imaging.edges import canny, hed, load_hed, xdog
+from .imaging.edges import canny, hed, xdog
 from .imaging.lab import lab_to_rgb, rgb_to_lab
 from .inference.colorize import colorize
 from .inference.modes import inference_statistics
 from .inference.translate import translate
 from .weights.directory import save_pretrained
+from .weights.hed import load_hed
 from .weights.hub import push_to_hub
 from .weights.loader import load_discriminator, load_generator, load_translator
 

@@ -16,8 +16,10 @@ class NoDiscriminator(CheckpointError):
 class WrongRole(CheckpointError):
     """A file holds a generator where a discriminator was asked for, or the reverse; ``found`` says which."""
 
-    def __init__(self, message: str, found: str) -> None:
-        super().__init__(message)
+    def __init__(self, where: str, found: str, wanted: str) -> None:
+        option = {"generator": "--model", "discriminator": "--discriminator"}.get(found, found)
+        super().__init__(f"{where} holds a {found}, not a {wanted}: pass it where a {found} is asked for (the CLI's "
+                         f"{option}, load_{found}() in Python).")
         self.found = found
 
 

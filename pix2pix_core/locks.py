@@ -70,7 +70,7 @@ class FolderLock:
 
     close = release  # for contextlib.closing
 
-    def __del__(self) -> None:  # a holder dropped without release (a Trainer built but never run)
+    def __del__(self) -> None:  # a holder dropped without release (a trainer built but never run)
         self.release()
 
     @staticmethod

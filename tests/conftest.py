@@ -63,7 +63,7 @@ def random_images(batch: int, channels: int, height: int, width: int, seed: int 
 
 def hed_checkpoint() -> dict:
     """A ControlNetHED state dict with random weights and the real layout (the real file is 29 MB on the Hub)."""
-    from pix2pix_core.imaging.edges import HedNetwork
+    from pix2pix_core.networks.hed import HedNetwork
 
     torch.manual_seed(7)
     state = {k: torch.randn_like(v) * (0.05 if v.dim() == 4 else 0.1) for k, v in HedNetwork().state_dict().items()}

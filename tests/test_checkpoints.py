@@ -16,7 +16,7 @@ from conftest import random_images
 from safetensors.torch import save_file
 
 import pix2pix_core as p2p
-from pix2pix_core.demo import default_photo, vintagify_weights
+from pix2pix_core.examples import default_photo, vintagify_weights
 from pix2pix_core.imaging.files import load_image
 from pix2pix_core.networks import (
     CommunityUnetConfig,
@@ -59,7 +59,7 @@ def test_save_pretrained_round_trip(tmp_path):
     assert loaded_d.config == d.config
     card = (out / "README.md").read_text()
     assert card.startswith("---\nlibrary_name: comfyui-pix2pix\npipeline_tag: image-to-image\n")
-    assert "tags: [pix2pix, gan, comfyui]" in card and "datasets: [facades]" in card and "isola2017image" in card
+    assert "tags: [pix2pix, gan, comfyui]" in card and "datasets:" not in card and "isola2017image" in card
 
 
 def test_single_safetensors_file_carries_its_config(tmp_path):
@@ -180,15 +180,16 @@ def test_vintagify_translator_loads_exactly():
 def test_written_files_get_the_permissions_of_the_umask(tmp_path, umask):
     """Models, cards, images and checkpoints are created as open() would create them, not mkstemp's 0600."""
     from pix2pix_core.imaging.files import save_image
-    from pix2pix_core.training.trainer import TrainConfig, Trainer
+    from pix2pix_core.training.pix2pix import Pix2PixConfig, Pix2PixTrainer
 
     previous = os.umask(umask)
     try:
         g = init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1)))
         folder = p2p.save_pretrained(g, tmp_path / "model")
         save_image(torch.rand(3, 8, 8), tmp_path / "out.png")
-        config = TrainConfig(steps=1, ngf=4, ndf=4, num_downs=5, crop_size=32, load_size=36)
-        Trainer(config, TensorPairDataset(torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)), tmp_path / "run").run()
+        config = Pix2PixConfig(steps=1, ngf=4, ndf=4, num_downs=5, crop_size=32, load_size=36)
+        pairs = TensorPairDataset(torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32))
+        Pix2PixTrainer(config, pairs, tmp_path / "run").run()
     finally:
         os.umask(previous)
     written = [*folder.iterdir(), tmp_path / "out.png", *(tmp_path / "run" / "checkpoint").iterdir()]

@@ -354,7 +354,7 @@ def test_bad_paths_devices_and_options_are_one_line_errors(tmp_path, capsys):
         ([*translate, "--out", str(tmp_path / "o3"), "--tile-size", "-64"], "tile_size must be an integer of"),
         ([*translate, "--out", str(tmp_path / "a_file")], "is a file"),
         (["convert", str(model / "model.safetensors"), "--out", str(tmp_path / "a_file")], "is a file"),
-        (["eval", "--model", str(model), "--data", str(photos), "--json", str(tmp_path)], "is a folder"),
+        (["eval", "--model", str(model), "--data", str(photos), "--out", str(tmp_path)], "is a folder"),
     ]
     if _os.geteuid() != 0:  # root writes anywhere: the read-only case needs an ordinary user
         cases.append(([*translate, "--out", str(readonly / "out")], "Permission denied"))
@@ -409,13 +409,13 @@ def test_odd_image_files_are_read_correctly_or_refused(tmp_path, monkeypatch):
 
 def test_a_large_image_shows_progress_within_it(tmp_path, capsys, monkeypatch):
     import pix2pix_core as p2p
-    from pix2pix_core import cli
+    from pix2pix_core.cli import images, main
     from pix2pix_core.networks import ResnetConfig, build_network, init_weights
 
     model = p2p.save_pretrained(init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1))), tmp_path / "model")
     Image.new("RGB", (96, 64), (10, 200, 30)).save(tmp_path / "photo.png")
-    monkeypatch.setattr(cli, "WITHIN_IMAGE_DELAY", 0)  # what an image that takes over 2 s shows
-    assert cli.main(["translate", "--model", str(model), str(tmp_path / "photo.png"), "--out",
+    monkeypatch.setattr(images, "WITHIN_IMAGE_DELAY", 0)  # what an image that takes over 2 s shows
+    assert main(["translate", "--model", str(model), str(tmp_path / "photo.png"), "--out",
                      str(tmp_path / "out")]) == 0
     err = capsys.readouterr().err
     convolutions = 1 + 2 + 2 + 2 + 1  # head, downs, one block, ups, last
@@ -436,3 +436,77 @@ def test_a_decompression_bomb_is_skipped_not_fatal(tmp_path):
                           env={**os.environ, "PYTHONPATH": str(ROOT), "PIX2PIX_MAX_IMAGE_PIXELS": "1000000"})
     assert done.returncode == 1 and "skipped" in done.stderr and "bomb.png" in done.stderr
     assert "Traceback" not in done.stderr and (tmp_path / "out" / "fine.png").is_file()
+
+
+def _tiny_model(folder: Path) -> Path:
+    import pix2pix_core as p2p
+    from pix2pix_core.networks import ResnetConfig, build_network, init_weights
+
+    return p2p.save_pretrained(init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1))), folder)
+
+
+def test_every_check_comes_before_the_work(tmp_path, capsys, monkeypatch):
+    """A missing input is named before any model is loaded; train refuses a translator folder and a missing extra
+    before it reads the data (and leaves no folder behind); a file of the other role names the option it fits."""
+    from pix2pix_core.cli import main
+
+    assert main(["translate", "--model", str(tmp_path / "no-model"), str(tmp_path / "missing.png"),
+                 "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert f"no such file or folder: {tmp_path / 'missing.png'}" in err and "no-model" not in err
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.new("RGB", (64, 64), (200, 30, 10)).save(photos / "a.png")
+    small = ["--preset", "colorize", "--steps", "1", "--ngf", "8", "--ndf", "8", "--num-downs", "6", "--crop-size",
+             "64", "--load-size", "72"]
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)  # as without the tensorboard extra
+    assert main(["train", "--data", str(photos), "--out", str(tmp_path / "run"), "--log", "tensorboard", *small]) == 2
+    err = capsys.readouterr().err
+    assert "tensorboard is not installed" in err and "data:" not in err and not (tmp_path / "run").exists()
+    model = _tiny_model(tmp_path / "model")
+    assert main(["train", "--data", str(photos), "--out", str(model), *small]) == 2
+    err = capsys.readouterr().err
+    assert "holds a saved translator" in err and "data:" not in err and "training:" not in err
+
+    import pix2pix_core as p2p
+    from pix2pix_core.networks import PatchGANConfig, build_network
+
+    critic = tmp_path / "critic.safetensors"
+    p2p.save_pretrained(p2p.load_generator(model), tmp_path / "with-d",
+                        build_network(PatchGANConfig(in_channels=6, ndf=4, n_layers=1)))
+    (tmp_path / "with-d" / "discriminator.safetensors").rename(critic)
+    assert main(["translate", "--model", str(critic), str(photos), "--out", str(tmp_path / "o")]) == 2
+    assert "holds a discriminator, not a generator: pass it where a discriminator is asked for (the CLI's " \
+           "--discriminator" in capsys.readouterr().err
+
+
+def test_translate_resumes_with_skip_existing_and_warns_of_aligned_pairs(tmp_path, capsys):
+    from pix2pix_core.cli import main
+
+    model = str(_tiny_model(tmp_path / "model"))
+    photos, out = tmp_path / "photos", tmp_path / "out"
+    photos.mkdir()
+    Image.new("RGB", (24, 24), (200, 30, 10)).save(photos / "a.png")
+    assert main(["translate", "--model", model, str(photos / "a.png"), "--out", str(out)]) == 0
+    first = (out / "a.png").stat().st_mtime_ns
+    Image.new("RGB", (48, 24), (10, 30, 200)).save(photos / "b.png")  # twice as wide as high: like an A|B pair
+    capsys.readouterr()
+    assert main(["translate", "--model", model, str(photos), "--out", str(out), "--skip-existing"]) == 0
+    captured = capsys.readouterr()
+    assert "--skip-existing: 1 of 2 output(s) are already in" in captured.err and "wrote 1 image(s)" in captured.out
+    assert (out / "a.png").stat().st_mtime_ns == first and (out / "b.png").is_file()
+    assert captured.err.count("like an aligned A|B training pair") == 1
+
+
+def test_version_and_a_mistyped_option(capsys):
+    import pix2pix_core as p2p
+    from pix2pix_core.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith(f"pix2pix {p2p.__version__} ")
+    with pytest.raises(SystemExit) as done:
+        main(["train", "--stpes", "10", "--out", "x"])
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and "usage: pix2pix train" in err and "did you mean --steps?" in err

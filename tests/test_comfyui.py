@@ -485,11 +485,12 @@ def test_unpaired_training_workflow_runs_both_ways(comfy):
     for direction in ("AtoB", "BtoA"):
         g, d = p2p.load_translator(comfy.base / "models" / "pix2pix" / "style" / direction)
         assert g.io.direction == direction and d is not None
-    # a preset sets the architecture whatever the widgets say: the paper's 128 px recipe has 6 ResNet blocks
-    workflow["1"]["inputs"].update(preset="cyclegan-128", steps=1, save_name="style128")
+    # a preset fills the widgets left at their defaults (the paper's 128 px recipe: 6 ResNet blocks, 128 px crops),
+    # and a widget the user changed wins (ngf 4), as the CLI's options win over its presets
+    workflow["1"]["inputs"].update(preset="cyclegan-128", steps=1, save_name="style128", crop_size=256, n_blocks=9)
     assert comfy.run(workflow)["status"]["status_str"] == "success"
     g = p2p.load_generator(comfy.base / "models" / "pix2pix" / "style128" / "AtoB")
-    assert (g.config.n_blocks, g.config.ngf, g.io.train_size) == (6, 64, 128)
+    assert (g.config.n_blocks, g.config.ngf, g.io.train_size) == (6, 4, 128)
 
 
 def test_load_model_follows_a_changed_file_and_keeps_few_translators_loaded(comfy):

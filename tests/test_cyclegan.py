@@ -11,7 +11,7 @@ import torch.nn.functional as F
 import pix2pix_core as p2p
 from pix2pix_core.training.cyclegan import CycleGANConfig, CycleGANTrainer
 from pix2pix_core.training.data import Jitter
-from pix2pix_core.training.trainer import CHECKPOINT_DIR, TrainCallbacks
+from pix2pix_core.training.pix2pix import CHECKPOINT_DIR, TrainCallbacks
 from pix2pix_core.training.unpaired import UnpairedDataset
 
 SMALL = {"ngf": 4, "n_blocks": 1, "ndf": 4, "n_layers": 1, "crop_size": 32, "load_size": 36, "pool_size": 3}
@@ -58,6 +58,8 @@ def test_each_direction_is_a_complete_translator(tmp_path):
         torch.testing.assert_close(p2p.translate(g, x), p2p.translate(generator, x), atol=1e-6, rtol=1e-5)
         assert all(torch.equal(v, critic.state_dict()[k]) for k, v in d.state_dict().items())
     assert p2p.load_generator(tmp_path / CHECKPOINT_DIR / "AtoB").training_facts["translates"] == "photo -> inverted"
+    card = (tmp_path / CHECKPOINT_DIR / "AtoB" / "README.md").read_text()
+    assert f"\n# {tmp_path.name}/AtoB\n" in card and ".tmp" not in card  # titled by the run, not the temp folder
     assert (tmp_path / "samples" / "step_0000002.png").is_file() and (tmp_path / "loss_curve.png").is_file()
 
 
@@ -102,31 +104,31 @@ def test_train_command_trains_cyclegan_and_refuses_options_of_the_other_method(t
 
     _photos(tmp_path / "data" / "trainA", 3, (200, 30))
     _photos(tmp_path / "data" / "trainB", 2, (30, 200))
-    assert main(["train", "--model", "cyclegan", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "run"),
+    assert main(["train", "--method", "cyclegan", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "run"),
                  "--steps", "2", *CLI_SMALL]) == 0
     captured = capsys.readouterr()
-    assert "3 image(s) in A, 2 in B" in captured.err and "/AtoB and" in captured.out
+    assert "3 image(s) in A, 2 in B" in captured.err and "/AtoB IMAGES" in captured.out
     assert p2p.load_generator(tmp_path / "run" / CHECKPOINT_DIR / "BtoA").io.direction == "BtoA"
     assert main(["train", "--model", "cyclegan", "--data-a", str(tmp_path / "data" / "trainA"), "--data-b",
                  str(tmp_path / "data" / "trainB"), "--out", str(tmp_path / "run2"), "--steps", "1", *CLI_SMALL]) == 0
-    capsys.readouterr()
+    assert "--model is the old spelling of --method" in capsys.readouterr().err
     for args, message in (
-        (["--model", "cyclegan", "--data", str(tmp_path / "data"), "--lambda-l1", "5"],
-         "--lambda-l1: not an option of --model cyclegan; its own options are --lambda-a"),
-        (["--data", str(tmp_path / "data" / "trainA"), "--pool-size", "5"], "--pool-size: not an option of --model "
+        (["--method", "cyclegan", "--data", str(tmp_path / "data"), "--lambda-l1", "5"],
+         "--lambda-l1: not an option of --method cyclegan; its own options are --lambda-a"),
+        (["--data", str(tmp_path / "data" / "trainA"), "--pool-size", "5"], "--pool-size: not an option of --method "
                                                                              "pix2pix"),
-        (["--model", "cyclegan"], "needs --data DIR"),
-        (["--model", "pix2pix", "--preset", "cyclegan", "--data", str(tmp_path / "data")],
-         "--preset cyclegan is a cyclegan recipe, not one for --model pix2pix: use one of colorize, edges2photo, "
-         "facades, or --model cyclegan"),
-        (["--model", "cyclegan", "--data", str(tmp_path / "data" / "trainA")], "no trainA or trainB folder"),
+        (["--method", "cyclegan"], "needs --data DIR"),
+        (["--method", "pix2pix", "--preset", "cyclegan", "--data", str(tmp_path / "data")],
+         "--preset cyclegan is a cyclegan recipe, not one for --method pix2pix: use one of colorize, edges2photo, "
+         "facades, or --method cyclegan"),
+        (["--method", "cyclegan", "--data", str(tmp_path / "data" / "trainA")], "no trainA or trainB folder"),
     ):
         assert main(["train", "--out", str(tmp_path / "bad"), "--steps", "1", *args]) == 2, args
         assert message in capsys.readouterr().err, args
 
 
 def test_cyclegan_presets_imply_the_method_and_give_way_to_explicit_options():
-    from pix2pix_core.cli_train import _config, add_train_arguments
+    from pix2pix_core.cli.train import _config, add_train_arguments
     from pix2pix_core.training.presets import PRESETS
 
     parser = argparse.ArgumentParser()
@@ -138,7 +140,20 @@ def test_cyclegan_presets_imply_the_method_and_give_way_to_explicit_options():
     assert CycleGANConfig(**PRESETS["cyclegan"].settings) == CycleGANConfig()  # our defaults are the paper's
 
 
-def test_a_direction_is_picked_from_our_checkpoint_and_from_reference_files(tmp_path):
+def test_one_precedence_rule_for_fields_that_always_hold_a_value():
+    """A node's widgets always carry a value: one left at its default is filled by the preset, a changed one wins
+    over it (the CLI's rule, where an option left out is None)."""
+    from pix2pix_core.training.presets import PRESETS
+    from pix2pix_core.training.sources import merged_settings
+
+    defaults = {"ngf": 64, "n_blocks": 9, "crop_size": 256, "load_size": 288, "seed": 0}
+    widgets = {**defaults, "ngf": 8, "seed": 0}
+    settings = merged_settings(PRESETS["cyclegan-128"], widgets, defaults)
+    assert (settings["ngf"], settings["n_blocks"], settings["crop_size"], settings["load_size"]) == (8, 6, 128, 143)
+    assert settings["seed"] == 0 and merged_settings(PRESETS["cyclegan-128"], {"ngf": None})["ngf"] == 64
+
+
+def test_a_direction_is_picked_from_our_checkpoint_and_from_reference_files(tmp_path, capsys):
     trainer = CycleGANTrainer(CycleGANConfig(steps=1, **SMALL), _domains(), tmp_path / "run")
     trainer.run()
     x = torch.rand(1, 3, 32, 32)
@@ -163,6 +178,20 @@ def test_a_direction_is_picked_from_our_checkpoint_and_from_reference_files(tmp_
     with pytest.raises(p2p.CheckpointError, match="holds no BtoA generator"):
         p2p.load_generator(tmp_path / "empty", direction="BtoA")
 
+    from PIL import Image
+
+    from pix2pix_core.cli import main
+    from pix2pix_core.imaging.files import load_image
+
+    Image.new("RGB", (32, 32), (200, 40, 90)).save(tmp_path / "photo.png")  # the CLI picks a side too
+    assert main(["translate", "--model", str(folder), str(tmp_path / "photo.png"), "--out", str(tmp_path / "back"),
+                 "--direction", "BtoA"]) == 0
+    expected = p2p.translate(trainer.g_b, load_image(tmp_path / "photo.png")[None])[0]
+    assert (load_image(tmp_path / "back" / "photo.png") - expected).abs().max() <= 1 / 255 + 1e-6
+    for source in (folder, official):
+        assert main(["info", str(source)]) == 0
+        assert "a CycleGAN: two generators, AtoB and BtoA; `--direction BtoA`" in capsys.readouterr().out
+
 
 def test_eval_on_unpaired_data_measures_the_cycle_reconstruction(tmp_path, capsys):
     from pix2pix_core.cli import main
@@ -171,12 +200,15 @@ def test_eval_on_unpaired_data_measures_the_cycle_reconstruction(tmp_path, capsy
     trainer.run()
     _photos(tmp_path / "test" / "testA", 2, (200, 30))
     _photos(tmp_path / "test" / "testB", 3, (30, 200))
-    assert main(["eval", "--model", str(tmp_path / "run" / CHECKPOINT_DIR), "--data", str(tmp_path / "test"),
-                 "--json", str(tmp_path / "m.json")]) == 0
+    evaluation = ["eval", "--model", str(tmp_path / "run" / CHECKPOINT_DIR), "--data", str(tmp_path / "test")]
+    assert main([*evaluation, "--json", str(tmp_path / "m.json")]) == 0  # the old spelling of --out FILE
+    assert "--json FILE is the old spelling of --out FILE" in capsys.readouterr().err
     import json
 
     metrics = json.loads((tmp_path / "m.json").read_text())
     assert metrics["images_a"] == 2 and metrics["images_b"] == 3 and 0 < metrics["cycle_l1_a"] < 1
+    assert main([*evaluation, "--json"]) == 0  # --json alone: the metrics as JSON on stdout, as `info --json` does
+    assert json.loads(capsys.readouterr().out) == metrics
     assert main(["eval", "--model", str(tmp_path / "run" / CHECKPOINT_DIR), "--data", str(tmp_path / "test"),
                  "--preset", "facades"]) == 2
     assert "no paired metric exists" in capsys.readouterr().err

@@ -14,17 +14,15 @@ from skimage import color, data, feature
 
 import pix2pix_core as p2p
 from pix2pix_core.imaging.edges import (
-    HED_FILE,
-    HED_REPO,
     canny,
     connected_components,
     hed,
-    load_hed,
     postprocess_hed,
     remove_small_components,
     thin,
     xdog,
 )
+from pix2pix_core.weights.hed import HED_FILE, HED_REPO, load_hed
 
 PHOTOS = {"astronaut": lambda: color.rgb2gray(data.astronaut()), "coffee": lambda: color.rgb2gray(data.coffee()),
           "camera": lambda: data.camera() / 255.0}

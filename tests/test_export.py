@@ -17,8 +17,8 @@ from PIL import Image
 
 import pix2pix_core as p2p
 from pix2pix_core.cli import main as cli_main
-from pix2pix_core.demo import default_photo, vintagify_weights
 from pix2pix_core.errors import ExportError
+from pix2pix_core.examples import default_photo, vintagify_weights
 from pix2pix_core.export.onnx_file import CONFIG_KEY, STATISTICS_KEY
 from pix2pix_core.export.runtime import OnnxTranslator
 from pix2pix_core.networks import CommunityUnetConfig, PatchGANConfig, ResnetConfig, UnetConfig, build_network

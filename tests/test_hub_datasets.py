@@ -108,7 +108,7 @@ def test_training_pins_the_commit_records_it_and_resumes_on_it_offline_too(hub, 
 
     # online, main is now the new commit (all 4 rows paired); offline, each commit reads its own cached copy
     def evaluate(*args: str, offline: bool) -> dict:
-        result = cli(["eval", "--model", "run/checkpoint", "--data", "org/pairs", "--json", "m.json", *args], hub,
+        result = cli(["eval", "--model", "run/checkpoint", "--data", "org/pairs", "--out", "m.json", *args], hub,
                      tmp_path, offline=offline)
         assert result.returncode == 0, result.stderr[-3000:]
         return json.loads((tmp_path / "m.json").read_text())
@@ -198,14 +198,14 @@ def test_cyclegan_reads_two_image_columns_as_its_domains(hub, tmp_path):
     commit = hub.state.add_commit("datasets/org/unpaired", dataset_files({"train": domains}))
     small = ["--ngf", "8", "--ndf", "8", "--n-blocks", "1", "--crop-size", "32", "--load-size", "36",
              "--checkpoint-every", "2", "--sample-every", "2"]
-    result = cli(["train", "--model", "cyclegan", "--data", "org/unpaired", "--out", "run", "--steps", "2", *small],
+    result = cli(["train", "--method", "cyclegan", "--data", "org/unpaired", "--out", "run", "--steps", "2", *small],
                  hub, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "unpaired domains: 3 image(s) in A, 2 in B" in result.stderr
     for direction in ("AtoB", "BtoA"):
         facts = json.loads((tmp_path / "run" / "checkpoint" / direction / "config.json").read_text())["training"]
         assert (facts["dataset"], facts["dataset_revision"]) == ("org/unpaired", commit)
-    one_column = cli(["train", "--model", "cyclegan", "--data", "org/unpaired", "--columns", "imageA", "--out",
+    one_column = cli(["train", "--method", "cyclegan", "--data", "org/unpaired", "--columns", "imageA", "--out",
                       "other", *small], hub, tmp_path)
     assert one_column.returncode == 2 and "unpaired training reads domain A and domain B from two image" in \
         one_column.stderr

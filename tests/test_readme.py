@@ -19,8 +19,7 @@ import torch
 from conftest import hed_checkpoint, random_images
 
 import pix2pix_core as p2p
-from pix2pix_core.cli import _parser
-from pix2pix_core.imaging.edges import HED_FILE, HED_REPO
+from pix2pix_core.cli.app import _parser
 from pix2pix_core.imaging.files import save_image
 from pix2pix_core.networks import (
     CommunityUnetConfig,
@@ -30,6 +29,7 @@ from pix2pix_core.networks import (
     build_network,
     init_weights,
 )
+from pix2pix_core.weights.hed import HED_FILE, HED_REPO
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -21,7 +21,7 @@ from PIL import Image
 import pix2pix_core as p2p
 from pix2pix_core.cli import main as cli_main
 from pix2pix_core.imaging.edges import canny
-from pix2pix_core.training import trainer as train_module
+from pix2pix_core.training import pix2pix as train_module
 from pix2pix_core.training.cyclegan import CycleGANConfig, CycleGANTrainer
 from pix2pix_core.training.data import (
     AlignedDataset,
@@ -32,12 +32,12 @@ from pix2pix_core.training.data import (
     derive_pair,
 )
 from pix2pix_core.training.loop import recorded_run
-from pix2pix_core.training.trainer import (
+from pix2pix_core.training.pix2pix import (
     CHECKPOINT_DIR,
     BatchSchedule,
+    Pix2PixConfig,
+    Pix2PixTrainer,
     TrainCallbacks,
-    TrainConfig,
-    Trainer,
     TrainingDiverged,
 )
 from pix2pix_core.training.unpaired import UnpairedDataset
@@ -58,7 +58,7 @@ def _state(net: torch.nn.Module) -> dict:
 
 
 def test_losses_are_finite_and_l1_falls(tmp_path):
-    result = Trainer(TrainConfig(steps=60, decay_steps=0, batch_size=4, sample_every=30, checkpoint_every=60,
+    result = Pix2PixTrainer(Pix2PixConfig(steps=60, decay_steps=0, batch_size=4, sample_every=30, checkpoint_every=60,
                                  **SMALL), _toy_pairs(), tmp_path).run()
     l1 = [h["l1"] for h in result.history]
     assert all(torch.isfinite(torch.tensor([h["loss_d"], h["loss_g"]])).all() for h in result.history)
@@ -66,16 +66,18 @@ def test_losses_are_finite_and_l1_falls(tmp_path):
     assert (tmp_path / "loss_curve.png").is_file() and len(list((tmp_path / "samples").glob("*.png"))) == 2
     loaded = p2p.load_generator(tmp_path / CHECKPOINT_DIR)  # the checkpoint is a loadable translator
     assert loaded.training_facts["steps"] == 60 and loaded.io.train_size == 64
+    card = (tmp_path / CHECKPOINT_DIR / "README.md").read_text()  # titled by the run, not the temporary folder
+    assert f"\n# {tmp_path.name}\n" in card and f"models/pix2pix/{tmp_path.name}/" in card and ".tmp" not in card
 
 
 def test_resume_is_exact(tmp_path):
     config = dict(steps=12, batch_size=2, sample_every=100, checkpoint_every=100, **SMALL)
-    straight = Trainer(TrainConfig(**config), _toy_pairs(), tmp_path / "straight").run()
+    straight = Pix2PixTrainer(Pix2PixConfig(**config), _toy_pairs(), tmp_path / "straight").run()
     answers = iter([False] * 5 + [True])  # should_stop is asked after every step: stop after the sixth
-    first = Trainer(TrainConfig(**config), _toy_pairs(), tmp_path / "resumed",
+    first = Pix2PixTrainer(Pix2PixConfig(**config), _toy_pairs(), tmp_path / "resumed",
                     callbacks=TrainCallbacks(should_stop=lambda: next(answers)))
     assert first.run().steps_done == 6
-    second = Trainer(TrainConfig(**config), _toy_pairs(), tmp_path / "resumed")
+    second = Pix2PixTrainer(Pix2PixConfig(**config), _toy_pairs(), tmp_path / "resumed")
     assert second.step == 6
     resumed = second.run()
     assert resumed.steps_done == 12
@@ -101,10 +103,10 @@ def test_batch_schedule_is_a_pure_function_of_the_step():
 
 def test_time_budget_stops_with_a_checkpoint_then_resumes(tmp_path):
     """A schedule of 10**12 steps starts at once (batches are produced lazily) and the budget ends the run."""
-    config = TrainConfig(steps=10**12, batch_size=2, sample_every=10**6, checkpoint_every=10**6, **SMALL)
-    result = Trainer(config, _toy_pairs(), tmp_path).run(time_budget=1.0)
+    config = Pix2PixConfig(steps=10**12, batch_size=2, sample_every=10**6, checkpoint_every=10**6, **SMALL)
+    result = Pix2PixTrainer(config, _toy_pairs(), tmp_path).run(time_budget=1.0)
     assert result.stop_reason == "time budget" and not result.stopped_early and result.steps_done >= 1
-    resumed = Trainer(TrainConfig(**{**config.__dict__}), _toy_pairs(), tmp_path)
+    resumed = Pix2PixTrainer(Pix2PixConfig(**{**config.__dict__}), _toy_pairs(), tmp_path)
     assert resumed.step == result.steps_done
     with pytest.raises(p2p.Pix2PixError, match="positive"):
         resumed.run(time_budget=0)
@@ -120,10 +122,11 @@ def test_divergence_stops_and_keeps_the_last_good_checkpoint(tmp_path, monkeypat
         return (total * float("nan"), gan, l1) if calls["n"] == 5 else (total, gan, l1)
 
     monkeypatch.setattr(train_module, "generator_loss", poisoned)
-    trainer = Trainer(TrainConfig(steps=10, checkpoint_every=2, sample_every=100, **SMALL), _toy_pairs(), tmp_path)
+    config = Pix2PixConfig(steps=10, checkpoint_every=2, sample_every=100, **SMALL)
+    trainer = Pix2PixTrainer(config, _toy_pairs(), tmp_path)
     with pytest.raises(TrainingDiverged, match="step 5: the G loss is not finite.*last good checkpoint"):
         trainer.run()
-    assert Trainer(TrainConfig(steps=10, **SMALL), _toy_pairs(), tmp_path).step == 4
+    assert Pix2PixTrainer(Pix2PixConfig(steps=10, **SMALL), _toy_pairs(), tmp_path).step == 4
 
 
 TRAIN_SCRIPT = """
@@ -131,9 +134,9 @@ import sys, time
 from pathlib import Path
 import torch, torch.nn.functional as F
 sys.path.insert(0, {root!r})
-from pix2pix_core.training import cyclegan, trainer as train_module
+from pix2pix_core.training import cyclegan, pix2pix as train_module
 from pix2pix_core.training.data import TensorPairDataset, Jitter
-from pix2pix_core.training.trainer import Trainer, TrainConfig, TrainCallbacks
+from pix2pix_core.training.pix2pix import Pix2PixTrainer, Pix2PixConfig, TrainCallbacks
 from pix2pix_core.training.unpaired import UnpairedDataset
 out, mode, model = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
 torch.manual_seed(0)
@@ -150,9 +153,9 @@ if mode == "kill":  # the second checkpoint hangs after its first network: the p
 progress = lambda step, total, losses: (out / "progress").write_text(str(step))
 callbacks = TrainCallbacks(progress=progress)
 if model == "pix2pix":
-    config = TrainConfig(steps=400, checkpoint_every=3, sample_every=1000, ngf=8, ndf=8, num_downs=6, crop_size=64,
+    config = Pix2PixConfig(steps=400, checkpoint_every=3, sample_every=1000, ngf=8, ndf=8, num_downs=6, crop_size=64,
                          load_size=72)
-    trainer = Trainer(config, TensorPairDataset(x, 1 - x, jitter=Jitter(72, 64)), out, callbacks=callbacks)
+    trainer = Pix2PixTrainer(config, TensorPairDataset(x, 1 - x, jitter=Jitter(72, 64)), out, callbacks=callbacks)
 else:
     config = cyclegan.CycleGANConfig(steps=400, checkpoint_every=3, sample_every=1000, **{small!r})
     trainer = cyclegan.CycleGANTrainer(config, UnpairedDataset(x, 1 - x[:3], jitter=Jitter(36, 32)), out,
@@ -192,7 +195,7 @@ def _killed_mid_save(tmp_path: Path, model: str = "pix2pix") -> Path:
 def test_killed_mid_save_keeps_the_previous_checkpoint(tmp_path):
     checkpoint = _killed_mid_save(tmp_path)
     assert p2p.load_generator(checkpoint).training_facts["steps"] == 3
-    resumed = Trainer(TrainConfig(steps=6, checkpoint_every=3, sample_every=100, **SMALL), _toy_pairs(4),
+    resumed = Pix2PixTrainer(Pix2PixConfig(steps=6, checkpoint_every=3, sample_every=100, **SMALL), _toy_pairs(4),
                       tmp_path / "run")
     assert resumed.step == 3  # and the half-written one is ignored and cleaned up on the next save
     resumed.run()
@@ -216,22 +219,22 @@ def test_a_second_training_into_the_same_folder_is_refused_and_a_dead_ones_lock_
     try:
         _wait_for(lambda: (tmp_path / "run" / "writing").exists())
         with pytest.raises(p2p.Pix2PixError, match=f"being written by another training \\(process {proc.pid} on"):
-            Trainer(TrainConfig(steps=6, **SMALL), _toy_pairs(4), tmp_path / "run")
+            Pix2PixTrainer(Pix2PixConfig(steps=6, **SMALL), _toy_pairs(4), tmp_path / "run")
         proc.kill()
     finally:
         proc.wait(30)
-    trainer = Trainer(TrainConfig(steps=6, checkpoint_every=3, sample_every=100, **SMALL), _toy_pairs(4),
+    trainer = Pix2PixTrainer(Pix2PixConfig(steps=6, checkpoint_every=3, sample_every=100, **SMALL), _toy_pairs(4),
                       tmp_path / "run")  # the killed process's lock is taken over
     assert trainer.step == 3 and trainer.run().steps_done == 6
-    with Trainer(TrainConfig(steps=6, **SMALL), _toy_pairs(4), tmp_path / "run2")._lock:  # in one process too
+    with Pix2PixTrainer(Pix2PixConfig(steps=6, **SMALL), _toy_pairs(4), tmp_path / "run2")._lock:  # in one process too
         with pytest.raises(p2p.Pix2PixError, match="being written by another training"):
-            Trainer(TrainConfig(steps=6, **SMALL), _toy_pairs(4), tmp_path / "run2")
+            Pix2PixTrainer(Pix2PixConfig(steps=6, **SMALL), _toy_pairs(4), tmp_path / "run2")
 
 
 def test_training_refuses_a_saved_model_folder(tmp_path):
     p2p.save_pretrained(_toy_trainer_net(), tmp_path / "model")
     with pytest.raises(p2p.Pix2PixError, match="holds a saved translator"):
-        Trainer(TrainConfig(steps=2, **SMALL), _toy_pairs(4), tmp_path / "model")
+        Pix2PixTrainer(Pix2PixConfig(steps=2, **SMALL), _toy_pairs(4), tmp_path / "model")
 
 
 def _toy_trainer_net():
@@ -241,22 +244,23 @@ def _toy_trainer_net():
 
 
 def test_resuming_with_other_networks_or_a_damaged_state_is_explained(tmp_path):
-    Trainer(TrainConfig(steps=2, checkpoint_every=2, sample_every=100, **SMALL), _toy_pairs(4), tmp_path).run()
+    Pix2PixTrainer(Pix2PixConfig(steps=2, checkpoint_every=2, sample_every=100, **SMALL), _toy_pairs(4), tmp_path).run()
     with pytest.raises(p2p.Pix2PixError, match="trained with other networks \\(ngf 8 -> 16\\)"):
-        Trainer(TrainConfig(steps=4, **{**SMALL, "ngf": 16}), _toy_pairs(4), tmp_path)
+        Pix2PixTrainer(Pix2PixConfig(steps=4, **{**SMALL, "ngf": 16}), _toy_pairs(4), tmp_path)
     state = tmp_path / CHECKPOINT_DIR / "trainer_state.pt"
     state.write_bytes(state.read_bytes()[:1000])
     with pytest.raises(p2p.Pix2PixError, match="cannot be read.*damaged.*--no-resume"):
-        Trainer(TrainConfig(steps=4, **SMALL), _toy_pairs(4), tmp_path)
-    assert Trainer(TrainConfig(steps=4, **SMALL), _toy_pairs(4), tmp_path, resume=False).step == 0
+        Pix2PixTrainer(Pix2PixConfig(steps=4, **SMALL), _toy_pairs(4), tmp_path)
+    assert Pix2PixTrainer(Pix2PixConfig(steps=4, **SMALL), _toy_pairs(4), tmp_path, resume=False).step == 0
 
 
 def test_a_crash_between_the_renames_recovers_the_previous_checkpoint(tmp_path):
-    trainer = Trainer(TrainConfig(steps=2, checkpoint_every=2, sample_every=100, **SMALL), _toy_pairs(4), tmp_path)
+    config = Pix2PixConfig(steps=2, checkpoint_every=2, sample_every=100, **SMALL)
+    trainer = Pix2PixTrainer(config, _toy_pairs(4), tmp_path)
     trainer.run()
     (tmp_path / CHECKPOINT_DIR).rename(tmp_path / f".{CHECKPOINT_DIR}.old")  # as if killed after the first rename
     assert p2p.load_generator(tmp_path / CHECKPOINT_DIR).training_facts["steps"] == 2  # loaders find it too
-    assert Trainer(TrainConfig(steps=4, **SMALL), _toy_pairs(4), tmp_path).step == 2
+    assert Pix2PixTrainer(Pix2PixConfig(steps=4, **SMALL), _toy_pairs(4), tmp_path).step == 2
     assert (tmp_path / CHECKPOINT_DIR).is_dir() and not (tmp_path / f".{CHECKPOINT_DIR}.old").exists()
 
 
@@ -348,10 +352,10 @@ def test_bad_dataset_folders(tmp_path):
     with pytest.raises(p2p.InputError, match="same length"):
         TensorPairDataset(torch.rand(2, 3, 8, 8), torch.rand(3, 3, 8, 8))
     with pytest.raises(p2p.Pix2PixError, match="multiple of 64"):
-        Trainer(TrainConfig(**{**SMALL, "crop_size": 40, "load_size": 48}), _toy_pairs(), tmp_path / "run")
+        Pix2PixTrainer(Pix2PixConfig(**{**SMALL, "crop_size": 40, "load_size": 48}), _toy_pairs(), tmp_path / "run")
 
 
-def _rates_used(trainer: Trainer) -> list[float]:
+def _rates_used(trainer: Pix2PixTrainer) -> list[float]:
     """The generator's learning rate at each step, as the optimiser applied it."""
     used, real_step = [], trainer._step
 
@@ -371,8 +375,8 @@ def _rates_used(trainer: Trainer) -> list[float]:
     ("step", [1, 1, 1, 1, 4 / 5, 3 / 5, 2 / 5, 1 / 5]),  # the same rule per step, ending at 1 / (decay_steps + 1)
 ])
 def test_learning_rate_schedule_per_epoch_as_the_reference_or_per_step(tmp_path, lr_decay, expected):
-    config = TrainConfig(**{**SMALL, "steps": 8, "decay_steps": 4, "lr_decay": lr_decay, "sample_every": 100})
-    used = _rates_used(Trainer(config, _toy_pairs(2), tmp_path / "run"))
+    config = Pix2PixConfig(**{**SMALL, "steps": 8, "decay_steps": 4, "lr_decay": lr_decay, "sample_every": 100})
+    used = _rates_used(Pix2PixTrainer(config, _toy_pairs(2), tmp_path / "run"))
     assert used == pytest.approx(expected)
 
 
@@ -387,7 +391,7 @@ def test_epochs_run_the_references_per_epoch_schedule_unless_asked(tmp_path):
                      *TRAIN_SMALL]) == 0
     assert recorded_run(tmp_path / "steps" / "checkpoint")["config"]["lr_decay"] == "step"
     with pytest.raises(p2p.ConfigError, match="lr_decay must be one of step, epoch"):
-        TrainConfig(lr_decay="batch").validate()
+        Pix2PixConfig(lr_decay="batch").validate()
 
 
 def _aligned_folder(folder: Path, n: int = 2) -> Path:
@@ -453,7 +457,7 @@ def test_train_help_gives_every_option_a_meaning_and_a_default(capsys):
     with pytest.raises(SystemExit):
         cli_main(["train", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert "TrainConfig" not in text and "examples:" in text and "--minutes 10" in text
+    assert "Pix2PixConfig" not in text and "examples:" in text and "--minutes 10" in text
     for option in ("--generator", "--n-blocks", "--norm", "--no-dropout", "--discriminator", "--n-layers", "--beta1",
                    "--decay-steps", "--minutes", "--lambda-l1", "--crop-size", "--batch-size", "--lr"):
         assert f"{option} " in text, option
@@ -503,7 +507,15 @@ def test_train_command_with_a_preset(tmp_path):
     assert done.returncode == 0, done.stderr
     model = p2p.load_generator(tmp_path / "run" / CHECKPOINT_DIR)
     assert (model.config.in_channels, model.config.out_channels) == (1, 2)
-    assert model.io.input_space == "lab_l" and model.training_facts["dataset"] == "colorize"
+    assert model.io.input_space == "lab_l" and model.training_facts["dataset"] == "photos"  # the data, not the preset
+    # a run shorter than --sample-every still leaves its last sample and the loss curve, and says where they are
+    sample = tmp_path / "run" / "samples" / "step_0000004.png"
+    assert sample.is_file() and (tmp_path / "run" / "loss_curve.png").is_file()
+    assert f"samples in {tmp_path / 'run' / 'samples'}" in done.stdout and "loss_curve.png" in done.stdout
+    assert f"translate with: pix2pix translate --model {tmp_path / 'run' / CHECKPOINT_DIR}" in done.stdout
+    # a colorizer's sample shows photos (ab on the input's own L), not ab maps on mid-gray: the target is the photo
+    target = np.asarray(Image.open(sample).convert("RGB"))[:, -64:].reshape(-1, 3).mean(0)
+    assert min(np.abs(target - colour).max() for colour in ((200, 30, 30), (30, 200, 30))) < 6, target
 
 
 DDP_SCRIPT = """
@@ -513,23 +525,24 @@ import torch, torch.distributed as dist, torch.nn.functional as F
 sys.path.insert(0, {root!r})
 from pix2pix_core.training.data import TensorPairDataset, Jitter
 from datetime import timedelta
-from pix2pix_core.training.trainer import TrainCallbacks, Trainer, TrainConfig
+from pix2pix_core.training.pix2pix import TrainCallbacks, Pix2PixTrainer, Pix2PixConfig
 dist.init_process_group("gloo", timeout=timedelta(seconds=60))  # a rank left waiting fails in a minute
 rank = dist.get_rank()
 base = Path(sys.argv[1])
 torch.manual_seed(0)
 x = F.interpolate(torch.rand(6, 3, 8, 8), size=(64, 64), mode="bilinear")
-config = TrainConfig(steps=4, batch_size=1, checkpoint_every=2, sample_every=2, ngf=8, ndf=8, num_downs=6,
+config = Pix2PixConfig(steps=4, batch_size=1, checkpoint_every=2, sample_every=2, ngf=8, ndf=8, num_downs=6,
                      crop_size=64, load_size=72)
-result = Trainer(config, TensorPairDataset(x, 1 - x, jitter=Jitter(72, 64)), base / f"rank{{rank}}").run()
+result = Pix2PixTrainer(config, TensorPairDataset(x, 1 - x, jitter=Jitter(72, 64)), base / f"rank{{rank}}").run()
 # parameters: BatchNorm running statistics are per rank (rank 0's are the ones saved)
 digest = hashlib.sha256(b"".join(p.detach().contiguous().numpy().tobytes()
                                  for p in result.generator.parameters())).hexdigest()
 (base / f"weights{{rank}}.txt").write_text(digest)
 # a stop only rank 1 sees (its time budget, a signal, a Cancel) stops both at the same step, none left waiting
 stop_on_rank_1 = TrainCallbacks(should_stop=lambda: rank == 1 and stopping.step >= 3)
-stopping = Trainer(TrainConfig(**{{**vars(config), "steps": 6}}), TensorPairDataset(x, 1 - x, jitter=Jitter(72, 64)),
-                   base / f"stop{{rank}}", callbacks=stop_on_rank_1)
+stopping = Pix2PixTrainer(Pix2PixConfig(**{{**vars(config), "steps": 6}}),
+                          TensorPairDataset(x, 1 - x, jitter=Jitter(72, 64)), base / f"stop{{rank}}",
+                          callbacks=stop_on_rank_1)
 outcome = stopping.run()
 (base / f"stopped{{rank}}.txt").write_text(f"{{outcome.steps_done}} {{outcome.stop_reason}}")
 dist.barrier()  # both ranks done before the group is torn down (gloo aborted a rank once, under a loaded machine)
@@ -591,7 +604,7 @@ def test_eval_command_writes_metrics(tmp_path):
         save(a, pairs / "A" / f"{i}.png")
         save(p2p.translate(g, p2p.imaging.files.load_image(pairs / "A" / f"{i}.png")[None]), pairs / "B" / f"{i}.png")
     done = subprocess.run([sys.executable, "-m", "pix2pix_core", "eval", "--model", str(model), "--data", str(pairs),
-                           "--json", str(tmp_path / "eval.json")], capture_output=True, text=True, timeout=300,
+                           "--out", str(tmp_path / "eval.json")], capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr
     metrics = json.loads((tmp_path / "eval.json").read_text())
@@ -722,8 +735,8 @@ def test_the_loss_plot_has_a_panel_per_loss_with_axes_and_a_smoothed_trend():
 def test_tensorboard_logs_read_back_with_tensorboards_own_reader(tmp_path):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    config = TrainConfig(steps=6, checkpoint_every=4, sample_every=2, **SMALL)
-    crashing = Trainer(config, _toy_pairs(), tmp_path, log="tensorboard")
+    config = Pix2PixConfig(steps=6, checkpoint_every=4, sample_every=2, **SMALL)
+    crashing = Pix2PixTrainer(config, _toy_pairs(), tmp_path, log="tensorboard")
     real_step = crashing._step
 
     def crash_at_six(a, b):
@@ -734,7 +747,7 @@ def test_tensorboard_logs_read_back_with_tensorboards_own_reader(tmp_path):
     crashing._step = crash_at_six
     with pytest.raises(RuntimeError, match="killed"):
         crashing.run()  # step 5 is logged, the checkpoint is at 4
-    resumed = Trainer(config, _toy_pairs(), tmp_path, log="tensorboard")
+    resumed = Pix2PixTrainer(config, _toy_pairs(), tmp_path, log="tensorboard")
     assert resumed.step == 4
     history = resumed.run().history  # the checkpoint's history and the resumed steps
     events = EventAccumulator(str(tmp_path / "tb"), size_guidance={"scalars": 0, "images": 0, "tensors": 0})
@@ -749,7 +762,7 @@ def test_tensorboard_logs_read_back_with_tensorboards_own_reader(tmp_path):
     assert set(events.PluginTagToContent("hparams")) >= {"_hparams_/experiment", "_hparams_/session_start_info"}
     assert "num_downs" in events.Tensors("config/text_summary")[0].tensor_proto.string_val[0].decode()
     with pytest.raises(p2p.ConfigError, match="log must be one of None, tensorboard"):
-        Trainer(config, _toy_pairs(), tmp_path / "other", log="wandb")
+        Pix2PixTrainer(config, _toy_pairs(), tmp_path / "other", log="wandb")
 
 
 def _small_cli_run(tmp_path: Path) -> list[str]:

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from conftest import random_images
 
 import pix2pix_core as p2p
-from pix2pix_core.demo import default_photo, vintagify_weights
+from pix2pix_core.examples import default_photo, vintagify_weights
 from pix2pix_core.imaging.files import load_image
 from pix2pix_core.inference.tiling import tile_grid
 from pix2pix_core.networks import ResnetConfig, UnetConfig, build_network, init_weights

@@ -9,19 +9,13 @@ white edges on black (what they detect), XDoG to its natural dark lines on white
 from __future__ import annotations
 
 import math
-import os
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from ..errors import InputError
-from ..weights.files import read_weights
-from ..weights.hub import fetch_file
 from .tensors import LUMA_709, check_images, to_channels
-
-HED_REPO, HED_FILE = "lllyasviel/Annotators", "ControlNetHED.pth"
-HED_REVISION = os.environ.get("PIX2PIX_HED_REVISION", "main")
 
 
 def _gray(images: torch.Tensor, name: str) -> torch.Tensor:
@@ -169,69 +163,7 @@ def xdog(images: torch.Tensor, sigma: float = 0.8, k: float = 1.6, p: float = 20
 
 
 # --------------------------------------------------------------------------------------------------------- HED
-class HedBlock(nn.Module):
-    """``layers`` 3x3 conv + ReLU (after an optional 2x2 max-pool) and a 1x1 projection to one channel."""
-
-    def __init__(self, in_channels: int, out_channels: int, layers: int) -> None:
-        super().__init__()
-        convs = [nn.Conv2d(in_channels, out_channels, 3, padding=1)]
-        convs += [nn.Conv2d(out_channels, out_channels, 3, padding=1) for _ in range(layers - 1)]
-        self.convs = nn.Sequential(*convs)
-        self.projection = nn.Conv2d(out_channels, 1, 1)
-
-    def forward(self, x: torch.Tensor, down_sampling: bool) -> tuple[torch.Tensor, torch.Tensor]:
-        if down_sampling:
-            x = F.max_pool2d(x, kernel_size=2, stride=2)
-        for conv in self.convs:
-            x = F.relu(conv(x))
-        return x, self.projection(x)
-
-
-class HedNetwork(nn.Module):
-    """The Apache-2.0 "ControlNetHED" network: RGB in 0..255 minus a learned ``norm``, five VGG-style blocks."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.norm = nn.Parameter(torch.zeros(1, 3, 1, 1))
-        self.block1 = HedBlock(3, 64, 2)
-        self.block2 = HedBlock(64, 128, 2)
-        self.block3 = HedBlock(128, 256, 3)
-        self.block4 = HedBlock(256, 512, 3)
-        self.block5 = HedBlock(512, 512, 3)
-
-    def forward(self, rgb255: torch.Tensor) -> torch.Tensor:
-        """``[B, 3, H, W]`` in 0..255 -> edge probability ``[B, 1, H, W]``."""
-        h = rgb255 - self.norm
-        projections = []
-        for index, block in enumerate((self.block1, self.block2, self.block3, self.block4, self.block5)):
-            h, projection = block(h, down_sampling=index > 0)
-            projections.append(F.interpolate(projection, size=rgb255.shape[-2:], mode="bilinear",
-                                             align_corners=False))
-        return torch.sigmoid(torch.stack(projections).mean(0))
-
-
-def load_hed(source: str | os.PathLike | None = None, *, revision: str | None = None, cache_dir=None,
-             local_dir=None, local_files_only: bool | None = None, token=None,
-             device: str | torch.device = "cpu") -> HedNetwork:
-    """HED weights from a local ``ControlNetHED.pth`` / ``.safetensors``, or from the Hub (``lllyasviel/Annotators``).
-
-    Hub downloads follow the shared rules (pinned revision, offline mode, a message naming the manual path).
-    """
-    if source is None:
-        source = fetch_file(HED_REPO, HED_FILE, revision=revision or HED_REVISION, cache_dir=cache_dir,
-                            local_dir=local_dir, local_files_only=local_files_only, token=token)
-    state = read_weights(source).state_dict
-    net = HedNetwork()
-    expected = set(net.state_dict())
-    if set(state) != expected:
-        missing, unexpected = sorted(expected - set(state)), sorted(set(state) - expected)
-        raise InputError(f"{source} is not a ControlNetHED checkpoint: missing {missing[:4]}, unexpected "
-                         f"{unexpected[:4]}.")
-    net.load_state_dict({k: v.float() for k, v in state.items()})
-    return net.to(device).eval().requires_grad_(False)
-
-
-def hed(net: HedNetwork, images: torch.Tensor, paper_postprocess: bool = False, black_on_white: bool = False,
+def hed(net: nn.Module, images: torch.Tensor, paper_postprocess: bool = False, black_on_white: bool = False,
         batch_size: int = 4) -> torch.Tensor:
     """HED edge probabilities (white on black), or with ``paper_postprocess`` the pix2pix edges2shoes recipe."""
     check_images(images, "hed")

@@ -17,7 +17,8 @@ def check_colorization_model(generator: Generator) -> None:
     config = generator.config
     if (config.in_channels, config.out_channels) != (1, 2):
         raise InputError(f"colorize needs a colorization model mapping Lab L (1 channel) to ab (2 channels); this "
-                         f"one maps {config.in_channels} -> {config.out_channels} channels. Use translate() for it.")
+                         f"one maps {config.in_channels} -> {config.out_channels} channels: translate with it instead "
+                         "(`pix2pix translate`, or Pix2Pix Translate in ComfyUI).")
 
 
 def colorize(generator: Generator, images: torch.Tensor, **options) -> torch.Tensor:

@@ -7,9 +7,11 @@ honoured, with a one-time warning: oneDNN then emulates it, many times slower th
 
 from __future__ import annotations
 
-import warnings
+import logging
 
 import torch
+
+log = logging.getLogger(__name__)
 
 PRECISIONS = ("float32", "bfloat16", "float16", "auto")
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -44,4 +46,4 @@ def resolve_precision(precision: str, device: torch.device | str) -> torch.dtype
 def _warn_once(key: str, message: str) -> None:
     if key not in _warned:
         _warned.add(key)
-        warnings.warn(message, RuntimeWarning, stacklevel=3)
+        log.warning(message)

@@ -149,7 +149,8 @@ class CycleGANTrainer(TrainingLoop):
                                         f"{target}", "steps": self.step, "lambda_a": c.lambda_a,
                                         "lambda_b": c.lambda_b, "lambda_identity": c.lambda_identity,
                                         "last_losses": self.history[-1] if self.history else {}}
-            write_pretrained(generator, folder / direction, _plain(getattr(self, d_name)))
+            write_pretrained(generator, folder / direction, _plain(getattr(self, d_name)),
+                             name=f"{self.out_dir.name}/{direction}")
 
     def _load_networks(self, folder: Path) -> None:
         for direction, names in DIRECTIONS.items():

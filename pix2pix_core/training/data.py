@@ -13,7 +13,7 @@ Derived pairs use the same functions as inference (``imaging.lab.encode_l``/``en
 from __future__ import annotations
 
 import io
-import sys
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +27,10 @@ from ..errors import InputError
 from ..imaging.edges import canny, xdog
 from ..imaging.files import IMAGE_SUFFIXES, load_image
 from ..imaging.lab import encode_ab, encode_l, rgb_to_lab
+from ..networks.io import DIRECTIONS
 from .seeds import mixed_seed
+
+log = logging.getLogger(__name__)
 
 MIN_TRAIN_SIDE = 8
 
@@ -157,7 +160,7 @@ def as_images(images) -> ImageFiles:
 
 
 def _check_direction(direction: str) -> None:
-    if direction not in ("AtoB", "BtoA"):
+    if direction not in DIRECTIONS:
         raise InputError(f"direction must be 'AtoB' or 'BtoA', got {direction!r}.")
 
 
@@ -231,7 +234,7 @@ class FolderPairDataset(SeparatePairDataset):
         b_files = {p.relative_to(folder / "B").with_suffix(""): p for p in list_images(folder / "B")}
         unpaired = sorted(str(s) for s in set(a_files) ^ set(b_files))
         if unpaired:
-            (report or (lambda m: print(m, file=sys.stderr)))(
+            (report or log.warning)(
                 f"{len(unpaired)} file(s) without a partner skipped: {', '.join(unpaired[:5])}"
                 f"{' …' if len(unpaired) > 5 else ''}")
         stems = sorted(set(a_files) & set(b_files))

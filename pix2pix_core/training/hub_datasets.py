@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,9 +22,7 @@ from huggingface_hub import HfApi
 
 from ..errors import HubError, InputError
 from ..extras import require
-from ..imaging.files import load_image
-from ..paths import contained_path
-from ..weights.hub import (
+from ..hub_client import (
     COMMIT,
     cached_repo,
     check_repo_id,
@@ -39,6 +37,9 @@ from ..weights.hub import (
     remember_ref,
     timeout,
 )
+from ..imaging.files import load_image
+from ..paths import contained_path
+from ..weights.directory import CHECKPOINT_DIR
 from .data import (
     DERIVED_KINDS,
     AlignedDataset,
@@ -49,8 +50,9 @@ from .data import (
     check_training_size,
     oriented_size,
 )
-from .loop import CHECKPOINT_DIR
 from .unpaired import UnpairedDataset
+
+log = logging.getLogger(__name__)
 
 HUB_PREFIX = "hub:"
 LAYOUT_SAMPLE = 64  # rows whose image sizes are checked for the aligned layout (reading every row costs a download)
@@ -95,8 +97,8 @@ def pinned_to_run(source: HubData, run_dir: Path) -> HubData:
     facts = json.loads(config.read_text()).get("training") or {}
     if facts.get("dataset") != source.repo_id or not facts.get("dataset_revision"):
         return source
-    print(f"resuming on {source.repo_id} at commit {facts['dataset_revision']}, the data this run started with "
-          "(give a revision to change it)", file=sys.stderr)
+    log.info(f"resuming on {source.repo_id} at commit {facts['dataset_revision']}, the data this run started with "
+             "(give a revision to change it)")
     return dataclasses.replace(source, revision=facts["dataset_revision"])
 
 

@@ -38,13 +38,13 @@ from ..imaging.lab import decode_lab, lab_to_rgb
 from ..inference.precision import PRECISIONS, resolve_precision
 from ..locks import FolderLock
 from ..networks.norm import NORMS
-from ..weights.directory import CONFIG_FILE
+from ..weights.directory import CHECKPOINT_DIR, CONFIG_FILE
+from .data import Jitter
 from .objective import GAN_MODES
 from .plot import loss_plot
 from .seeds import mixed_seed
 from .tensorboard import TensorBoardLog
 
-CHECKPOINT_DIR = "checkpoint"
 STATE_FILE = "trainer_state.pt"
 LR_DECAYS = ("step", "epoch")
 
@@ -111,6 +111,10 @@ class LoopConfig:
 
     def network_configs(self, *channels: int) -> tuple:
         raise NotImplementedError
+
+    def jitter(self) -> Jitter:
+        """The reference's jitter with these settings: resize to load_size, random crop, flip unless off."""
+        return Jitter(self.load_size, self.crop_size, self.flip)
 
     def crop_multiple_hint(self) -> str:
         return ""
@@ -184,9 +188,7 @@ class TrainingLoop:
         self._stop_signal: int | None = None
         self._lock = FolderLock(self.out_dir)
         if _rank() == 0:
-            if (self.out_dir / CONFIG_FILE).is_file():
-                raise Pix2PixError(f"{self.out_dir} holds a saved translator (config.json): a training writes "
-                                   "checkpoint/, samples/ and loss_curve.png into its own folder. Choose another one.")
+            check_run_folder(self.out_dir)
             self._lock.acquire()  # held until run() ends, so two runs never share the folder
         try:
             if _rank() == 0:
@@ -282,7 +284,8 @@ class TrainingLoop:
                 self.callbacks.progress(self.step, self.config.steps, losses)
                 if self._board is not None:
                     self._board.step(self.step, losses, self.optimizers)
-                if self.step % self.config.sample_every == 0:
+                if self.step % self.config.sample_every == 0 or self.step == self.config.steps \
+                        or reason != "completed":  # the last step of a run always leaves a sample and the plot
                     self._sample(a, b)
                 if reason != "completed":
                     break
@@ -427,6 +430,13 @@ class TrainingLoop:
         self.history = json.loads(history.read_text()) if history.is_file() else []
 
 
+def check_run_folder(out_dir: Path) -> None:
+    """A training's output folder must not be a saved translator (checked before any work)."""
+    if (Path(out_dir) / CONFIG_FILE).is_file():
+        raise Pix2PixError(f"{out_dir} holds a saved translator (config.json): a training writes checkpoint/, "
+                           "samples/ and loss_curve.png into its own folder. Choose another one.")
+
+
 def recorded_run(checkpoint: Path) -> dict[str, Any] | None:
     """``{"step": ..., "config": {...}}`` of the run a checkpoint folder holds, or None when there is none or it
     cannot be read (weights_only: no code is unpickled; mmap: the optimiser state is not read into memory)."""
@@ -531,11 +541,13 @@ def _mkdir(path: Path) -> Path:
     return path
 
 
-def _displayable(x: torch.Tensor) -> torch.Tensor:
-    """[-1, 1] tensors with 1, 2 or 3 channels as RGB in 0..1 (2-channel ab shown on mid-gray L)."""
+def _displayable(x: torch.Tensor, luminance: torch.Tensor | None = None) -> torch.Tensor:
+    """[-1, 1] tensors with 1, 2 or 3 channels as RGB in 0..1. A colorizer's 2-channel ab is shown as the photo it
+    makes with ``luminance`` (its encoded L input), as the colorize command shows it; on mid-gray L without."""
     x = x.float().cpu()
     if x.shape[1] == 1:
         x = x.expand(-1, 3, -1, -1)
     elif x.shape[1] == 2:
-        return lab_to_rgb(decode_lab(torch.zeros_like(x[:, :1]), x))
+        l_encoded = torch.zeros_like(x[:, :1]) if luminance is None else luminance.float().cpu()
+        return lab_to_rgb(decode_lab(l_encoded, x))
     return ((x[:, :3] + 1) / 2).clamp(0, 1)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from ..errors import Pix2PixError
 from ..networks.io import IOSpec
-from .data import AlignedDataset, DerivedPairDataset, FolderPairDataset, Jitter, PairDataset
+from .data import AlignedDataset, DerivedPairDataset, FolderPairDataset, PairDataset
 from .hub_datasets import HubData, hub_pair_dataset
-from .trainer import TrainConfig
+from .pix2pix import Pix2PixConfig
 
 
 @dataclass(frozen=True)
@@ -17,11 +17,11 @@ class Preset:
     """A named recipe: how pairs (or domains) are made from the data, and the settings it fixes."""
 
     kind: str  # aligned | edges | colorize | unpaired
-    settings: dict = field(default_factory=dict)  # TrainConfig or CycleGANConfig fields
+    settings: dict = field(default_factory=dict)  # Pix2PixConfig or CycleGANConfig fields
     summary: str = ""
 
     @property
-    def model(self) -> str:
+    def method(self) -> str:
         return "cyclegan" if self.kind == "unpaired" else "pix2pix"
 
 
@@ -31,23 +31,22 @@ CYCLEGAN_PAPER = {"ngf": 64, "ndf": 64, "n_blocks": 9, "n_layers": 3, "norm": "i
                   "beta1": 0.5, "batch_size": 1, "load_size": 286, "crop_size": 256}
 
 PRESETS = {
-    "facades": Preset("aligned", {"direction": "BtoA", "dataset": "facades"}, "aligned A|B pairs, labels -> photo"),
-    "edges2photo": Preset("edges", {"input_space": "edges", "dataset": "edges2photo"},
-                          "Canny edges derived from photos -> photo"),
-    "colorize": Preset("colorize", {"input_space": "lab_l", "output_space": "lab_ab", "dataset": "colorize"},
+    "facades": Preset("aligned", {"direction": "BtoA"}, "aligned A|B pairs, labels -> photo"),
+    "edges2photo": Preset("edges", {"input_space": "edges"}, "Canny edges derived from photos -> photo"),
+    "colorize": Preset("colorize", {"input_space": "lab_l", "output_space": "lab_ab"},
                        "L -> ab pairs derived from photos"),
     "cyclegan": Preset("unpaired", CYCLEGAN_PAPER, "the CycleGAN paper: 256 px crops of 286, 9 ResNet blocks"),
     "cyclegan-128": Preset("unpaired", {**CYCLEGAN_PAPER, "n_blocks": 6, "load_size": 143, "crop_size": 128},
                            "the paper's 128 px setting: 6 ResNet blocks"),
 }
-PAIRED_PRESETS = sorted(name for name, recipe in PRESETS.items() if recipe.model == "pix2pix")
-UNPAIRED_PRESETS = sorted(name for name, recipe in PRESETS.items() if recipe.model == "cyclegan")
+PAIRED_PRESETS = sorted(name for name, recipe in PRESETS.items() if recipe.method == "pix2pix")
+UNPAIRED_PRESETS = sorted(name for name, recipe in PRESETS.items() if recipe.method == "cyclegan")
 
 
-def build_dataset(folder: Path | HubData, kind: str, config: TrainConfig, jitter: bool = True) -> PairDataset:
+def build_dataset(folder: Path | HubData, kind: str, config: Pix2PixConfig, jitter: bool = True) -> PairDataset:
     """The dataset for ``folder``: derived pairs for those presets, A/ + B/ folders when present, else aligned; a
     Hub dataset as its features lay it out."""
-    jitter = Jitter(config.load_size, config.crop_size, config.flip) if jitter else None
+    jitter = config.jitter() if jitter else None
     if isinstance(folder, HubData):
         return hub_pair_dataset(folder, kind, config.direction, jitter, config.seed)
     if kind in ("edges", "colorize", "sketch"):

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-import sys
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +22,8 @@ from torch.utils.data import Dataset
 from ..errors import InputError
 from .data import MIN_TRAIN_SIDE, ImageFiles, Jitter, check_training_size, list_images, oriented_size
 from .seeds import mixed_seed
+
+log = logging.getLogger(__name__)
 
 DOMAIN_FOLDERS = ("trainA", "trainB")  # the reference's unaligned layout
 TEST_FOLDERS = ("testA", "testB")
@@ -43,7 +45,7 @@ class UnpairedDataset(Dataset):
 
     def __init__(self, domain_a, domain_b, jitter: Jitter | None = None, seed: int = 0,
                  report: Callable[[str], None] | None = None) -> None:
-        report = report or (lambda message: print(message, file=sys.stderr))
+        report = report or log.warning
         self.a, self.b = (_domain(source, name, report) for source, name in ((domain_a, "A"), (domain_b, "B")))
         self.jitter, self.seed, self.epoch = jitter, seed, 0
         self.provenance: dict[str, str] = {}  # where the data came from, for the checkpoint (a Hub dataset's commit)

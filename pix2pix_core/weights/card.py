@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from ..errors import ConfigError
+from ..hub_client import REPO_ID
 
 CITATION = """@inproceedings{isola2017image,
   title     = {Image-to-Image Translation with Conditional Adversarial Networks},
@@ -37,7 +38,7 @@ def render_model_card(config: dict[str, Any], n_params: int, name: str, license:
     datasets = training.get("dataset")
     front = ["---", "library_name: comfyui-pix2pix", "pipeline_tag: image-to-image",
              "tags: [pix2pix, gan, comfyui]", f"license: {check_license(license)}"]
-    if datasets:
+    if isinstance(datasets, str) and REPO_ID.match(datasets):  # the Hub links only its own dataset ids
         front.append(f"datasets: [{datasets}]")
     front.append("---")
     arguments = ", ".join(f"{k}={v}" for k, v in config["arguments"].items())

@@ -21,6 +21,7 @@ CONFIG_FILE = "config.json"
 GENERATOR_FILE = "model.safetensors"
 CARD_FILE = "README.md"
 SAMPLES_DIR = "samples"
+CHECKPOINT_DIR = "checkpoint"  # a training run folder keeps its latest translator here
 
 
 def model_config_of(net: Pix2PixNetwork) -> ModelConfig:
@@ -126,7 +127,7 @@ def load_directory(directory: Path, role: str) -> Pix2PixNetwork:
                           "infer the architecture from the weights.") from exc
     config = ModelConfig.from_json(text, str(config_path))
     if config.role != role and not (role == "discriminator" and config.role == "generator"):
-        raise WrongRole(f"{config_path} describes a {config.role}; use load_{config.role}().", config.role)
+        raise WrongRole(str(config_path), config.role, role)
     if role == "discriminator" and config.role == "generator":
         try:
             config = config.discriminator_config()

@@ -16,12 +16,13 @@ import torch
 
 from ..atomic import readable_folder
 from ..errors import CheckpointError, HubError, NoDiscriminator, WrongRole
+from ..hub_client import is_repo_id
 from ..networks import Discriminator, Generator, Pix2PixNetwork
 from .architecture import infer_architecture
 from .config import ModelConfig
-from .directory import CONFIG_FILE, load_directory, network_from_config
+from .directory import CHECKPOINT_DIR, CONFIG_FILE, load_directory, network_from_config
 from .files import embedded_config, read_weights
-from .hub import download, is_repo_id
+from .hub import download
 from .reference import reference_file
 
 WEIGHT_SUFFIXES = (".pth", ".pt", ".bin", ".safetensors", ".onnx", ".ckpt", ".json")
@@ -157,6 +158,9 @@ def _weights_in(directory: Path, role: str) -> Path:
     present = sorted(p.name for p in directory.iterdir())[:10]
     if role == "discriminator" and any((directory / name).is_file() for name in WEIGHT_NAMES["generator"]):
         raise NoDiscriminator(f"{directory} holds a generator without a discriminator.")
+    if (directory / CHECKPOINT_DIR / CONFIG_FILE).is_file() or (directory / CHECKPOINT_DIR / "AtoB").is_dir():
+        raise CheckpointError(f"{directory} is a training run folder: its translator is "
+                              f"{directory / CHECKPOINT_DIR}. Pass that folder instead.")
     raise CheckpointError(
         f"{directory} holds no {role} weights: looked for config.json + model.safetensors, or one of "
         f"{', '.join(WEIGHT_NAMES[role])}; found {present or 'nothing'}. Put the weights file there, or point at "
@@ -178,6 +182,6 @@ def load_file(path: Path, role: str) -> Pix2PixNetwork:
         config = ModelConfig(inference.config.role, inference.config.architecture, inference.config.arguments(),
                              source=source)
     if config.role != role:
-        raise WrongRole(f"{path} holds a {config.role}, not a {role}: use load_{config.role}() for it.", config.role)
+        raise WrongRole(str(path), config.role, role)
     return network_from_config(config, weights.state_dict, str(path))
 

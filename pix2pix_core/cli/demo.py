@@ -10,54 +10,54 @@
 
 from __future__ import annotations
 
-import importlib.util
+import argparse
 import shutil
 import sys
 import tempfile
 import time
 from dataclasses import replace
-from importlib import resources
 from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
-from .errors import CheckpointError
-from .imaging.files import load_image, side_by_side
-from .imaging.lab import lab_to_rgb, rgb_to_lab
-from .inference.colorize import colorize
-from .inference.translate import translate
-from .training.data import DerivedPairDataset, Jitter
-from .training.trainer import CHECKPOINT_DIR, TrainCallbacks, TrainConfig, Trainer
-from .weights.loader import load_generator
-
-VINTAGIFY_WEIGHTS = "resources/G_A2B_epoch33.pth"
-INSTALL_HINT = "pip install --no-deps vintagify==0.1.2"
+from ..examples import asset, default_photo, vintagify_weights
+from ..imaging.files import load_image, side_by_side
+from ..imaging.lab import lab_to_rgb, rgb_to_lab
+from ..inference.colorize import colorize
+from ..inference.translate import translate
+from ..training.data import DerivedPairDataset, Jitter
+from ..training.pix2pix import Pix2PixConfig, Pix2PixTrainer, TrainCallbacks
+from ..weights.directory import CHECKPOINT_DIR
+from ..weights.loader import load_generator
 
 
-def vintagify_weights() -> Path:
-    """Path of the vintagify generator weights, found without importing vintagify (which needs torchvision)."""
-    spec = importlib.util.find_spec("vintagify")
-    if spec is None or not spec.submodule_search_locations:
-        raise CheckpointError(f"the demo translator comes from the vintagify package, which is not installed: "
-                              f"run `{INSTALL_HINT}` (no other dependency is needed).")
-    path = Path(next(iter(spec.submodule_search_locations))) / VINTAGIFY_WEIGHTS
-    if not path.is_file():
-        raise CheckpointError(f"vintagify is installed but {path} is missing: reinstall it with `{INSTALL_HINT}`.")
-    return path
+def add_commands(sub, **_) -> None:
+    demo = sub.add_parser("demo", help="translate a real photo with a real pretrained translator")
+    demo.add_argument("--out", type=Path, default=Path("pix2pix_demo.png"), help="before/after PNG to write")
+    demo.add_argument("--image", type=Path, help="photo to translate (default: an embedded photo)")
+    demo.add_argument("--weights", type=Path, help="generator weights (default: the vintagify translator)")
+    demo.add_argument("--train-seconds", type=float, default=60.0,
+                      help="then train a small colorizer for this long and colorize a held-out photo (0: skip)")
+    demo.add_argument("--train-out", type=Path, default=Path("pix2pix_demo_train.png"),
+                      help="grid of the training part: gray input | colorized | original")
+    demo.set_defaults(func=_demo)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    run_demo(args.out, args.image, args.weights)
+    if args.train_seconds > 0:
+        run_training_demo(args.train_out, args.train_seconds)
+    return 0
 
 
 DEMO_STEPS = 2000
+
+
 TRAIN_PHOTOS = ("astronaut.jpg", "chelsea.jpg", "rocket.jpg")
+
+
 HELD_OUT_PHOTO = "coffee.jpg"
-
-
-def asset(name: str) -> Path:
-    return Path(str(resources.files(__package__) / "assets" / name))
-
-
-def default_photo() -> Path:
-    return asset("astronaut.jpg")
 
 
 def run_demo(out: Path, image: Path | None = None, weights: Path | None = None) -> Path:
@@ -89,7 +89,7 @@ def run_training_demo(out: Path, seconds: float = 60.0, device: str = "cpu") -> 
         for name in TRAIN_PHOTOS:
             shutil.copyfile(asset(name), photos / name)
         # the schedule is what fits a minute on 2 cores; the time budget ends the run
-        config = TrainConfig(steps=DEMO_STEPS, decay_steps=0, batch_size=4, ngf=32, ndf=32, num_downs=7,
+        config = Pix2PixConfig(steps=DEMO_STEPS, decay_steps=0, batch_size=4, ngf=32, ndf=32, num_downs=7,
                              crop_size=128, load_size=160, sample_every=DEMO_STEPS, checkpoint_every=DEMO_STEPS,
                              dataset="demo photos", input_space="lab_l", output_space="lab_ab", seed=0)
         dataset = DerivedPairDataset(photos, "colorize", jitter=Jitter(160, 128), seed=0)
@@ -101,7 +101,7 @@ def run_training_demo(out: Path, seconds: float = 60.0, device: str = "cpu") -> 
             bar.set_postfix(l1=f"{losses['l1']:.3f}", refresh=False)
 
         started = time.perf_counter()
-        result = Trainer(config, dataset, Path(tmp) / "run", device, TrainCallbacks(progress=progress),
+        result = Pix2PixTrainer(config, dataset, Path(tmp) / "run", device, TrainCallbacks(progress=progress),
                          resume=False).run(time_budget=seconds)
         bar.close()
         generator = load_generator(Path(tmp) / "run" / CHECKPOINT_DIR, device=device)

@@ -25,7 +25,7 @@ from ..networks import (
     build_network,
     init_weights,
 )
-from ..networks.io import IOSpec
+from ..networks.io import DIRECTIONS, IOSpec
 from ..weights.directory import write_pretrained
 from ..weights.files import read_weights
 from .loop import (  # noqa: F401 - CHECKPOINT_DIR ... ddp: the trainer's public names, re-exported
@@ -49,7 +49,7 @@ ARCHITECTURE_FIELDS = ("generator", "ngf", "num_downs", "n_blocks", "norm", "dro
 
 
 @dataclass
-class TrainConfig(LoopConfig):
+class Pix2PixConfig(LoopConfig):
     """Everything that defines a pix2pix run (saved with every checkpoint). Defaults are the paper's."""
 
     lambda_l1: float = 100.0
@@ -64,7 +64,7 @@ class TrainConfig(LoopConfig):
 
     def validate(self) -> None:
         for name, allowed in (("generator", GENERATORS), ("discriminator", DISCRIMINATORS),
-                              ("direction", ("AtoB", "BtoA"))):
+                              ("direction", DIRECTIONS)):
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}.")
         if self.num_downs < 1:
@@ -88,7 +88,7 @@ class TrainConfig(LoopConfig):
         return g, d
 
 
-class Trainer(TrainingLoop):
+class Pix2PixTrainer(TrainingLoop):
     """Train a generator and discriminator on a :class:`PairDataset`, writing into ``out_dir``."""
 
     ARCHITECTURE_FIELDS = ARCHITECTURE_FIELDS
@@ -153,14 +153,16 @@ class Trainer(TrainingLoop):
             self.generator.eval()
             fake = self.generator(a[:1].to(self.device).contiguous(memory_format=self.memory_format)).float().cpu()
             self.generator.train()
-        self._save_sample(torch.cat([_displayable(a[:1]), _displayable(fake), _displayable(b[:1])], -1)[0])
+        luminance = a[:1] if a.shape[1] == 1 and fake.shape[1] == 2 else None  # a colorizer: L in, ab out
+        grid = [_displayable(a[:1]), _displayable(fake, luminance), _displayable(b[:1], luminance)]
+        self._save_sample(torch.cat(grid, -1)[0])
 
     def _write_networks(self, folder: Path) -> None:
         self.generator.training_facts = {**self.data_facts(), "lambda_l1": self.config.lambda_l1,
                                          "gan_mode": self.config.gan_mode, "steps": self.step,
                                          "batch_size": self.config.batch_size, "lr": self.config.lr,
                                          "last_losses": self.history[-1] if self.history else {}}
-        write_pretrained(_plain(self.generator), folder, _plain(self.discriminator))
+        write_pretrained(_plain(self.generator), folder, _plain(self.discriminator), name=self.out_dir.name)
 
     def _load_networks(self, folder: Path) -> None:
         self.generator.load_state_dict(read_weights(folder / "model.safetensors").state_dict)

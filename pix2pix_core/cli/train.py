@@ -12,19 +12,23 @@ from pathlib import Path
 import torch.distributed as dist
 from tqdm import tqdm
 
-from .errors import Pix2PixError
-from .inference.precision import PRECISIONS
-from .networks.norm import NORMS
-from .training.cyclegan import CycleGANConfig, CycleGANTrainer
-from .training.data import Jitter
-from .training.hub_datasets import HubData, hub_data, hub_unpaired_dataset, pinned_to_run
-from .training.loop import LR_DECAYS, recorded_run
-from .training.objective import GAN_MODES
-from .training.presets import PAIRED_PRESETS, PRESETS, UNPAIRED_PRESETS, build_dataset, preset
-from .training.trainer import CHECKPOINT_DIR, DISCRIMINATORS, GENERATORS, TrainCallbacks, TrainConfig, Trainer
-from .training.unpaired import UnpairedDataset
+from ..errors import Pix2PixError
+from ..extras import require
+from ..inference.precision import PRECISIONS
+from ..networks.io import DIRECTIONS
+from ..networks.norm import NORMS
+from ..training.cyclegan import CycleGANConfig, CycleGANTrainer
+from ..training.hub_datasets import HubData, hub_data
+from ..training.loop import LR_DECAYS, check_run_folder, recorded_run
+from ..training.objective import GAN_MODES
+from ..training.pix2pix import DISCRIMINATORS, GENERATORS, Pix2PixConfig, Pix2PixTrainer, TrainCallbacks
+from ..training.presets import PAIRED_PRESETS, PRESETS, UNPAIRED_PRESETS, preset
+from ..training.sources import DataSource, merged_settings, open_training_data
+from ..weights.directory import CHECKPOINT_DIR
+from .aliases import DeprecatedAlias
 
-DEFAULTS = TrainConfig()
+DEFAULTS = Pix2PixConfig()
+METHODS = ("pix2pix", "cyclegan")
 
 EPILOG = """examples:
   pix2pix train --data facades/train --out runs/facades --preset facades --epochs 200   the paper's facades run
@@ -41,25 +45,27 @@ EPILOG = """examples:
 
   unpaired (CycleGAN, the reference's defaults): DIR/trainA + DIR/trainB, or two folders
   pix2pix train --preset cyclegan --data horse2zebra --out runs/h2z --epochs 200        the paper's run
-  pix2pix train --model cyclegan --data-a summer/ --data-b winter/ --out runs/s2w --minutes 60
+  pix2pix train --method cyclegan --data-a summer/ --data-b winter/ --out runs/s2w --minutes 60
 
   from the Hugging Face Hub (the datasets extra): the layout is read from the dataset's features
   pix2pix train --data huggan/facades --preset facades --out runs/facades --epochs 200
-  pix2pix train --model cyclegan --data huggan/selfie2anime --out runs/s2a --steps 100000
+  pix2pix train --method cyclegan --data huggan/selfie2anime --out runs/s2a --steps 100000
 
 Running the same command again resumes from OUT/checkpoint; --steps and --epochs give the length of the
 learning-rate schedule, --minutes only when this invocation stops (run again to continue)."""
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``pix2pix train``: every TrainConfig field, with its meaning and its default."""
+    """The options of ``pix2pix train``: every Pix2PixConfig field, with its meaning and its default."""
     d = DEFAULTS
     parser.epilog, parser.formatter_class = EPILOG, argparse.RawDescriptionHelpFormatter
     method = parser.add_argument_group("method")
-    method.add_argument("--model", choices=("pix2pix", "cyclegan"),
+    method.add_argument("--method", choices=METHODS,
                         help="pix2pix (paired, default) or cyclegan (unpaired: ResNet generators, instance norm, "
                              "LSGAN, cycle and identity losses, image pools, the reference's defaults); a "
                              "cyclegan preset implies cyclegan")
+    method.add_argument("--model", dest="method", choices=METHODS, action=DeprecatedAlias, new="--method",
+                        help=argparse.SUPPRESS)  # the old spelling: --model names the weights in other commands
     method.add_argument("--lambda-a", type=float, help="cyclegan: weight of the A -> B -> A cycle L1 (default 10)")
     method.add_argument("--lambda-b", type=float, help="cyclegan: weight of the B -> A -> B cycle L1 (default 10)")
     method.add_argument("--lambda-identity", type=float, help="cyclegan: identity L1 weight, times lambda "
@@ -77,7 +83,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--preset", choices=sorted(PRESETS), help="; ".join(
         f"{name}: {recipe.summary}" for name, recipe in PRESETS.items()) + ". Options given explicitly win over "
         "the preset's. Default: pix2pix pairs as --data lays them out")
-    data.add_argument("--direction", choices=("AtoB", "BtoA"), help=f"which side is the input (default {d.direction})")
+    data.add_argument("--direction", choices=DIRECTIONS, help=f"which side is the input (default {d.direction})")
     data.add_argument("--load-size", type=int, help=f"resize images to this side before cropping (default "
                       f"{d.load_size})")
     data.add_argument("--crop-size", type=int, help=f"random crop side, the training size; a multiple of "
@@ -139,10 +145,11 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_hub_data_arguments(group, split: str) -> None:
-    """--split, --revision and --columns: which part of a Hub dataset --data reads."""
+    """--split, --revision and --columns: which part of a Hub dataset --data reads (for train or eval)."""
     group.add_argument("--split", help=f"Hub dataset: the split to read (default {split})")
-    group.add_argument("--revision", help="Hub dataset: branch, tag or commit (default main, pinned to its commit; a "
-                       "resumed run keeps the commit it started on)")
+    pinning = "; a resumed run keeps the commit it started on" if split == "train" else ""
+    group.add_argument("--revision", help=f"Hub dataset: branch, tag or commit (default main, pinned to the commit "
+                       f"it names{pinning})")
     group.add_argument("--columns", help="Hub dataset: the input and target Image columns as A,B (default: from the "
                        "features, e.g. imageA,imageB), or the one column of aligned images or photos")
 
@@ -165,43 +172,45 @@ PAIRED_ONLY = ("direction", "generator", "num_downs", "dropout", "discriminator"
 UNPAIRED_ONLY = ("lambda_a", "lambda_b", "lambda_identity", "pool_size", "data_a", "data_b")
 
 
-def _config(args: argparse.Namespace) -> tuple[str, TrainConfig | CycleGANConfig, int | None]:
+def _config(args: argparse.Namespace) -> tuple[str, Pix2PixConfig | CycleGANConfig, int | None]:
     """The method's kind, its settings (a resume's recorded ones under the given ones), and the step recorded in
     OUT/checkpoint (None for a fresh run)."""
     recipe = preset(args.preset)
-    if args.model is None:
-        args.model = recipe.model
-    elif args.preset and args.model != recipe.model:
-        presets = PAIRED_PRESETS if args.model == "pix2pix" else UNPAIRED_PRESETS
-        raise Pix2PixError(f"--preset {args.preset} is a {recipe.model} recipe, not one for --model {args.model}: "
-                           f"use one of {', '.join(presets)}, or --model {recipe.model}.")
-    foreign = PAIRED_ONLY if args.model == "cyclegan" else UNPAIRED_ONLY
+    if args.method is None:
+        args.method = recipe.method
+    elif args.preset and args.method != recipe.method:
+        presets = PAIRED_PRESETS if args.method == "pix2pix" else UNPAIRED_PRESETS
+        raise Pix2PixError(f"--preset {args.preset} is a {recipe.method} recipe, not one for --method {args.method}: "
+                           f"use one of {', '.join(presets)}, or --method {recipe.method}.")
+    foreign = PAIRED_ONLY if args.method == "cyclegan" else UNPAIRED_ONLY
     wrong = [name for name in foreign if getattr(args, name, None) is not None]
     if wrong:
-        own = UNPAIRED_ONLY if args.model == "cyclegan" else PAIRED_ONLY
-        raise Pix2PixError(f"{', '.join(_flag(n) for n in wrong)}: not an option of --model {args.model}; its own "
+        own = UNPAIRED_ONLY if args.method == "cyclegan" else PAIRED_ONLY
+        raise Pix2PixError(f"{', '.join(_flag(n) for n in wrong)}: not an option of --method {args.method}; its own "
                            f"options are {', '.join(_flag(n) for n in own)} (and the shared ones).")
-    kind = "unpaired" if args.model == "cyclegan" else recipe.kind
-    cls = TrainConfig if args.model == "pix2pix" else CycleGANConfig
+    kind = "unpaired" if args.method == "cyclegan" else recipe.kind
+    cls = Pix2PixConfig if args.method == "pix2pix" else CycleGANConfig
     fields = {f.name for f in dataclasses.fields(cls)}
-    chosen = {k: v for k, v in vars(args).items() if k in fields and v is not None}  # 0 and False are values
-    given = {**recipe.settings, **chosen}
+    given = merged_settings(recipe, {k: v for k, v in vars(args).items() if k in fields})  # 0, False are values
     recorded = None if args.no_resume else recorded_run(Path(args.out) / CHECKPOINT_DIR)
     if recorded is None:
         if args.epochs is not None:
             given.setdefault("lr_decay", "epoch")  # the reference's schedule for a run measured in epochs
         return kind, cls(**given), None
-    return kind, cls(**_resumed_settings(recorded["config"], given, fields, Path(args.out))), recorded["step"]
+    settings = _resumed_settings(recorded["config"], given, fields, Path(args.out), args.preset)
+    return kind, cls(**settings), recorded["step"]
 
 
 # settings a resumed run may change: how long it runs and what it writes, not what it trains
 RESUME_MAY_CHANGE = ("steps", "checkpoint_every", "sample_every", "num_workers")
 
 
-def _resumed_settings(recorded: dict, given: dict, fields: set[str], out: Path) -> dict:
+def _resumed_settings(recorded: dict, given: dict, fields: set[str], out: Path, preset_name: str | None) -> dict:
     """A resume continues the run as it was recorded: options left out take the recorded values, and an explicit
     value that differs is refused with the list of differences (unless it is one that may change)."""
-    differences = [f"{_flag(name)} {recorded[name]!r} (recorded) -> {value!r}" for name, value in given.items()
+    implied = preset(preset_name).settings
+    differences = [f"{_setting(name, preset_name if name in implied else None)} {recorded[name]!r} (recorded) -> "
+                   f"{value!r}" for name, value in given.items()
                    if name in recorded and name not in RESUME_MAY_CHANGE and recorded[name] != value]
     if differences:
         raise Pix2PixError(f"{out} holds a run trained with other settings: {'; '.join(differences)}. Leave these "
@@ -209,42 +218,38 @@ def _resumed_settings(recorded: dict, given: dict, fields: set[str], out: Path) 
     return {**{k: v for k, v in recorded.items() if k in fields}, **given}
 
 
+def _setting(name: str, preset_name: str | None) -> str:
+    """How the user set ``name``: its flag, or the preset that implies it."""
+    return f"{name} (from --preset {preset_name})" if preset_name else _flag(name)
+
+
 def _flag(name: str) -> str:
     return "--no-dropout" if name == "dropout" else f"--{name.replace('_', '-')}"
 
 
-def _hub_source(args: argparse.Namespace, config: TrainConfig | CycleGANConfig) -> HubData | None:
-    """--data as a Hub dataset, pinned to the commit a resumed run started on; None for local data."""
-    source = data_source(args.data, args, "train") if args.data is not None else None
-    if not isinstance(source, HubData):
-        return None
-    config.dataset = source.repo_id
-    return source if args.no_resume else pinned_to_run(source, Path(args.out))
-
-
-def _dataset(args: argparse.Namespace, kind: str, config: TrainConfig | CycleGANConfig):
+def _dataset(args: argparse.Namespace, kind: str, config: Pix2PixConfig | CycleGANConfig):
+    """The run's data, checked for what the method needs, opened as every front end opens it."""
+    source = DataSource(data_source(args.data, args, "train") if args.data is not None else None)
     if kind != "unpaired":
         if args.data is None:
             raise Pix2PixError("--data is required: the folder of training pairs, or a Hub dataset org/name.")
-        return build_dataset(_hub_source(args, config) or Path(args.data), kind, config)
-    jitter = Jitter(config.load_size, config.crop_size, config.flip)
-    hub = _hub_source(args, config)
-    if args.data_a is not None or args.data_b is not None:
+    elif args.data_a is not None or args.data_b is not None:
         if args.data_a is None or args.data_b is None or args.data is not None:
             raise Pix2PixError("give either --data DIR (with DIR/trainA and DIR/trainB, or a Hub dataset org/name "
                                "with two image columns) or both --data-a and --data-b.")
-        return UnpairedDataset(args.data_a, args.data_b, jitter=jitter, seed=config.seed)
-    if hub is not None:
-        return hub_unpaired_dataset(hub, jitter, config.seed)
-    if args.data is None:
-        raise Pix2PixError("--model cyclegan needs --data DIR (with DIR/trainA and DIR/trainB, or a Hub dataset "
+        source = DataSource(a=Path(args.data_a), b=Path(args.data_b))
+    elif args.data is None:
+        raise Pix2PixError("--method cyclegan needs --data DIR (with DIR/trainA and DIR/trainB, or a Hub dataset "
                            "org/name) or --data-a and --data-b.")
-    return UnpairedDataset.from_folder(args.data, jitter=jitter, seed=config.seed)
+    return open_training_data(source, kind, config, Path(args.out), resume=not args.no_resume)
 
 
 def run_training(args: argparse.Namespace) -> int:
     kind, config, done = _config(args)
     config.validate()
+    check_run_folder(Path(args.out))  # everything that can be checked is, before the data is read
+    if args.log == "tensorboard":
+        require("torch.utils.tensorboard", "tensorboard")
     for name, value in (("minutes", args.minutes), ("epochs", args.epochs)):
         if value is not None and not value > 0:
             raise Pix2PixError(f"--{name} must be positive, got {value}: leave it out for the default.")
@@ -269,7 +274,7 @@ def run_training(args: argparse.Namespace) -> int:
             output.say(f"already complete: {where} holds all {done} steps of this run; nothing to train (raise "
                        "--steps to train longer, or use --no-resume to start afresh)", sys.stdout)
             return 0
-        trainer_class = Trainer if args.model == "pix2pix" else CycleGANTrainer
+        trainer_class = Pix2PixTrainer if args.method == "pix2pix" else CycleGANTrainer
         trainer = trainer_class(config, dataset, args.out, device, TrainCallbacks(progress=output.progress),
                                 resume=not args.no_resume, log=args.log)
         if trainer.step:
@@ -277,7 +282,7 @@ def run_training(args: argparse.Namespace) -> int:
         output.start(trainer.step, config.steps)
         result = trainer.run(args.minutes * 60 if args.minutes is not None else None)
         output.close()
-        output.say(_summary(result.stop_reason, result.steps_done, config.steps, where, args.model == "cyclegan"),
+        output.say(_summary(result.stop_reason, result.steps_done, config.steps, where, args.method == "cyclegan"),
                    sys.stdout)
         return 130 if result.stopped_early else 0
     finally:
@@ -321,7 +326,22 @@ class _Output:
 
 
 def _summary(reason: str, done: int, total: int, where: Path, cyclegan: bool = False) -> str:
+    run = where.parent
+    pictures = f"samples in {run / 'samples'}/, the loss curve in {run / 'loss_curve.png'}"
     if reason == "completed":
-        what = f"the translators are {where}/AtoB and {where}/BtoA" if cyclegan else f"the translator is {where}"
-        return f"trained {done} steps; {what} (load it with load_generator)"
-    return f"stopped by {reason} at step {done} of {total}; checkpoint saved in {where} (run again to resume)"
+        if cyclegan:
+            use = f"pix2pix translate --model {where / 'AtoB'} IMAGES --out OUT (and {where / 'BtoA'} back)"
+        else:
+            use = f"pix2pix translate --model {where} IMAGES --out OUT"
+        return f"trained {done} steps; {pictures}; translate with: {use}"
+    return (f"stopped by {reason} at step {done} of {total}; checkpoint saved in {where} (run again to resume); "
+            f"{pictures}")
+
+
+def add_commands(sub, device, **_) -> None:
+    train = sub.add_parser("train", help="train a translator: pix2pix on paired images, or CycleGAN on unpaired "
+                           "ones (the papers' defaults)", parents=[device],
+                           description="Train a pix2pix translator. Defaults are the paper's (U-Net 256, 70x70 "
+                           "PatchGAN, batch 1, Adam 2e-4 / 0.5, L1 weight 100).")
+    add_train_arguments(train)
+    train.set_defaults(func=run_training)

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import torch
 
-from .errors import Pix2PixError
-from .export.onnx_file import DEFAULT_OPSET, export_onnx
-from .export.runtime import OnnxTranslator, export_difference
-from .extras import install_hint
-from .inference.colorize import colorize_with
-from .inference.modes import STATISTICS
-from .weights.loader import load_generator
+from ..errors import Pix2PixError
+from ..export.onnx_file import DEFAULT_OPSET, export_onnx
+from ..export.runtime import OnnxTranslator, export_difference
+from ..extras import install_hint
+from ..inference.colorize import colorize_with
+from ..inference.modes import STATISTICS
+from ..networks.io import DIRECTIONS
+from ..weights.loader import load_generator
 
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,7 +30,7 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
                         help="per_image: each image normalised on its own, the reference's test-time BatchNorm "
                              "(default); eval: the running statistics")
     parser.add_argument("--opset", type=int, default=DEFAULT_OPSET, help=f"ONNX opset (default {DEFAULT_OPSET})")
-    parser.add_argument("--direction", choices=("AtoB", "BtoA"), help="a CycleGAN: which side (default AtoB)")
+    parser.add_argument("--direction", choices=DIRECTIONS, help="a CycleGAN: which side (default AtoB)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing file at --out")
 
 
@@ -91,3 +92,10 @@ def _runtime(args: argparse.Namespace) -> OnnxTranslator:
     for note in translator.notes:
         print(f"note: {note}", file=sys.stderr)
     return translator
+
+
+def add_commands(sub, **_) -> None:
+    export = sub.add_parser("export", help="export a generator as an ONNX file that translates any size without "
+                            "PyTorch (ONNX Runtime, web, mobile, TensorRT)")
+    add_export_arguments(export)
+    export.set_defaults(func=run_export)
