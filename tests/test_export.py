@@ -19,7 +19,7 @@ import pix2pix_core as p2p
 from pix2pix_core.cli import main as cli_main
 from pix2pix_core.errors import ExportError
 from pix2pix_core.examples import default_photo, vintagify_weights
-from pix2pix_core.export.onnx_file import CONFIG_KEY, STATISTICS_KEY
+from pix2pix_core.export.onnx_file import CONFIG_KEY, STATISTICS_KEY, file_statistics
 from pix2pix_core.export.runtime import OnnxTranslator
 from pix2pix_core.networks import CommunityUnetConfig, PatchGANConfig, ResnetConfig, UnetConfig, build_network
 from pix2pix_core.networks import init_weights as initialised
@@ -100,7 +100,7 @@ def test_eval_statistics_are_the_running_statistics(exported):
 
 
 def test_the_contract_travels_in_the_file_and_the_card_lists_the_export(tmp_path):
-    generator = _generator(ResnetConfig(in_channels=1, out_channels=2, ngf=4, n_blocks=1))
+    generator = _generator(ResnetConfig(in_channels=1, out_channels=2, ngf=4, n_blocks=1, norm="batch"))
     generator.io = generator.io.__class__("lab_l", "lab_ab", 128, "BtoA")
     folder = p2p.save_pretrained(generator, tmp_path / "colorizer")
     path = p2p.export_onnx(generator, folder / "model.onnx")
@@ -109,10 +109,10 @@ def test_the_contract_travels_in_the_file_and_the_card_lists_the_export(tmp_path
     assert props[STATISTICS_KEY] == "per_image"
     assert OnnxTranslator(path).notes == []  # its own contract: nothing assumed
     card = (folder / "README.md").read_text()
-    assert "## ONNX" in card and "`model.onnx`: per_image normalisation statistics" in card
+    assert "## ONNX" in card and "`model.onnx`: per_image BatchNorm statistics" in card
     p2p.export_onnx(generator, folder / "model-eval.onnx", statistics="eval")
     card = (folder / "README.md").read_text()
-    assert card.count("## ONNX") == 1 and "`model-eval.onnx`: eval normalisation statistics" in card
+    assert card.count("## ONNX") == 1 and "`model-eval.onnx`: eval BatchNorm statistics" in card
     assert p2p.load_generator(folder).io.input_space == "lab_l"  # the folder still loads
 
 
@@ -152,10 +152,19 @@ def test_export_command_then_translate_with_onnx_runtime(tmp_path, capsys):
     capsys.readouterr()
     assert cli_main(["export", str(vintagify_weights()), "--out", str(out)]) == 2
     assert "exists: choose another path, or pass overwrite (--overwrite)" in capsys.readouterr().err
-    for options, message in ((["--fit", "tiled"], "--fit tiled: not available with an ONNX model"),
-                             (["--statistics", "eval"], "was exported with per_image statistics")):
-        assert cli_main(["translate", str(photo), "--model", str(out), "--out", str(tmp_path / "x"), *options]) == 2
-        assert message in capsys.readouterr().err
+    assert cli_main(["translate", str(photo), "--model", str(out), "--out", str(tmp_path / "x"), "--fit",
+                     "tiled"]) == 2
+    assert "--fit tiled: not available with an ONNX model" in capsys.readouterr().err
+    # an InstanceNorm ResNet has no statistics modes: the file says so, and either --statistics changes nothing
+    assert file_statistics(out) == "none" and "no BatchNorm" in printed
+    assert cli_main(["translate", str(photo), "--model", str(out), "--out", str(tmp_path / "y"), "--statistics",
+                     "eval"]) == 0
+    batch_norm = p2p.save_pretrained(initialised(build_network(UnetConfig(num_downs=5, ngf=4))), tmp_path / "bn")
+    assert cli_main(["export", str(batch_norm), "--out", str(tmp_path / "bn.onnx")]) == 0
+    assert "per_image BatchNorm statistics" in capsys.readouterr().out
+    assert cli_main(["translate", str(photo), "--model", str(tmp_path / "bn.onnx"), "--out", str(tmp_path / "z"),
+                     "--statistics", "eval"]) == 2
+    assert "was exported with per_image statistics" in capsys.readouterr().err
 
 
 def _foreign_model(path, inputs: int = 1, shape=("N", 3, "H", "W")) -> None:

@@ -195,7 +195,7 @@ def test_push_takes_the_onnx_exports_along(hub, tmp_path, capsys):
     files = repo.commits[repo.refs["main"]]
     assert files["model.onnx"] == (folder / "model.onnx").read_bytes()
     card = files["README.md"].decode()
-    assert "## ONNX" in card and "`model.onnx`: per_image normalisation statistics" in card
+    assert "## ONNX" in card and "`model.onnx`: no BatchNorm" in card  # an InstanceNorm ResNet
     assert "me/with-onnx" in card  # the card is the Hub's (usage names the repo), with the section added
 
 

@@ -13,12 +13,14 @@ from pathlib import Path
 import torch
 
 from ..errors import Pix2PixError
-from ..export.onnx_file import DEFAULT_OPSET, export_onnx
+from ..export.onnx_file import DEFAULT_OPSET, export_onnx, file_statistics
 from ..export.runtime import OnnxTranslator, export_difference
 from ..extras import install_hint
 from ..inference.colorize import colorize_with
 from ..inference.modes import STATISTICS
 from ..networks.io import DIRECTIONS
+from ..networks.norm import NO_STATISTICS
+from ..weights.card import describe_statistics
 from ..weights.loader import load_generator
 
 
@@ -41,7 +43,7 @@ def run_export(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - started
     print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB, {seconds:.1f} s): images [B, "
           f"{generator.config.in_channels}, H, W] in 0..1, any size -> translated [B, {generator.config.out_channels}, "
-          f"H, W]; {args.statistics} statistics")
+          f"H, W]; {describe_statistics(file_statistics(path))}")
     if importlib.util.find_spec("onnxruntime") is None:
         print(f"not checked: onnxruntime is not installed ({install_hint('onnx')})", file=sys.stderr)
     else:
@@ -86,7 +88,8 @@ def _runtime(args: argparse.Namespace) -> OnnxTranslator:
     if fixed:
         raise Pix2PixError(f"{', '.join(fixed)}: not available with an ONNX model, which runs the whole image at "
                            "float32 as exported. Leave them out, or use the PyTorch model instead.")
-    if given["statistics"] and translator.statistics and given["statistics"] != translator.statistics:
+    if given["statistics"] and translator.statistics not in (None, NO_STATISTICS) \
+            and given["statistics"] != translator.statistics:
         raise Pix2PixError(f"{args.model} was exported with {translator.statistics} statistics, fixed in the file: "
                            f"export again with --statistics {given['statistics']}, or leave --statistics out.")
     for note in translator.notes:

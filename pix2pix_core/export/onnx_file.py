@@ -19,8 +19,9 @@ import torch
 from ..atomic import atomic_path, atomic_write_text
 from ..errors import ExportError
 from ..extras import require
+from ..inference.modes import statistics_of
 from ..networks import Generator
-from ..weights.card import with_onnx_section
+from ..weights.card import describe_statistics, with_onnx_section
 from ..weights.directory import CARD_FILE, CONFIG_FILE, model_config_of
 from .graph import TranslationGraph
 
@@ -50,10 +51,11 @@ def export_onnx(generator: Generator, path: str | os.PathLike, *, statistics: st
     graph = TranslationGraph(generator, statistics)
     model = _trace(graph, generator, opset)
     config = model_config_of(generator).to_dict()
+    recorded = statistics_of(generator, statistics)
     onnx.helper.set_model_props(model, {FORMAT_KEY: FORMAT, CONFIG_KEY: json.dumps(config, sort_keys=True),
-                                        STATISTICS_KEY: statistics})
+                                        STATISTICS_KEY: recorded})
     model.doc_string = (f"pix2pix {generator.config.architecture} translator: {INPUT_NAME} [B, C, H, W] in 0..1, any "
-                        f"size -> {OUTPUT_NAME} in 0..1, same size; {statistics} normalisation statistics.")
+                        f"size -> {OUTPUT_NAME} in 0..1, same size; {describe_statistics(recorded)}.")
     with atomic_path(path) as tmp:
         onnx.save(model, str(tmp))
     list_exports_in_card(path.parent)

@@ -18,9 +18,14 @@ import torch
 from torch import nn
 
 from ..errors import InputError
-from ..networks.norm import BatchNorm2d
+from ..networks.norm import NO_STATISTICS, BatchNorm2d
 
 STATISTICS = ("eval", "per_image")
+
+
+def statistics_of(net: nn.Module, statistics: str) -> str:
+    """The statistics mode that means something for ``net``: ``statistics`` with BatchNorm, else "none"."""
+    return statistics if any(isinstance(m, BatchNorm2d) for m in net.modules()) else NO_STATISTICS
 
 
 @contextlib.contextmanager

@@ -21,6 +21,7 @@ from torch import nn
 from ..errors import ConfigError
 
 NORMS = ("batch", "instance", "none")
+NO_STATISTICS = "none"  # the statistics mode of a network without BatchNorm: instance norm (or none) has no modes
 StatisticsHook = Callable[[nn.Module, torch.Tensor], torch.Tensor]
 
 

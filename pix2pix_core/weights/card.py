@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..hub_client import REPO_ID
+from ..networks.norm import NO_STATISTICS
 
 CITATION = """@inproceedings{isola2017image,
   title     = {Image-to-Image Translation with Conditional Adversarial Networks},
@@ -95,6 +96,13 @@ def render_model_card(config: dict[str, Any], n_params: int, name: str, license:
 ONNX_HEADING = "## ONNX"
 
 
+def describe_statistics(recorded: str) -> str:
+    """An export's statistics mode in words ("none": a network without BatchNorm, which has no modes)."""
+    if recorded == NO_STATISTICS:
+        return "no BatchNorm (its normalisation, if any, is per image by nature: no statistics mode)"
+    return f"{recorded} BatchNorm statistics"
+
+
 def with_onnx_section(card: str, exports: list[tuple[str, str, int]]) -> str:
     """``card`` with its ONNX section listing ``exports`` (file name, statistics, bytes), before the limitations;
     an earlier ONNX section is replaced."""
@@ -106,7 +114,7 @@ def with_onnx_section(card: str, exports: list[tuple[str, str, int]]) -> str:
     at = lines.index("## Limitations") - 1 if "## Limitations" in lines else len(lines)
     name = exports[0][0]
     section = ["", ONNX_HEADING, "",
-               *[f"- `{file}`: {statistics} normalisation statistics, {size / 2**20:.1f} MiB" for file, statistics, size
+               *[f"- `{file}`: {describe_statistics(statistics)}, {size / 2**20:.1f} MiB" for file, statistics, size
                  in exports], "",
                "Each file holds the whole translation: `images` `[B, C, H, W]` float32 in 0..1, any size and batch, "
                "to `translated` in 0..1 at the same size (padding, scaling and clamping inside); its contract is in "
