@@ -20,6 +20,7 @@ from pix2pix_core.output_manifest import MANIFEST_FILE
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_demo_writes_before_and_after(tmp_path):
     """`pix2pix demo`: the real vintagify translator on the embedded photo, then a few seconds of colorizer training."""
     command = shutil.which("pix2pix") or sys.executable
@@ -47,6 +48,7 @@ def test_demo_writes_before_and_after(tmp_path):
     assert np.abs(colorized - colorized.mean(2, keepdims=True)).mean() > 1  # the output has some
 
 
+@pytest.mark.slow
 def test_cli_reports_errors_without_a_traceback(tmp_path):
     bad = tmp_path / "latest_net_G.pth"
     bad.write_text("not a checkpoint")
@@ -83,6 +85,7 @@ def test_one_dependency_list_and_install_py_checks_every_line_of_it(tmp_path):
     assert "pip install -r" in done.stdout
 
 
+@pytest.mark.slow
 def test_translate_command_keeps_sizes_and_formats_and_reports_bad_files(tmp_path):
     import torch
 
@@ -157,6 +160,7 @@ def test_translate_never_overwrites_a_file_it_did_not_write(tmp_path, capsys):
     assert (elsewhere / "a.png").read_bytes() != users
 
 
+@pytest.mark.slow
 def test_edges_and_colorize_commands(tmp_path):
     import pix2pix_core as p2p
     from pix2pix_core.networks import ResnetConfig, UnetConfig, build_network, init_weights
@@ -185,6 +189,7 @@ def test_edges_and_colorize_commands(tmp_path):
     assert done.returncode == 2 and "3 -> 3 channels" in done.stderr
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_translate_stops_cleanly(tmp_path):
     """SIGINT in the middle of a folder: exit 130, a one-line summary, finished files whole, no partial file."""
     import signal
@@ -422,6 +427,7 @@ def test_a_large_image_shows_progress_within_it(tmp_path, capsys, monkeypatch):
     assert re.search(rf"this image: +\d+%.* \d/{convolutions} ", err)
 
 
+@pytest.mark.slow
 def test_a_decompression_bomb_is_skipped_not_fatal(tmp_path):
     import pix2pix_core as p2p
     from pix2pix_core.networks import ResnetConfig, build_network, init_weights

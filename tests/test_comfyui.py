@@ -128,6 +128,7 @@ print(json.dumps({"loaded": loaded, "path_added": [p for p in sys.path if p not 
 """
 
 
+@pytest.mark.slow
 def test_the_pack_loads_without_touching_sys_path(comfy):
     """ComfyUI's own loader: nothing is added to sys.path, the pack's folders (nodes, tests, install...) do not
     become top-level modules, and the core is the pack's own copy, imported relatively (no top-level pix2pix_core)."""
@@ -259,6 +260,7 @@ def test_train_colorize_and_critic_workflows_run(comfy):
         assert _output_images(comfy, history, node)[0].mode == "RGB"
 
 
+@pytest.mark.slow
 def test_train_node_reads_a_hub_dataset_and_records_its_commit(comfy):
     pairs = {side: [random_png(40, 32, seed + i) for i in range(3)] for side, seed in (("imageA", 0), ("imageB", 9))}
     commit = comfy.hub.state.add_commit("datasets/org/tiny-pairs", dataset_files({"train": pairs}))
@@ -315,6 +317,7 @@ def test_bad_inputs_give_node_errors_and_the_server_keeps_serving(comfy):
     assert after["status"]["status_str"] == "success"
 
 
+@pytest.mark.slow
 def test_interrupt_stops_training_and_keeps_a_checkpoint(comfy):
     train = _workflow("train_colorizer")
     train["1"]["inputs"].update(TINY_TRAINING, steps=100000, folder="photos",
@@ -404,6 +407,7 @@ def _tree(root: Path) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*")}
 
 
+@pytest.mark.slow
 def test_every_node_name_stays_inside_the_models_folder(comfy, tmp_path):
     """Save Model and Train refuse every name that is not a plain folder name, and write nothing anywhere."""
     before = _tree(comfy.base)

@@ -82,6 +82,7 @@ def test_an_rgb_input_is_judged_as_its_luma_for_a_gray_input_critic(gray_to_colo
                                realism_map(gray_to_colour_critic, luma, output, input_channels=1))
 
 
+@pytest.mark.slow
 def test_a_colorizers_critic_judges_lab_encodings():
     """A colorizer's critic was trained on (encoded L, encoded ab): given RGB images, the map must see that pair,
     so a photo's own colours score high and another photo's colours on it score low."""

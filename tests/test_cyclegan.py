@@ -63,6 +63,7 @@ def test_each_direction_is_a_complete_translator(tmp_path):
     assert (tmp_path / "samples" / "step_0000002.png").is_file() and (tmp_path / "loss_curve.png").is_file()
 
 
+@pytest.mark.slow
 def test_the_cycle_loss_falls(tmp_path):
     result = CycleGANTrainer(CycleGANConfig(steps=80, decay_steps=0, batch_size=2, sample_every=100,
                                             checkpoint_every=100, **{**SMALL, "ngf": 8}), _domains(), tmp_path).run()

@@ -69,6 +69,7 @@ def _reflect_padded_instance_norm(generator) -> bool:
     return isinstance(generator.config, ResnetConfig)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_every_generator_kind_matches_translate_at_any_size_and_batch(exported, kind):
     generator, runtime = exported(kind)
@@ -90,6 +91,7 @@ def test_every_generator_kind_matches_translate_at_any_size_and_batch(exported, 
         assert (runtime.translate(x) - alone).abs().max() <= 1e-6  # batch-invariant in the exported graph
 
 
+@pytest.mark.slow
 def test_eval_statistics_are_the_running_statistics(exported):
     generator, per_image = exported("unet")
     _, running = exported("unet", "eval")
@@ -99,6 +101,7 @@ def test_eval_statistics_are_the_running_statistics(exported):
     assert (running.statistics, per_image.statistics) == ("eval", "per_image")
 
 
+@pytest.mark.slow
 def test_the_contract_travels_in_the_file_and_the_card_lists_the_export(tmp_path):
     generator = _generator(ResnetConfig(in_channels=1, out_channels=2, ngf=4, n_blocks=1, norm="batch"))
     generator.io = generator.io.__class__("lab_l", "lab_ab", 128, "BtoA")
@@ -116,6 +119,7 @@ def test_the_contract_travels_in_the_file_and_the_card_lists_the_export(tmp_path
     assert p2p.load_generator(folder).io.input_space == "lab_l"  # the folder still loads
 
 
+@pytest.mark.slow
 def test_an_exported_colorizer_colorizes_from_the_command_line(tmp_path, capsys):
     generator = _generator(ResnetConfig(in_channels=1, out_channels=2, ngf=4, n_blocks=1))
     generator.io = generator.io.__class__("lab_l", "lab_ab", 64)
@@ -133,6 +137,7 @@ def test_an_exported_colorizer_colorizes_from_the_command_line(tmp_path, capsys)
     assert "is a colorization model (Lab L -> ab)" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_export_command_then_translate_with_onnx_runtime(tmp_path, capsys):
     """The real demo translator (vintagify, affine-InstanceNorm ResNet) exported and run from the CLI."""
     out = tmp_path / "vintagify.onnx"

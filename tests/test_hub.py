@@ -121,6 +121,7 @@ def test_config_that_does_not_match_the_weights(hub, tmp_path):
         p2p.load_generator("us/mismatch", cache_dir=tmp_path)
 
 
+@pytest.mark.slow
 def test_interrupted_download_is_resumed_or_never_loaded(hub, tmp_path):
     net = _net()
     hub.state.add_commit("us/model", _pretrained_files(net, tmp_path))
@@ -185,6 +186,7 @@ def test_push_command(hub, tmp_path, capsys):
     assert torch.equal(_out(loaded), _out(g))
 
 
+@pytest.mark.slow
 def test_push_takes_the_onnx_exports_along(hub, tmp_path, capsys):
     """ONNX files exported next to the weights are uploaded with them, and the pushed card lists them."""
     folder = p2p.save_pretrained(_net(seed=6), tmp_path / "exported")

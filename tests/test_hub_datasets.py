@@ -66,6 +66,7 @@ print(json.dumps({"describe": dataset.describe(), "provenance": dataset.provenan
 """
 
 
+@pytest.mark.slow
 def test_two_image_columns_are_pairs_with_the_pixels_put_there(hub, pairs, tmp_path):
     commit, train, test = pairs
     got = python(READ_PAIRS, hub, tmp_path, ["org/pairs", "train", ""])
@@ -85,6 +86,7 @@ SMALL = ["--ngf", "8", "--ndf", "8", "--num-downs", "5", "--crop-size", "32", "-
          "--checkpoint-every", "2", "--sample-every", "2"]
 
 
+@pytest.mark.slow
 def test_training_pins_the_commit_records_it_and_resumes_on_it_offline_too(hub, pairs, tmp_path):
     commit, train, test = pairs
     first = cli(["train", "--data", "org/pairs", "--out", "run", "--steps", "2", "--num-workers", "1", *SMALL], hub,
@@ -141,6 +143,7 @@ def probe(cases: list[tuple], hub, tmp_path: Path, **kwargs) -> list[str]:
                   tmp_path, [json.dumps(cases)], **kwargs)["answers"]
 
 
+@pytest.mark.slow
 def test_the_layout_comes_from_the_features_and_bad_datasets_are_named(hub, pairs, tmp_path):
     for name, width in (("aligned", 40), ("photos", 20)):
         images = [png(width, 20, i) for i in range(3)] + [None]  # an empty cell is skipped, as in a pair
@@ -165,6 +168,7 @@ def test_the_layout_comes_from_the_features_and_bad_datasets_are_named(hub, pair
     assert "org/absent was not found" in missing
 
 
+@pytest.mark.slow
 def test_without_the_network_or_the_extra_the_message_names_the_way_out(hub, pairs, tmp_path):
     unreachable = cli(["train", "--data", "org/pairs", "--out", "run", "--steps", "1", *SMALL], hub, tmp_path,
                       endpoint="http://127.0.0.1:9")
@@ -190,6 +194,7 @@ def test_without_the_network_or_the_extra_the_message_names_the_way_out(hub, pai
     assert 'pip install "pix2pix-nodes[datasets]"; in ComfyUI\'s Python: pip install datasets' in no_extra.stderr
 
 
+@pytest.mark.slow
 def test_cyclegan_reads_two_image_columns_as_its_domains(hub, tmp_path):
     """huggan's unpaired datasets hold unrelated A and B images side by side (empty cells where one domain has
     fewer): each column, its empty cells skipped, is a domain."""

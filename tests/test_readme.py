@@ -75,6 +75,7 @@ def readme_world(hub, tmp_path, monkeypatch, reference_dir):
             "my_token": hub.state.token, "d": _net(PatchGANConfig(in_channels=6, ndf=4, n_layers=1))}
 
 
+@pytest.mark.slow
 def test_every_python_block_of_the_readme_runs(readme_world, tmp_path, hub):
     blocks = _blocks("python")
     assert len(blocks) >= 5

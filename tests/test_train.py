@@ -192,6 +192,7 @@ def _killed_mid_save(tmp_path: Path, model: str = "pix2pix") -> Path:
     return tmp_path / "run" / CHECKPOINT_DIR
 
 
+@pytest.mark.slow
 def test_killed_mid_save_keeps_the_previous_checkpoint(tmp_path):
     checkpoint = _killed_mid_save(tmp_path)
     assert p2p.load_generator(checkpoint).training_facts["steps"] == 3
@@ -203,6 +204,7 @@ def test_killed_mid_save_keeps_the_previous_checkpoint(tmp_path):
     assert not (tmp_path / "run" / f".{CHECKPOINT_DIR}.tmp").exists()
 
 
+@pytest.mark.slow
 def test_a_cyclegan_killed_between_its_two_directions_keeps_the_previous_checkpoint(tmp_path):
     """The kill lands after AtoB of the second checkpoint is written and before BtoA: both sides stay at step 3."""
     checkpoint = _killed_mid_save(tmp_path, "cyclegan")
@@ -214,6 +216,7 @@ def test_a_cyclegan_killed_between_its_two_directions_keeps_the_previous_checkpo
     assert [p2p.load_generator(checkpoint, direction=d).training_facts["steps"] for d in ("AtoB", "BtoA")] == [6, 6]
 
 
+@pytest.mark.slow
 def test_a_second_training_into_the_same_folder_is_refused_and_a_dead_ones_lock_taken_over(tmp_path):
     proc = _start(tmp_path, "kill")
     try:
@@ -264,6 +267,7 @@ def test_a_crash_between_the_renames_recovers_the_previous_checkpoint(tmp_path):
     assert (tmp_path / CHECKPOINT_DIR).is_dir() and not (tmp_path / f".{CHECKPOINT_DIR}.old").exists()
 
 
+@pytest.mark.slow
 def test_sigint_saves_a_checkpoint_and_stops(tmp_path):
     proc = _start(tmp_path, "signal")
     try:
@@ -497,6 +501,7 @@ def test_numeric_options_at_zero_are_refused_by_name(tmp_path, option, capsys):
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_train_command_with_a_preset(tmp_path):
     for name, colour in (("a", (200, 30, 30)), ("b", (30, 200, 30))):
         _photo(tmp_path / "photos" / f"{name}.png", colour=colour)
@@ -550,6 +555,7 @@ dist.destroy_process_group()
 """
 
 
+@pytest.mark.slow
 def test_two_process_ddp_with_gloo(tmp_path):
     import socket
 
@@ -585,6 +591,7 @@ def test_ssim_and_psnr_match_skimage():
     assert abs(psnr(ta, tb) - peak_signal_noise_ratio(a, b, data_range=1.0)) < 1e-3
 
 
+@pytest.mark.slow
 def test_eval_command_writes_metrics(tmp_path):
     import json
 
@@ -665,6 +672,7 @@ print(json.dumps(report))
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("disk", "saved"), [("400k", None), ("1500k", 2)])
 def test_a_full_disk_keeps_every_checkpoint_and_says_how_much_space_is_needed(tmp_path, disk, saved):
     """A real full disk (a tmpfs of that size, in a private mount namespace) under the real writers (safetensors,
@@ -774,6 +782,7 @@ def _small_cli_run(tmp_path: Path) -> list[str]:
             "--ndf", "8", "--num-downs", "5", "--crop-size", "64", "--load-size", "72", "--sample-every", "1000"]
 
 
+@pytest.mark.slow
 def test_ctrl_c_with_the_output_piped_to_a_reader_that_died_saves_first(tmp_path):
     """`pix2pix train ... 2>&1 | tee log` and Ctrl-C: the reader dies with the same signal, so every later write
     hits a dead pipe. The run saves the step it stopped at first, then says so where it still can (exit 130)."""

@@ -188,6 +188,7 @@ def test_tiled_with_exact_statistics_matches_native(resnet_instance):
     assert 1e-3 < ((estimated + 1) / 2 - native).abs().max() and ((estimated + 1) / 2 - native).abs().mean() < 2e-2
 
 
+@pytest.mark.slow
 def test_tiled_vintagify_matches_native():
     """The case that was wrong: a real affine-InstanceNorm ResNet (vintagify) on a real photo, tiled at 30 dB and
     darker before; with exact statistics it is the native result (1024 px: 99.5 dB, benchmarks/translate.py)."""
@@ -319,6 +320,7 @@ def test_bad_options(unet, options, message):
         p2p.translate(unet, random_images(1, 3, 64, 64), **options)
 
 
+@pytest.mark.slow
 def test_bfloat16_without_native_support_warns_once(tmp_path):
     """oneDNN held to AVX2 (ONEDNN_MAX_CPU_ISA) has no native bfloat16, as on an AVX2-only CPU: an explicit
     bfloat16 request warns once, naming the cost and 'auto'; 'auto' picks float32 there, silently."""
