@@ -26,11 +26,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "workflows"))
 
+from browser import chromium, close_overlays, open_frontend  # noqa: E402
 from build_ui import to_ui  # noqa: E402
 from comfyui_harness import ComfyServer  # noqa: E402
 from PIL import Image  # noqa: E402
-from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 from pix2pix_core.examples import vintagify_weights  # noqa: E402
 
@@ -76,31 +75,8 @@ def _wait_for_output(folder: Path, pattern: str, seconds: float = 120) -> None:
         time.sleep(0.5)
 
 
-def _close_overlays(page) -> None:
-    """The first-run templates browser, the news banner and dialogs cover the graph."""
-    for _ in range(2):
-        page.keyboard.press("Escape")
-        time.sleep(0.5)
-    for selector in ("[aria-label='Close']", ".p-dialog-close-button", "button:has(.pi-times)"):
-        for element in page.locator(selector).all():
-            if element.is_visible():
-                try:
-                    element.click(timeout=2000)
-                except PlaywrightTimeout:  # covered by another overlay: the next selector closes that
-                    continue
-                time.sleep(0.3)
-
-
-def _open(browser, url: str):
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    page.goto(url)
-    page.wait_for_function("window.app && window.app.graph", timeout=120_000)
-    time.sleep(2)
-    return page
-
-
 def _blueprint_picture(browser, server) -> None:
-    page = _open(browser, server.url)
+    page = open_frontend(browser, server.url)
     page.keyboard.press("Escape")
     page.evaluate("wf => window.app.loadGraphData(wf)", json.loads(BLUEPRINT.read_text()))
     time.sleep(1)
@@ -109,14 +85,14 @@ def _blueprint_picture(browser, server) -> None:
     page.evaluate("() => window.app.queuePrompt(0)")
     _wait_for_output(server.base / "output", "ComfyUI_*.png")
     time.sleep(3)
-    _close_overlays(page)
+    close_overlays(page)
     page.mouse.move(640, 700)  # no tooltip over the picture
     time.sleep(0.5)
     page.screenshot(path=str(ROOT / "docs" / "comfyui_blueprint.png"))
 
 
 def main() -> None:
-    chromium = sys.argv[1] if len(sys.argv) > 1 else "/usr/bin/chromium"
+    executable = sys.argv[1] if len(sys.argv) > 1 else None
     with ComfyServer({"HF_HUB_OFFLINE": "1"}, frontend=True) as server:
         _train_colorizer(server.base / "models" / "pix2pix")
         Image.open(ROOT / "pix2pix_core" / "assets" / "chelsea.jpg").convert("L").save(server.base / "input" /
@@ -128,10 +104,8 @@ def main() -> None:
         for node, position in zip(workflow["nodes"], ([40, 60], [40, 520], [420, 200], [820, 60])):
             node["pos"] = position
             node["size"] = [340, 380] if node["type"] in ("LoadImage", "SaveImage") else [340, 260]
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
-            page = _open(browser, server.url)
+        with chromium(executable) as browser:
+            page = open_frontend(browser, server.url)
             page.screenshot(path=str(ROOT / "docs" / "comfyui_templates.png"))  # the templates browser opens first
             page.keyboard.press("Escape")
             time.sleep(0.5)
@@ -140,10 +114,9 @@ def main() -> None:
             page.evaluate("() => window.app.queuePrompt(0)")
             _wait_for_output(server.base / "output" / "pix2pix", "*.png")
             time.sleep(3)
-            _close_overlays(page)
+            close_overlays(page)
             page.screenshot(path=str(ROOT / "docs" / "comfyui.png"))
             _blueprint_picture(browser, server)
-            browser.close()
     print("wrote docs/comfyui.png, docs/comfyui_templates.png and docs/comfyui_blueprint.png")
 
 

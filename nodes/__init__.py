@@ -3,11 +3,12 @@
 from .colorize import Pix2PixColorize
 from .critic import Pix2PixCritic
 from .edges import Pix2PixEdges
+from .examples import Pix2PixExamplePhoto
 from .models import Pix2PixLoadModel, Pix2PixSaveModel, register_model_folder
 from .train import Pix2PixTrain, Pix2PixTrainUnpaired
 from .translate import Pix2PixTranslate
 
 NODES = [Pix2PixLoadModel, Pix2PixTranslate, Pix2PixEdges, Pix2PixColorize, Pix2PixCritic, Pix2PixTrain,
-         Pix2PixTrainUnpaired, Pix2PixSaveModel]
+         Pix2PixTrainUnpaired, Pix2PixSaveModel, Pix2PixExamplePhoto]
 
 __all__ = ["NODES", "register_model_folder"]

@@ -15,6 +15,7 @@ from ..pix2pix_core.inference.precision import PRECISIONS
 from ..pix2pix_core.networks.norm import NORMS
 from ..pix2pix_core.paths import contained_path
 from ..pix2pix_core.training.cyclegan import CycleGANConfig, CycleGANTrainer
+from ..pix2pix_core.training.data import DERIVED_KINDS
 from ..pix2pix_core.training.hub_datasets import HUB_PREFIX, HubData, hub_data
 from ..pix2pix_core.training.pix2pix import (
     CHECKPOINT_DIR,
@@ -51,7 +52,9 @@ class Pix2PixTrain(io.ComfyNode):
             ),
             is_output_node=True,
             inputs=[
-                io.Image.Input("inputs", optional=True, tooltip="Input images (A), paired with 'targets' by index."),
+                io.Image.Input("inputs", optional=True, tooltip="Input images (A), paired with 'targets' by index; "
+                                                               "with the colorize or edges2photo preset, photos "
+                                                               "alone (each pair is derived from a photo)."),
                 io.Image.Input("targets", optional=True, tooltip="Target images (B), same count as 'inputs'."),
                 io.String.Input("folder", default="", tooltip="Or a folder inside ComfyUI's input folder (e.g. "
                                                              "'my_pairs'): aligned A|B images, A/ + B/ folders, or "
@@ -114,10 +117,14 @@ class Pix2PixTrain(io.ComfyNode):
         target, run_dir = training_folders(save_name)
         if widgets["folder"].strip():
             source = DataSource(node_data(widgets["folder"], "folder"))
-        elif inputs is None or targets is None:
-            raise Pix2PixError("Pix2Pix Train: connect both 'inputs' and 'targets' images, or give a folder.")
+        elif inputs is None:
+            raise Pix2PixError("Pix2Pix Train: connect 'inputs' (with 'targets', or photos alone with the colorize "
+                               "or edges2photo preset), or give a folder.")
+        elif targets is None and recipe.kind not in DERIVED_KINDS:
+            raise Pix2PixError("Pix2Pix Train: connect 'targets' too (paired with 'inputs' by index), or choose a "
+                               "preset that derives the pairs from photos (colorize, edges2photo).")
         else:
-            source = DataSource(a=to_core(inputs).clone(), b=to_core(targets).clone())
+            source = DataSource(a=to_core(inputs).clone(), b=None if targets is None else to_core(targets).clone())
         with torch.inference_mode(False), torch.enable_grad():
             dataset = open_training_data(source, recipe.kind, config, run_dir, fetch=cancellable)
             trainer = run_training(Pix2PixTrainer, config, dataset, run_dir, widgets["minutes"], "Pix2Pix Train",

@@ -28,6 +28,18 @@ def vintagify_weights() -> Path:
     return path
 
 
+# the example inputs the templates start from: file -> what it is (assets/README.md gives each one's source)
+EXAMPLE_PHOTOS = {
+    "astronaut.jpg": "a portrait (Eileen Collins, NASA)",
+    "chelsea.jpg": "a cat",
+    "coffee.jpg": "a cup of coffee",
+    "rocket.jpg": "a rocket launch at night",
+    "facade_labels.png": "a facade label map in the CMP Facades colours",
+}
+TRAIN_PHOTOS = ("astronaut.jpg", "chelsea.jpg", "rocket.jpg")  # what the demo and the templates train on
+HELD_OUT_PHOTO = "coffee.jpg"  # and what they translate: a photo the training never saw
+
+
 def asset(name: str) -> Path:
     return Path(str(resources.files(__package__) / "assets" / name))
 

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / "workflows"
 CONTRACT = Path(__file__).parent / "data" / "node_contract.json"
 NODES = ["Pix2PixLoadModel", "Pix2PixTranslate", "Pix2PixEdges", "Pix2PixColorize", "Pix2PixCritic", "Pix2PixTrain",
-         "Pix2PixTrainUnpaired", "Pix2PixSaveModel"]
+         "Pix2PixTrainUnpaired", "Pix2PixSaveModel", "Pix2PixExamplePhoto"]
 TINY_TRAINING = {"steps": 3, "crop_size": 64, "ngf": 4, "num_downs": 6, "precision": "float32"}
 
 
@@ -57,7 +57,7 @@ def comfy(tmp_path_factory):
                 CommunityUnetConfig(ngf=4))))})
         env = {"HF_ENDPOINT": hub.endpoint, "HF_HOME": str(home), "HF_HUB_OFFLINE": "0", "CI": "true",
                "PIX2PIX_LOADED_MODELS": "2"}
-        with ComfyServer(env) as server:
+        with ComfyServer(env, frontend=True) as server:  # the real UI too, for the browser test
             _prepare_inputs(server.base, tmp_path_factory.mktemp("photos"))
             server.photos = tmp_path_factory.mktemp("photos_done")
             server.hub = hub
@@ -69,14 +69,11 @@ def _prepare_inputs(base: Path, photos: Path) -> None:
     shutil.copy(assets / "coffee.jpg", base / "input" / "shoe.jpg")
     shutil.copy(assets / "rocket.jpg", base / "input" / "night.jpg")
     Image.open(assets / "chelsea.jpg").convert("L").save(base / "input" / "gray_photo.jpg")
-    labels = Image.new("RGB", (96, 128), (0, 0, 170))
-    labels.paste((170, 0, 0), (20, 30, 76, 60))
-    labels.save(base / "input" / "facade_labels.png")
     Image.new("RGB", (1, 1), (10, 20, 30)).save(base / "input" / "one_pixel.png")
     torch.manual_seed(0)
     colorizer = init_weights(build_network(UnetConfig(1, 2, num_downs=6, ngf=4)))
     colorizer.io = colorizer.io.__class__("lab_l", "lab_ab", 64)
-    p2p.save_pretrained(colorizer, base / "models" / "pix2pix" / "my-colorizer",
+    p2p.save_pretrained(colorizer, base / "models" / "pix2pix" / "fixture-colorizer",
                         init_weights(build_network(PatchGANConfig(in_channels=3, ndf=4))))
     p2p.save_pretrained(init_weights(build_network(ResnetConfig(ngf=4, n_blocks=1))),
                         base / "models" / "pix2pix" / "rgb-model")
@@ -223,7 +220,8 @@ def test_subgraph_blueprints_are_served_and_run(comfy):
               if entry["info"]["node_pack"] == "custom_nodes.comfyui-pix2pix"}
     assert set(served) == {"Edges to Photo (pix2pix)", "Colorize a Photo (pix2pix)"}
     runs = {"Edges to Photo (pix2pix)": ("shoe.jpg", {}, 2),
-            "Colorize a Photo (pix2pix)": ("gray_photo.jpg", {("1", "model"): "my-colorizer/model.safetensors"}, 1)}
+            "Colorize a Photo (pix2pix)": ("gray_photo.jpg", {("1", "model"): "fixture-colorizer/model.safetensors"},
+                                           1)}
     for name, (image, promoted, outputs) in runs.items():
         data = json.loads(comfy.get(f"/global_subgraphs/{served[name][0]}")["data"])
         definition = data["definitions"]["subgraphs"][0]
@@ -237,27 +235,44 @@ def test_subgraph_blueprints_are_served_and_run(comfy):
             assert _output_images(comfy, history, f"save{slot}")[0].size == size, (name, slot)
 
 
-def test_hub_workflows_run(comfy):
-    for name, node, size in (("edges2shoes", "6", (400, 267)), ("night2day", "4", (400, 267)),
-                             ("labels2facade", "4", (96, 128))):
-        history = comfy.run(_workflow(name))
+def _as_shipped(name: str) -> dict:
+    """A template as a user opens it, its trainings cut to a few steps of a tiny network: it names no file of the
+    user's (no Load Image, no saved model) and every model comes from the Hub catalogue or is trained in it."""
+    workflow = _workflow(name)
+    for node in workflow.values():
+        assert node["class_type"] != "LoadImage", name  # the embedded example photos instead
+        assert node["inputs"].get("model", "(none)") == "(none)" or isinstance(node["inputs"]["model"], list), name
+        if node["class_type"] == "Pix2PixTrain":
+            node["inputs"].update(TINY_TRAINING)
+        if node["class_type"] == "Pix2PixTrainUnpaired":
+            node["inputs"].update(steps=2, crop_size=32, ngf=4, n_blocks=1, precision="float32")
+    return workflow
+
+
+def test_every_template_runs_as_opened(comfy):
+    """Each shipped workflow, with no file in the input folder it needs: the pack's example photos, the Hub
+    catalogue's translators (tiny ones from the local Hub), and colorizers trained in the graph itself."""
+    held_out = Image.open(ROOT / "pix2pix_core" / "assets" / "coffee.jpg").size
+    outputs = {"edges2shoes": ("6", held_out), "night2day": ("4", Image.open(ROOT / "pix2pix_core" / "assets" /
+                                                                             "rocket.jpg").size),
+               "labels2facade": ("4", (256, 256)), "train_colorizer": ("5", held_out), "colorize": ("4", held_out),
+               "critic_heatmap": ("5", held_out), "train_unpaired_style": ("7", held_out)}
+    for name, (node, size) in outputs.items():
+        history = comfy.run(_as_shipped(name))
         assert history["status"]["status_str"] == "success", (name, _errors(history)[-1500:])
-        assert _output_images(comfy, history, node)[0].size == size
+        image = _output_images(comfy, history, node)[0]
+        assert (image.size, image.mode) == (size, "RGB"), name
+    # the colour templates share one colorizer: trained by the first, found complete by the others
+    assert p2p.load_generator(comfy.base / "models" / "pix2pix" / "my-colorizer").training_facts["steps"] == 3
 
 
-def test_train_colorize_and_critic_workflows_run(comfy):
+def test_train_colorizer_reads_a_folder_and_logs_to_tensorboard(comfy):
     train = _workflow("train_colorizer")
-    train["1"]["inputs"].update(TINY_TRAINING, folder="photos", save_name="trained-colorizer",
-                                tensorboard=True)
+    train["1"]["inputs"].update(TINY_TRAINING, folder="photos", save_name="trained-colorizer", tensorboard=True)
     history = comfy.run(train)
     assert history["status"]["status_str"] == "success", _errors(history)
-    assert _output_images(comfy, history, "5")[0].size == Image.open(comfy.base / "input" / "gray_photo.jpg").size
     assert p2p.load_generator(comfy.base / "models" / "pix2pix" / "trained-colorizer").training_facts["steps"] == 3
     assert list((comfy.base / "models" / "pix2pix" / "trained-colorizer.training" / "tb").glob("events.out.*"))
-    for name, node in (("colorize", "4"), ("critic_heatmap", "5")):
-        history = comfy.run(_workflow(name))
-        assert history["status"]["status_str"] == "success", (name, _errors(history)[-1500:])
-        assert _output_images(comfy, history, node)[0].mode == "RGB"
 
 
 @pytest.mark.slow
@@ -266,6 +281,7 @@ def test_train_node_reads_a_hub_dataset_and_records_its_commit(comfy):
     commit = comfy.hub.state.add_commit("datasets/org/tiny-pairs", dataset_files({"train": pairs}))
     workflow = _workflow("train_colorizer")
     prompt = {node: workflow[node] for node in ("1", "2")}  # train and its loss plot
+    del prompt["1"]["inputs"]["inputs"]  # the folder alone, no example photos
     prompt["1"]["inputs"].update(TINY_TRAINING, folder="hub:org/tiny-pairs", preset="custom", save_name="from-hub")
     history = comfy.run(prompt)
     assert history["status"]["status_str"] == "success", _errors(history)
@@ -278,6 +294,8 @@ def test_train_node_reads_a_hub_dataset_and_records_its_commit(comfy):
         assert history["status"]["status_str"] == "error" and message in _errors(history), (folder, _errors(history))
 
     unpaired = _workflow("train_unpaired_style")  # the two image columns as CycleGAN's two domains
+    for side in ("images_a", "images_b"):  # the Hub dataset holds both domains: no example photos
+        del unpaired["1"]["inputs"][side]
     unpaired["1"]["inputs"].update(folder_a="hub:org/tiny-pairs", folder_b="", preset="custom", steps=1, crop_size=32,
                                    ngf=4, n_blocks=1, precision="float32", save_name="style-from-hub")
     history = comfy.run(unpaired)
@@ -288,14 +306,15 @@ def test_train_node_reads_a_hub_dataset_and_records_its_commit(comfy):
 
 def _translate_prompt(image: str, model: str = "rgb-model/model.safetensors") -> dict:
     prompt = copy.deepcopy(_workflow("night2day"))
-    prompt["1"]["inputs"]["image"] = image
+    prompt["1"] = {"class_type": "LoadImage", "inputs": {"image": image}}
     prompt["2"]["inputs"].update(model=model, catalogue="(none)")
     return prompt
 
 
 def test_bad_inputs_give_node_errors_and_the_server_keeps_serving(comfy):
-    wrong = _workflow("colorize")
-    wrong["1"]["inputs"]["model"] = "rgb-model/model.safetensors"
+    wrong = _workflow("colorize")  # an RGB translator where the colorizer belongs
+    wrong["1"] = {"class_type": "Pix2PixLoadModel", "inputs": {"model": "rgb-model/model.safetensors",
+                                                               "catalogue": "(none)", "repo_id": "", "revision": ""}}
     history = comfy.run(wrong)
     assert history["status"]["status_str"] == "error" and "maps 3 -> 3 channels" in _errors(history)
     try:  # refused at validation, or a node error at run time: either way it names the missing file
@@ -548,3 +567,40 @@ def test_search_aliases_where_the_running_comfyui_has_them(comfy):
         assert bool(info[name].get("search_aliases")) == supports, name
     if supports:
         assert "cyclegan" in info["Pix2PixTrainUnpaired"]["search_aliases"]
+
+
+SHRINK_IN_BROWSER = """([sizes]) => {
+    for (const node of window.app.graph.nodes) {
+        for (const widget of node.widgets || []) {
+            if (node.type in sizes && widget.name in sizes[node.type]) widget.value = sizes[node.type][widget.name];
+        }
+    }
+    return window.app.graph.nodes.filter(node => !LiteGraph.registered_node_types[node.type]).map(node => node.type);
+}"""
+
+
+@pytest.mark.slow
+def test_every_template_runs_from_the_real_frontend(comfy):
+    """Each shipped UI workflow loaded into the real frontend (1.32.9, headless Chromium): no missing node type, the
+    prompt the frontend builds equals the API twin input for input, and queued from the page it runs to success."""
+    from browser import chromium, open_frontend
+
+    unpaired = {"steps": 2, "crop_size": 32, "ngf": 4, "n_blocks": 1, "precision": "float32"}
+    sizes = {"Pix2PixTrain": TINY_TRAINING, "Pix2PixTrainUnpaired": unpaired}
+    with chromium() as browser:
+        page = open_frontend(browser, comfy.url)
+        for path in sorted(WORKFLOWS.glob("*.json")):
+            page.evaluate("wf => window.app.loadGraphData(wf)", json.loads(path.read_text()))
+            assert page.evaluate(SHRINK_IN_BROWSER, [sizes]) == [], f"{path.name}: node types the frontend lacks"
+            built = page.evaluate("async () => (await window.app.graphToPrompt()).output")
+            expected = _as_shipped(path.stem)
+            assert {node: (spec["class_type"], spec["inputs"]) for node, spec in built.items()} == \
+                {node: (spec["class_type"], spec["inputs"]) for node, spec in expected.items()}, path.name
+            before = set(comfy.get("/history"))
+            page.evaluate("() => window.app.queuePrompt(0)")
+            deadline = time.time() + 300
+            while not (new := set(comfy.get("/history")) - before):
+                assert time.time() < deadline, f"{path.name}: the frontend queued nothing"
+                time.sleep(0.2)
+            history = comfy.wait(new.pop())
+            assert history["status"]["status_str"] == "success", (path.name, _errors(history)[-1500:])

@@ -291,6 +291,20 @@ def _photo(path: Path, size=(80, 60), colour=(200, 120, 40)) -> Path:
     return path
 
 
+def test_photos_given_as_a_tensor_become_derived_pairs(tmp_path):
+    """A node's IMAGE batch of photos with the colorize preset: each pair derived from a photo, as from a folder."""
+    from pix2pix_core.training.presets import PRESETS
+    from pix2pix_core.training.sources import DataSource, open_training_data
+
+    photos = torch.rand(3, 3, 40, 48)
+    config = Pix2PixConfig(**{**SMALL, **PRESETS["colorize"].settings})
+    dataset = open_training_data(DataSource(a=photos), "colorize", config, tmp_path)
+    assert isinstance(dataset, DerivedPairDataset) and len(dataset) == 3 and "3 photo(s)" in dataset.describe()
+    expected = derive_pair(photos[1], "colorize")
+    assert all(torch.equal(got, want) for got, want in zip(dataset.pair(1), expected))
+    assert config.jitter() == Jitter(72, 64, True) and dataset.jitter == config.jitter()
+
+
 def test_aligned_dataset_splits_and_directs(tmp_path):
     image = Image.new("RGB", (128, 64), (255, 0, 0))
     image.paste((0, 0, 255), (64, 0, 128, 64))

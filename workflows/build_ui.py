@@ -38,6 +38,36 @@ def _is_widget(spec: list) -> bool:
     return isinstance(kind, list) or kind in ("INT", "FLOAT", "STRING", "BOOLEAN", "COMBO")
 
 
+COLUMN_WIDTH, ROW_GAP, LINE_HEIGHT, TITLE_HEIGHT = 360, 40, 24, 30  # about 24 px per slot or widget, as drawn
+NODE_SIZE = [300, 160]  # the smallest a node is drawn (the frontend grows it to fit its widgets)
+
+
+def _sources(node: dict, api: dict) -> list[str]:
+    return [value[0] for value in node["inputs"].values()
+            if isinstance(value, list) and len(value) == 2 and isinstance(value[0], str) and value[0] in api]
+
+
+def _layout(api: dict, object_info: dict) -> dict[str, list[int]]:
+    """Each node's position: one column right of the nodes that feed it (links run left to right), stacked in its
+    column in id order, each below the one above by that one's drawn height."""
+    columns: dict[str, int] = {}
+
+    def column(node_id: str) -> int:
+        if node_id not in columns:
+            columns[node_id] = 1 + max((column(s) for s in _sources(api[node_id], api)), default=-1)
+        return columns[node_id]
+
+    tops: dict[int, int] = {}
+    places = {}
+    for node_id in sorted(api, key=int):
+        x = column(node_id)
+        places[node_id] = [60 + COLUMN_WIDTH * x, 80 + tops.get(x, 0)]
+        info = object_info[api[node_id]["class_type"]]
+        slots = max(len(_input_specs(info)), len(info["output"]))
+        tops[x] = tops.get(x, 0) + TITLE_HEIGHT + max(NODE_SIZE[1], 40 + LINE_HEIGHT * slots) + ROW_GAP
+    return places
+
+
 def _ui_graph(api: dict, object_info: dict, outside: dict[str, list[str]] | None = None,
               outputs: list[tuple[str, int]] = ()) -> tuple[list[dict], list[tuple]]:
     """UI nodes and links ``(id, origin, origin_slot, target, target_slot, type)`` for an API-format graph.
@@ -56,7 +86,8 @@ def _ui_graph(api: dict, object_info: dict, outside: dict[str, list[str]] | None
     def output_type(source: str, slot: int) -> str:
         return outside[source][slot] if source in outside else object_info[api[source]["class_type"]]["output"][slot]
 
-    for column, (node_id, node) in enumerate(sorted(api.items(), key=lambda item: int(item[0]))):
+    places = _layout(api, object_info)
+    for order, (node_id, node) in enumerate(sorted(api.items(), key=lambda item: int(item[0]))):
         info = object_info[node["class_type"]]
         inputs, widgets = [], []
         for name, spec in _input_specs(info):
@@ -71,9 +102,8 @@ def _ui_graph(api: dict, object_info: dict, outside: dict[str, list[str]] | None
                     widgets.append("fixed")
                 if len(spec) > 1 and spec[1].get("image_upload"):
                     widgets.append("image")  # the upload button is a widget too
-        position = [60 + 340 * column, 80 + 40 * (column % 2)]
-        nodes.append({"id": int(node_id), "type": node["class_type"], "pos": position, "size": [300, 160],
-                      "flags": {}, "order": column, "mode": 0, "inputs": inputs, "widgets_values": widgets})
+        nodes.append({"id": int(node_id), "type": node["class_type"], "pos": places[node_id], "size": NODE_SIZE,
+                      "flags": {}, "order": order, "mode": 0, "inputs": inputs, "widgets_values": widgets})
     for slot, (source, source_slot) in enumerate(outputs):
         link(source, source_slot, "-20", slot, output_type(source, source_slot))
     for node in nodes:

@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from ..examples import asset, default_photo, vintagify_weights
+from ..examples import HELD_OUT_PHOTO, TRAIN_PHOTOS, asset, default_photo, vintagify_weights
 from ..imaging.files import load_image, side_by_side
 from ..imaging.lab import lab_to_rgb, rgb_to_lab
 from ..inference.colorize import colorize
@@ -52,12 +52,6 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 DEMO_STEPS = 2000
-
-
-TRAIN_PHOTOS = ("astronaut.jpg", "chelsea.jpg", "rocket.jpg")
-
-
-HELD_OUT_PHOTO = "coffee.jpg"
 
 
 def run_demo(out: Path, image: Path | None = None, weights: Path | None = None) -> Path:

@@ -27,6 +27,7 @@ from ..errors import InputError
 from ..imaging.edges import canny, xdog
 from ..imaging.files import IMAGE_SUFFIXES, load_image
 from ..imaging.lab import encode_ab, encode_l, rgb_to_lab
+from ..imaging.tensors import to_channels
 from ..networks.io import DIRECTIONS
 from .seeds import mixed_seed
 
@@ -154,8 +155,33 @@ class ImageFiles:
         return range(len(self))
 
 
+class TensorImages:
+    """Images given as ``[N, C, H, W]`` in 0..1 (a node's IMAGE batch), read as :class:`ImageFiles` reads files."""
+
+    separate_hint = "for separate inputs and targets connect both"
+
+    def __init__(self, images: torch.Tensor, where: str = "the images") -> None:
+        self.images, self.where = images, where
+
+    def __len__(self) -> int:
+        return self.images.shape[0]
+
+    def read(self, index: int) -> torch.Tensor:
+        image = to_channels(self.images[index][None].float(), 3)[0]
+        check_training_size(image, f"{self.where}, {self.name(index)} is")
+        return image
+
+    def size(self, index: int) -> tuple[int, int]:
+        return self.images.shape[-1], self.images.shape[-2]
+
+    def name(self, index: int) -> str:
+        return f"image {index}"
+
+
 def as_images(images) -> ImageFiles:
-    """``images`` as given (ImageFiles or an image column), or the images in a folder."""
+    """``images`` as given (ImageFiles or an image column), an image tensor, or the images in a folder."""
+    if isinstance(images, torch.Tensor):
+        return TensorImages(images)
     return ImageFiles.in_folder(images) if isinstance(images, (str, Path)) else images
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from .data import TensorPairDataset
+from .data import DERIVED_KINDS, DerivedPairDataset, TensorPairDataset
 from .hub_datasets import HubData, hub_unpaired_dataset, pinned_to_run
 from .presets import Preset, build_dataset
 from .unpaired import UnpairedDataset
@@ -33,7 +33,8 @@ def merged_settings(recipe: Preset, given: dict[str, Any], defaults: dict[str, A
 @dataclass(frozen=True)
 class DataSource:
     """What a run trains on, as a front end was given it: ``data`` (a folder or a Hub dataset), or one source per
-    side in ``a`` and ``b`` (paired images as tensors; for CycleGAN, each domain as a folder or tensors)."""
+    side in ``a`` and ``b`` (paired images as tensors; for CycleGAN, each domain as a folder or tensors). With a
+    preset that derives pairs from photos (colorize, edges2photo), ``a`` alone holds the photos."""
 
     data: Path | HubData | None = None
     a: Path | torch.Tensor | None = None
@@ -65,4 +66,6 @@ def open_training_data(source: DataSource, kind: str, config, run_dir: Path, *, 
         return fetch(build_dataset, hub, kind, config)
     if source.data is not None:
         return build_dataset(source.data, kind, config)
+    if source.b is None and kind in DERIVED_KINDS:  # photos alone: the preset derives each pair from a photo
+        return DerivedPairDataset(source.a, kind, jitter=config.jitter(), seed=config.seed)
     return TensorPairDataset(source.a, source.b, jitter=config.jitter(), seed=config.seed)
