@@ -13,7 +13,7 @@ from ..networks.io import DIRECTIONS
 from ..training.known_datasets import DATASETS, DatasetEntry
 from ..weights.card import UNKNOWN_LICENSE
 from ..weights.catalogue import CATALOGUE, CATALOGUE_VERSION
-from ..weights.directory import CONFIG_FILE, model_config_of, save_pretrained
+from ..weights.directory import CONFIG_FILE, DISCRIMINATOR_FILE, SAMPLES_DIR, model_config_of, save_pretrained
 from ..weights.hub import push_to_hub
 from ..weights.loader import load_discriminator, load_generator, load_translator
 from ..weights.reference import reference_file, reference_names, save_reference
@@ -66,7 +66,7 @@ def _add_convert(sub, **_) -> None:
 def _push(args: argparse.Namespace) -> int:
     directory = args.directory
     generator, discriminator = load_translator(directory)
-    samples = sorted((directory / "samples").glob("*.png")) if (directory / "samples").is_dir() else []
+    samples = sorted((directory / SAMPLES_DIR).glob("*.png")) if (directory / SAMPLES_DIR).is_dir() else []
     exports = sorted(directory.glob("*.onnx"))  # ONNX exports travel with the weights, listed in the card
     prepare = list_exports_in_card if exports else None
     commit = push_to_hub(generator, args.repo_id, discriminator=discriminator, samples=samples,
@@ -143,7 +143,7 @@ def _convert(args: argparse.Namespace) -> int:
           "as config.json + model.safetensors")
     if discriminator is not None:
         print(f"  the {discriminator.config.architecture} discriminator ({_parameters(discriminator)}) as "
-              "discriminator.safetensors")
+              f"{DISCRIMINATOR_FILE}")
     licence = (f"licence {args.license}" if args.license != UNKNOWN_LICENSE else
                "licence not stated: the card says so; pass --license with the original weights' licence")
     print(f"  a model card README.md ({licence})")

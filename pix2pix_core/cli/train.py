@@ -19,12 +19,12 @@ from ..networks.io import DIRECTIONS
 from ..networks.norm import NORMS
 from ..training.cyclegan import CycleGANConfig, CycleGANTrainer
 from ..training.hub_datasets import HubData, hub_data
-from ..training.loop import LR_DECAYS, check_run_folder, recorded_run
+from ..training.loop import LOSS_CURVE_FILE, LR_DECAYS, check_run_folder, recorded_run
 from ..training.objective import GAN_MODES
 from ..training.pix2pix import DISCRIMINATORS, GENERATORS, Pix2PixConfig, Pix2PixTrainer, TrainCallbacks
 from ..training.presets import PAIRED_PRESETS, PRESETS, UNPAIRED_PRESETS, preset
 from ..training.sources import DataSource, merged_settings, open_training_data
-from ..weights.directory import CHECKPOINT_DIR
+from ..weights.directory import CHECKPOINT_DIR, SAMPLES_DIR
 from .aliases import DeprecatedAlias
 
 DEFAULTS = Pix2PixConfig()
@@ -327,7 +327,7 @@ class _Output:
 
 def _summary(reason: str, done: int, total: int, where: Path, cyclegan: bool = False) -> str:
     run = where.parent
-    pictures = f"samples in {run / 'samples'}/, the loss curve in {run / 'loss_curve.png'}"
+    pictures = f"samples in {run / SAMPLES_DIR}/, the loss curve in {run / LOSS_CURVE_FILE}"
     if reason == "completed":
         if cyclegan:
             use = f"pix2pix translate --model {where / 'AtoB'} IMAGES --out OUT (and {where / 'BtoA'} back)"

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from ..errors import ConfigError
 from ..networks import PatchGANConfig, ResnetConfig, build_network, init_weights
 from ..networks.io import IOSpec
-from ..weights.directory import write_pretrained
+from ..weights.directory import DISCRIMINATOR_FILE, GENERATOR_FILE, write_pretrained
 from ..weights.files import read_weights
 from .loop import LoopConfig, TrainingLoop, _displayable, _plain, ddp
 from .objective import discriminator_loss, gan_loss
@@ -154,7 +154,7 @@ class CycleGANTrainer(TrainingLoop):
 
     def _load_networks(self, folder: Path) -> None:
         for direction, names in DIRECTIONS.items():
-            for name, file in zip(names, ("model.safetensors", "discriminator.safetensors")):
+            for name, file in zip(names, (GENERATOR_FILE, DISCRIMINATOR_FILE)):
                 getattr(self, name).load_state_dict(read_weights(folder / direction / file).state_dict)
 
     def _extra_state(self) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from ..hub_client import (
 )
 from ..imaging.files import load_image
 from ..paths import contained_path
-from ..weights.directory import CHECKPOINT_DIR
+from ..weights.directory import CHECKPOINT_DIR, CONFIG_FILE
 from .data import (
     DERIVED_KINDS,
     AlignedDataset,
@@ -91,7 +91,7 @@ def pinned_to_run(source: HubData, run_dir: Path) -> HubData:
     """A resumed run reads the commit its checkpoint (``run_dir/checkpoint``, or its ``AtoB`` side for a CycleGAN)
     was trained on, unless a revision was given."""
     checkpoint = run_dir / CHECKPOINT_DIR
-    config = next((c for c in (checkpoint / "config.json", checkpoint / "AtoB" / "config.json") if c.is_file()), None)
+    config = next((c for c in (checkpoint / CONFIG_FILE, checkpoint / "AtoB" / CONFIG_FILE) if c.is_file()), None)
     if source.revision is not None or config is None:
         return source
     facts = json.loads(config.read_text()).get("training") or {}

@@ -38,7 +38,7 @@ from ..imaging.lab import decode_lab, lab_to_rgb
 from ..inference.precision import PRECISIONS, resolve_precision
 from ..locks import FolderLock
 from ..networks.norm import NORMS
-from ..weights.directory import CHECKPOINT_DIR, CONFIG_FILE
+from ..weights.directory import CHECKPOINT_DIR, CONFIG_FILE, SAMPLES_DIR
 from .data import Jitter
 from .objective import GAN_MODES
 from .plot import loss_plot
@@ -46,6 +46,8 @@ from .seeds import mixed_seed
 from .tensorboard import TensorBoardLog
 
 STATE_FILE = "trainer_state.pt"
+HISTORY_FILE = "history.json"
+LOSS_CURVE_FILE = "loss_curve.png"  # beside checkpoint/ and samples/ in a run folder
 LR_DECAYS = ("step", "epoch")
 
 
@@ -340,8 +342,8 @@ class TrainingLoop:
         if self._board is not None:
             self._board.sample(self.step, grid)
         if _rank() == 0:
-            side_by_side([grid]).save(_mkdir(self.out_dir / "samples") / f"step_{self.step:07d}.png")
-            loss_plot(self.history).save(self.out_dir / "loss_curve.png")
+            side_by_side([grid]).save(_mkdir(self.out_dir / SAMPLES_DIR) / f"step_{self.step:07d}.png")
+            loss_plot(self.history).save(self.out_dir / LOSS_CURVE_FILE)
 
     def save_checkpoint(self) -> Path:
         """Write the checkpoint all-or-nothing (a fresh folder swapped in): a crash at any point leaves one whole."""
@@ -352,7 +354,7 @@ class TrainingLoop:
         def build(folder: Path) -> None:
             self._write_networks(folder)
             torch.save(self._state(), folder / STATE_FILE)
-            (folder / "history.json").write_text(json.dumps(self.history))
+            (folder / HISTORY_FILE).write_text(json.dumps(self.history))
 
         try:
             return write_folder(target, build)
@@ -426,7 +428,7 @@ class TrainingLoop:
             torch.cuda.set_rng_state_all(state["rng_cuda"])
         self._load_extra_state(state)
         self.step = state["step"]
-        history = folder / "history.json"
+        history = folder / HISTORY_FILE
         self.history = json.loads(history.read_text()) if history.is_file() else []
 
 

@@ -26,7 +26,7 @@ from ..networks import (
     init_weights,
 )
 from ..networks.io import DIRECTIONS, IOSpec
-from ..weights.directory import write_pretrained
+from ..weights.directory import DISCRIMINATOR_FILE, GENERATOR_FILE, write_pretrained
 from ..weights.files import read_weights
 from .loop import (  # noqa: F401 - CHECKPOINT_DIR ... ddp: the trainer's public names, re-exported
     CHECKPOINT_DIR,
@@ -165,5 +165,5 @@ class Pix2PixTrainer(TrainingLoop):
         write_pretrained(_plain(self.generator), folder, _plain(self.discriminator), name=self.out_dir.name)
 
     def _load_networks(self, folder: Path) -> None:
-        self.generator.load_state_dict(read_weights(folder / "model.safetensors").state_dict)
-        self.discriminator.load_state_dict(read_weights(folder / "discriminator.safetensors").state_dict)
+        self.generator.load_state_dict(read_weights(folder / GENERATOR_FILE).state_dict)
+        self.discriminator.load_state_dict(read_weights(folder / DISCRIMINATOR_FILE).state_dict)

@@ -20,15 +20,22 @@ from ..hub_client import is_repo_id
 from ..networks import Discriminator, Generator, Pix2PixNetwork
 from .architecture import infer_architecture
 from .config import ModelConfig
-from .directory import CHECKPOINT_DIR, CONFIG_FILE, load_directory, network_from_config
+from .directory import (
+    CHECKPOINT_DIR,
+    CONFIG_FILE,
+    DISCRIMINATOR_FILE,
+    GENERATOR_FILE,
+    load_directory,
+    network_from_config,
+)
 from .files import embedded_config, read_weights
 from .hub import download
 from .reference import reference_file
 
 WEIGHT_SUFFIXES = (".pth", ".pt", ".bin", ".safetensors", ".onnx", ".ckpt", ".json")
 WEIGHT_NAMES = {
-    "generator": ("model.safetensors", "pytorch_model.bin", "latest_net_G.pth", "latest_net_G_A.pth"),
-    "discriminator": ("discriminator.safetensors", "latest_net_D.pth", "latest_net_D_A.pth"),
+    "generator": (GENERATOR_FILE, "pytorch_model.bin", "latest_net_G.pth", "latest_net_G_A.pth"),
+    "discriminator": (DISCRIMINATOR_FILE, "latest_net_D.pth", "latest_net_D_A.pth"),
 }
 
 
