@@ -94,7 +94,7 @@ def local_fingerprint(choice: str) -> tuple:
     return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
 
 
-def _load_local(choice: str) -> Pix2PixModel:
+def load_local(choice: str) -> Pix2PixModel:
     path, folder = _local_source(choice)
     return _LOADED.get(("local", local_fingerprint(choice)),
                        lambda: Pix2PixModel(*load_translator(folder or path), choice))
@@ -165,7 +165,7 @@ class Pix2PixLoadModel(io.ComfyNode):
         if repo_id.strip():
             return io.NodeOutput(_load_hub(repo_id.strip(), revision.strip(), direction))
         if model != NONE:
-            return io.NodeOutput(_load_local(model))
+            return io.NodeOutput(load_local(model))
         if catalogue != NONE:
             return io.NodeOutput(_load_hub(catalogue, revision.strip(), direction))
         raise Pix2PixError("Pix2Pix Load Model: choose a model under models/pix2pix, a catalogue entry or a repo_id.")

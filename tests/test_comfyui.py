@@ -12,6 +12,9 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -604,3 +607,91 @@ def test_every_template_runs_from_the_real_frontend(comfy):
                 time.sleep(0.2)
             history = comfy.wait(new.pop())
             assert history["status"]["status_str"] == "success", (path.name, _errors(history)[-1500:])
+
+
+def _live(comfy: ComfyServer, fields: dict, raw: bytes | None = None, content_type: str | None = None):
+    """POST /pix2pix/live as multipart (or ``raw`` as it is); returns (status, content type, body)."""
+    boundary = uuid.uuid4().hex
+    if raw is None:
+        parts = []
+        for name, value in fields.items():
+            data = value if isinstance(value, bytes) else str(value).encode()
+            disposition = f'form-data; name="{name}"' + ('; filename="canvas.png"' if name == "image" else "")
+            parts.append(f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode() + data + b"\r\n")
+        raw = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        content_type = f"multipart/form-data; boundary={boundary}"
+    request = urllib.request.Request(comfy.url + "/pix2pix/live", data=raw, method="POST",
+                                     headers={"Content-Type": content_type or "application/octet-stream"})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, response.headers["Content-Type"], response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["Content-Type"], error.read()
+
+
+def _drawing(width: int = 96, height: int = 64) -> bytes:
+    from PIL import ImageDraw
+
+    canvas = Image.new("RGB", (width, height), "white")
+    ImageDraw.Draw(canvas).line([(5, 5), (width - 10, height // 2), (10, height - 5)], fill="black", width=2)
+    buffer = io.BytesIO()
+    canvas.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_the_live_route_translates_a_drawing_as_translate_does(comfy):
+    """PNG in, PNG out: p2p.translate of the drawing with per-image statistics and dropout seed 0, every time."""
+    from pix2pix_core.imaging.files import load_image
+
+    drawing = _drawing()
+    status, kind, body = _live(comfy, {"model": "rgb-model/model.safetensors", "image": drawing})
+    assert (status, kind) == (200, "image/png"), body[:300]
+    generator = p2p.load_generator(comfy.base / "models" / "pix2pix" / "rgb-model")
+    expected = p2p.translate(generator, load_image(drawing)[None], statistics="per_image", dropout_seed=0)[0]
+    assert (load_image(body) - expected).abs().max() <= 1 / 255 + 1e-6  # 8-bit rounding only
+    assert _live(comfy, {"model": "rgb-model/model.safetensors", "image": drawing})[2] == body  # deterministic
+
+
+def _png_header(width: int, height: int) -> bytes:
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = struct.pack(">I", len(ihdr)) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    return b"\x89PNG\r\n\x1a\n" + chunk + b"\x00" * 64  # no pixel data: only the header is ever read
+
+
+@pytest.mark.slow
+def test_the_live_route_refuses_bad_requests_keeps_serving_and_writes_nothing(comfy):
+    from concurrent.futures import ThreadPoolExecutor
+
+    folders = [comfy.base / name for name in ("input", "output", "temp")]
+    before = {path for folder in folders for path in folder.rglob("*")}
+    model, drawing = "rgb-model/model.safetensors", _drawing()
+    cases = [({"model": "../rgb-model/model.safetensors", "image": drawing}, 400, "'..'"),
+             ({"model": "/etc/passwd", "image": drawing}, 400, "is a path"),
+             ({"model": "nope/model.safetensors", "image": drawing}, 404, "no translator 'nope/model.safetensors'"),
+             ({"model": model}, 400, "'image'"),
+             ({"model": model, "image": b"GIF89a" + b"\x00" * 40}, 415, "not a PNG"),
+             ({"model": model, "image": _png_header(100000, 100000)}, 413, "claims 100000x100000"),
+             ({"model": model, "image": drawing, "client": "../../x"}, 400, "'client'"),
+             ({"model": model, "image": b"\x00" * (9 * 2**20)}, 413, "over 8 MiB")]
+    for fields, status, message in cases:
+        got, kind, body = _live(comfy, fields)
+        assert (got, kind) == (status, "application/json; charset=utf-8") and message in json.loads(body)["error"], \
+            (fields.get("model"), got, body[:300])
+    assert _live(comfy, {}, raw=b'{"model": "x"}', content_type="application/json")[0] == 400
+
+    # a burst from one pen: one drawing in flight, the ones a newer drawing overtook are dropped (409), not queued
+    big = p2p.save_pretrained(init_weights(build_network(UnetConfig(num_downs=6, ngf=16))),
+                              comfy.base / "models" / "pix2pix" / "live-unet")
+    heavy = {"model": f"{big.name}/model.safetensors", "image": _drawing(1024, 1024)}
+    with ThreadPoolExecutor(6) as pool:
+        burst = [result[0] for result in pool.map(lambda _: _live(comfy, {**heavy, "client": "pen"}), range(6))]
+    assert burst.count(409) >= 1 and 1 <= burst.count(200) < 6 and set(burst) <= {200, 409}, burst
+    # a flood from many clients: a bounded number wait (8), the rest are told to come back (429)
+    with ThreadPoolExecutor(14) as pool:
+        flood = [result[0] for result in pool.map(lambda i: _live(comfy, {**heavy, "client": f"c{i}"}), range(14))]
+    assert flood.count(429) >= 1 and flood.count(200) >= 1 and set(flood) <= {200, 429}, flood
+    assert _live(comfy, {"model": model, "image": drawing})[0] == 200  # still serving
+    assert {path for folder in folders for path in folder.rglob("*")} == before  # nothing written
