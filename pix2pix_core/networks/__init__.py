@@ -11,11 +11,13 @@ from .discriminators import NLayerDiscriminator, PatchGANConfig, PixelDiscrimina
 from .init import init_weights
 from .norm import BatchNorm2d
 from .resnet import ResnetConfig, ResnetGenerator
+from .tensorflow_unet import TensorflowUnetConfig, TensorflowUnetGenerator
 from .unet import UnetConfig, UnetGenerator
 
 NETWORKS: dict[str, type[Pix2PixNetwork]] = {
     cls.Config.architecture: cls
-    for cls in (UnetGenerator, ResnetGenerator, CommunityUnetGenerator, NLayerDiscriminator, PixelDiscriminator)
+    for cls in (UnetGenerator, ResnetGenerator, CommunityUnetGenerator, TensorflowUnetGenerator, NLayerDiscriminator,
+                PixelDiscriminator)
 }
 
 
@@ -38,6 +40,7 @@ def config_from_arguments(role: str, architecture: str, arguments: dict[str, Any
 __all__ = [
     "NETWORKS", "BatchNorm2d", "CommunityUnetConfig", "CommunityUnetGenerator", "Discriminator", "Generator",
     "NLayerDiscriminator", "NetworkConfig", "PatchGANConfig", "PixelDiscriminator", "PixelDiscriminatorConfig",
-    "Pix2PixNetwork", "ResnetConfig", "ResnetGenerator", "UnetConfig", "UnetGenerator", "build_network",
+    "Pix2PixNetwork", "ResnetConfig", "ResnetGenerator", "TensorflowUnetConfig", "TensorflowUnetGenerator",
+    "UnetConfig", "UnetGenerator", "build_network",
     "config_from_arguments", "init_weights",
 ]

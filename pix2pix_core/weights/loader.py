@@ -30,6 +30,7 @@ from .directory import (
 )
 from .files import embedded_config, read_weights
 from .hub import download
+from .pict import is_pict, pict_model_config, pict_state_dict, read_pict_arrays
 from .reference import reference_file
 
 WEIGHT_SUFFIXES = (".pth", ".pt", ".bin", ".safetensors", ".onnx", ".ckpt", ".json")
@@ -177,6 +178,11 @@ def _weights_in(directory: Path, role: str) -> Path:
 
 def load_file(path: Path, role: str) -> Pix2PixNetwork:
     """Load one weights file: its embedded config when it has one, otherwise the inferred architecture."""
+    if is_pict(path):
+        if role != "generator":
+            raise WrongRole(str(path), "generator", role)
+        config, state = pict_state_dict(read_pict_arrays(path), str(path))
+        return network_from_config(pict_model_config(path, config), state, str(path))
     weights = read_weights(path)
     embedded = embedded_config(weights)
     if embedded is not None:
