@@ -27,7 +27,9 @@ def test_demo_writes_before_and_after(tmp_path):
     args = [command] if command.endswith("pix2pix") else [command, "-m", "pix2pix_core"]
     out = tmp_path / "demo.png"
     grid = tmp_path / "train.png"
-    done = subprocess.run([*args, "demo", "--out", str(out), "--train-seconds", "8", "--train-out", str(grid)],
+    # a step count, not a time budget, so that what is asserted of the result holds on any machine and under load
+    done = subprocess.run([*args, "demo", "--out", str(out), "--train-seconds", "300", "--train-steps", "32",
+                           "--train-out", str(grid)],
                           capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr
     assert "block name 'block'" in done.stdout
@@ -39,8 +41,8 @@ def test_demo_writes_before_and_after(tmp_path):
     assert "trained" in done.stdout and "held-out coffee.jpg" in done.stdout
     errors = re.search(r"mean ab error ([\d.]+) against ([\d.]+) for the gray baseline", done.stdout)
     assert errors and float(errors[2]) > 10  # the held-out photo has colour to find (the figure: README)
-    # what the README promises: the trained colorizer beats the gray baseline (23 steps: 36.3 vs 42.8; 58: 31.0)
-    assert float(errors[1]) < 0.92 * float(errors[2])
+    # what the README promises: the trained colorizer beats the gray baseline (32 steps: 34.1 vs 42.8, seeded)
+    assert "trained 32 steps" in done.stdout and float(errors[1]) < 0.9 * float(errors[2])
     trained = np.asarray(Image.open(grid).convert("RGB"), dtype=np.float32)
     assert trained.shape == (267, 400 * 3 + 16, 3)
     gray, colorized = trained[:, :400], trained[:, 408:808]

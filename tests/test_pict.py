@@ -151,3 +151,79 @@ def test_a_damaged_pict_is_refused_by_name(tmp_path, damage):
         path.write_bytes(data[:4 + length] + struct.pack(">I", 8) + b"\x00" * 8 + data[4 + length + 4 + 1024:])
     with pytest.raises(CheckpointError, match="pict|not a pix2pix-tensorflow U-Net"):
         p2p.load_generator(path)
+
+
+@pytest.fixture
+def demo_mirror(tmp_path, monkeypatch):
+    """A local HTTP mirror of the demo models' folder, serving what ``files`` holds (requests counted)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    files, hits = {}, []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            hits.append(self.path)
+            body = files.get(self.path.lstrip("/"))
+            self.send_response(200 if body is not None else 404)
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("PIX2PIX_DEMO_MODELS_URL", f"http://127.0.0.1:{server.server_port}")
+    yield files, hits
+    server.shutdown()
+
+
+def _pin(monkeypatch, path) -> None:
+    """Make the catalogue's edges2cats entry the file at ``path`` (its blob id), as the real one is pinned."""
+    import dataclasses
+
+    from pix2pix_core.weights import demo_models
+
+    entries = tuple(dataclasses.replace(e, blob=demo_models.git_blob_id(path)) if e.name == "edges2cats" else e
+                    for e in demo_models.DEMO_TRANSLATORS)
+    monkeypatch.setattr(demo_models, "DEMO_TRANSLATORS", entries)
+
+
+def test_models_get_downloads_a_pinned_demo_translator_and_checks_it(tmp_path, demo_mirror, monkeypatch, capsys):
+    files, hits = demo_mirror
+    variables, table = _tf_variables(seed=3)
+    write_pict(tmp_path / "edges2cats_AtoB.pict", variables, table)
+    files["edges2cats_AtoB.pict"] = (tmp_path / "edges2cats_AtoB.pict").read_bytes()
+    _pin(monkeypatch, tmp_path / "edges2cats_AtoB.pict")
+    out = tmp_path / "models"
+    assert cli_main(["models", "get", "edges2cats", "--out", str(out)]) == 0
+    assert f"translate with: pix2pix translate --model {out / 'edges2cats_AtoB.pict'}" in capsys.readouterr().out
+    assert p2p.load_generator(out / "edges2cats_AtoB.pict").io.input_space == "edges"
+    assert cli_main(["models", "get", "edges2cats", "--out", str(out)]) == 0 and len(hits) == 1  # kept, not fetched
+
+    files["edges2cats_AtoB.pict"] = b"\x00" * 100  # a mirror serving other bytes: refused, nothing kept
+    assert cli_main(["models", "get", "edges2cats", "--out", str(tmp_path / "elsewhere")]) == 2
+    assert "did not give the file pinned at commit 68fd4e2" in capsys.readouterr().err
+    assert not any((tmp_path / "elsewhere").iterdir())
+    (out / "edges2cats_AtoB.pict").write_bytes(b"mine")  # a file of the user's by that name is left alone
+    assert cli_main(["models", "get", "edges2cats", "--out", str(out)]) == 2
+    assert "is not the pinned edges2cats_AtoB.pict" in capsys.readouterr().err
+    assert (out / "edges2cats_AtoB.pict").read_bytes() == b"mine"
+
+
+def test_models_get_without_the_network_says_where_to_put_the_file(tmp_path, monkeypatch, capsys):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    monkeypatch.setenv("PIX2PIX_DEMO_MODELS_URL", f"http://127.0.0.1:{dead}")
+    assert cli_main(["models", "get", "facades", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    target = tmp_path / "facades_BtoA.pict"
+    by_hand = f"Download http://127.0.0.1:{dead}/facades_BtoA.pict by hand and put it at {target}"
+    assert by_hand in err and "Nothing partial was kept" in err and "Traceback" not in err
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert cli_main(["models", "get", "facades", "--out", str(tmp_path)]) == 2
+    assert "offline (HF_HUB_OFFLINE)" in capsys.readouterr().err and not any(tmp_path.iterdir())

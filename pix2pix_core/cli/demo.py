@@ -37,6 +37,8 @@ def add_commands(sub, **_) -> None:
     demo.add_argument("--out", type=Path, default=Path("pix2pix_demo.png"), help="before/after PNG to write")
     demo.add_argument("--image", type=Path, help="photo to translate (default: an embedded photo)")
     demo.add_argument("--weights", type=Path, help="generator weights (default: the vintagify translator)")
+    demo.add_argument("--train-steps", type=int, default=DEMO_STEPS,
+                      help=f"and at most this many steps (default {DEMO_STEPS}: the time budget ends the run first)")
     demo.add_argument("--train-seconds", type=float, default=60.0,
                       help="then train a small colorizer for this long and colorize a held-out photo (0: skip)")
     demo.add_argument("--train-out", type=Path, default=Path("pix2pix_demo_train.png"),
@@ -47,7 +49,7 @@ def add_commands(sub, **_) -> None:
 def _demo(args: argparse.Namespace) -> int:
     run_demo(args.out, args.image, args.weights)
     if args.train_seconds > 0:
-        run_training_demo(args.train_out, args.train_seconds)
+        run_training_demo(args.train_out, args.train_seconds, steps=args.train_steps)
     return 0
 
 
@@ -73,7 +75,7 @@ def run_demo(out: Path, image: Path | None = None, weights: Path | None = None) 
     return out
 
 
-def run_training_demo(out: Path, seconds: float = 60.0, device: str = "cpu") -> Path:
+def run_training_demo(out: Path, seconds: float = 60.0, device: str = "cpu", steps: int = DEMO_STEPS) -> Path:
     """Train a small colorizer for ``seconds`` on pairs derived from the embedded photos, colorize a held-out
     photo, write ``[gray input | colorized | original]`` to ``out`` and print the colour error of the result
     against the gray baseline (ab = 0)."""
@@ -83,7 +85,7 @@ def run_training_demo(out: Path, seconds: float = 60.0, device: str = "cpu") -> 
         for name in TRAIN_PHOTOS:
             shutil.copyfile(asset(name), photos / name)
         # the schedule is what fits a minute on 2 cores; the time budget ends the run
-        config = Pix2PixConfig(steps=DEMO_STEPS, decay_steps=0, batch_size=4, ngf=32, ndf=32, num_downs=7,
+        config = Pix2PixConfig(steps=steps, decay_steps=0, batch_size=4, ngf=32, ndf=32, num_downs=7,
                              crop_size=128, load_size=160, sample_every=DEMO_STEPS, checkpoint_every=DEMO_STEPS,
                              dataset="demo photos", input_space="lab_l", output_space="lab_ab", seed=0)
         dataset = DerivedPairDataset(photos, "colorize", jitter=Jitter(160, 128), seed=0)

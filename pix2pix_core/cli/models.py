@@ -12,7 +12,8 @@ from ..export.onnx_file import list_exports_in_card
 from ..networks.io import DIRECTIONS
 from ..training.known_datasets import DATASETS, DatasetEntry
 from ..weights.card import UNKNOWN_LICENSE
-from ..weights.catalogue import CATALOGUE, CATALOGUE_VERSION
+from ..weights.catalogue import CATALOGUE, CATALOGUE_VERSION, DEMO_MODELS_REPO, DEMO_TRANSLATORS
+from ..weights.demo_models import demo_url, download_demo_translator
 from ..weights.directory import CONFIG_FILE, DISCRIMINATOR_FILE, SAMPLES_DIR, model_config_of, save_pretrained
 from ..weights.hub import push_to_hub
 from ..weights.loader import load_discriminator, load_generator, load_translator
@@ -44,7 +45,15 @@ def _add_push(sub, **_) -> None:
 
 
 def _add_models(sub, **_) -> None:
-    sub.add_parser("models", help="list known pretrained translators on the Hub").set_defaults(func=_models)
+    models = sub.add_parser("models", help="list known pretrained translators (Hub, the paper's demo); `models get "
+                            "NAME` downloads a demo translator")
+    models.add_argument("action", nargs="?", choices=("list", "get"), default="list",
+                        help="list (default) or get")
+    models.add_argument("name", nargs="?", choices=[entry.name for entry in DEMO_TRANSLATORS],
+                        help="get: the demo translator to download")
+    models.add_argument("--out", type=Path, default=Path("."), help="get: the folder to download into (default: "
+                        "the current folder)")
+    models.set_defaults(func=_models)
 
 
 def _add_convert(sub, **_) -> None:
@@ -78,6 +87,13 @@ def _push(args: argparse.Namespace) -> int:
 
 
 def _models(args: argparse.Namespace) -> int:
+    if args.action == "get":
+        if args.name is None:
+            raise Pix2PixError(f"models get needs a name: one of {', '.join(e.name for e in DEMO_TRANSLATORS)}.")
+        path = download_demo_translator(args.name, args.out)
+        print(f"{path} is the demo's {args.name} translator; translate with: pix2pix translate --model {path} "
+              "IMAGES --out OUT")
+        return 0
     print(f"known pix2pix translators (catalogue v{CATALOGUE_VERSION}):")
     for entry in CATALOGUE:
         print(f"  {entry.repo_id:<30} {entry.task}  [{entry.input_space}, {entry.direction}, fit={entry.fit}]")
@@ -86,6 +102,10 @@ def _models(args: argparse.Namespace) -> int:
     for data in DATASETS:
         print(f"  {data.repo_id:<30} {data.pairs}")
         print(f"  {'':<30} {train_command(data)}")
+    print(f"\nthe paper's interactive demo ({DEMO_MODELS_REPO}, .pict; `pix2pix models get NAME`):")
+    for demo in DEMO_TRANSLATORS:
+        print(f"  {demo.name:<30} {demo.task}")
+        print(f"  {'':<30} {demo_url(demo)}")
     return 0
 
 

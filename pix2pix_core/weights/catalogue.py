@@ -34,3 +34,27 @@ CATALOGUE = (
                    f"CMP Facades images (huggan/facades); a short demo training, results are rough; "
                    f"{COMMUNITY_PREPARATION}"),
 )
+
+
+@dataclass(frozen=True)
+class DemoTranslator:
+    """One of the paper's interactive-demo translators (a .pict file), pinned to a commit and to its git blob id."""
+
+    name: str
+    file: str
+    blob: str  # the git blob id of the file at DEMO_MODELS_COMMIT: what a download is checked against
+    task: str
+
+
+DEMO_MODELS_REPO = "affinelayer/pix2pix-tensorflow-models"
+DEMO_MODELS_COMMIT = "68fd4e2cf7fbf42ea82a379d49045416ebb857ec"  # "typos", 2017-12-30: the demo page's models
+DEMO_TRANSLATORS = (
+    DemoTranslator("edges2cats", "edges2cats_AtoB.pict", "274172b4ddf7eb0f5a0078de0df0a15d69350549",
+                   "black edge lines on white -> cat"),
+    DemoTranslator("edges2shoes", "edges2shoes_AtoB.pict", "0707637bd026cf90d2dc147edfbe39dabbb77b91",
+                   "black edge lines on white -> shoe"),
+    DemoTranslator("edges2handbags", "edges2handbags_AtoB.pict", "511b94562f9cf1f5788a382cafb40ab72560c21e",
+                   "black edge lines on white -> handbag"),
+    DemoTranslator("facades", "facades_BtoA.pict", "8c5c63a32c8d5295d32c83add80e9af84d00a2cc",
+                   "CMP Facades label map -> facade photo"),
+)
