@@ -227,3 +227,8 @@ def test_models_get_without_the_network_says_where_to_put_the_file(tmp_path, mon
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert cli_main(["models", "get", "facades", "--out", str(tmp_path)]) == 2
     assert "offline (HF_HUB_OFFLINE)" in capsys.readouterr().err and not any(tmp_path.iterdir())
+
+
+def test_a_missing_pict_is_named(tmp_path):
+    with pytest.raises(CheckpointError, match="edges2cats_AtoB.pict is neither a file nor a directory: no such file"):
+        p2p.load_generator(tmp_path / "edges2cats_AtoB.pict")

@@ -33,7 +33,9 @@ INPUT_SPACES = {"edges2": "edges"}
 def is_pict(path: Path) -> bool:
     """A .pict file by name, or by its first bytes (a length, then the JSON list of shapes)."""
     if path.suffix.lower() == PICT_SUFFIX:
-        return True
+        return path.is_file()  # a missing file is the weights reader's to report
+    if not path.is_file():
+        return False
     with open(path, "rb") as f:
         return f.read(6)[4:6] == b"[{"
 
