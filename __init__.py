@@ -5,6 +5,8 @@ Outside ComfyUI (tests, tools, `pip install`), importing this file defines nothi
 
 import sys
 
+WEB_DIRECTORY = "./web"  # the sketch canvas (web/sketch.js), served by ComfyUI to its frontend
+
 try:
     from comfy_api.latest import ComfyExtension
 except ImportError:  # not running inside ComfyUI

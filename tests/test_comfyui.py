@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / "workflows"
 CONTRACT = Path(__file__).parent / "data" / "node_contract.json"
 NODES = ["Pix2PixLoadModel", "Pix2PixTranslate", "Pix2PixEdges", "Pix2PixColorize", "Pix2PixCritic", "Pix2PixTrain",
-         "Pix2PixTrainUnpaired", "Pix2PixSaveModel", "Pix2PixExamplePhoto"]
+         "Pix2PixTrainUnpaired", "Pix2PixSaveModel", "Pix2PixExamplePhoto", "Pix2PixSketch"]
 TINY_TRAINING = {"steps": 3, "crop_size": 64, "ngf": 4, "num_downs": 6, "precision": "float32"}
 
 
@@ -695,3 +695,98 @@ def test_the_live_route_refuses_bad_requests_keeps_serving_and_writes_nothing(co
     assert flood.count(429) >= 1 and flood.count(200) >= 1 and set(flood) <= {200, 429}, flood
     assert _live(comfy, {"model": model, "image": drawing})[0] == 200  # still serving
     assert {path for folder in folders for path in folder.rglob("*")} == before  # nothing written
+
+
+SKETCH_GRAPH = """() => {
+    const graph = window.app.graph;
+    graph.clear();
+    const sketch = LiteGraph.createNode("Pix2PixSketch"), save = LiteGraph.createNode("SaveImage");
+    graph.add(sketch); graph.add(save);
+    sketch.pos = [80, 120]; save.pos = [560, 120];
+    sketch.connect(0, save, 0);
+    window.app.canvas.ds.scale = 1; window.app.canvas.ds.offset = [0, 0];
+    graph.setDirtyCanvas(true, true);
+}"""
+SKETCH_VALUE = """() => window.app.graph.nodes.find(n => n.type === "Pix2PixSketch").widgets
+    .find(w => w.name === "drawing").value"""
+
+
+def _stroke(page, box, points) -> None:
+    page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(box["x"] + x, box["y"] + y, steps=8)
+    page.mouse.up()
+
+
+@pytest.mark.slow
+def test_the_sketch_node_runs_what_its_canvas_shows_and_keeps_it_in_the_workflow(comfy):
+    """Strokes drawn with the mouse in the real frontend become the node's value (a PNG), the prompt carries it as
+    it is, the server's output equals it pixel for pixel, undo takes a stroke back, and a saved workflow brings
+    the drawing back."""
+    import base64
+
+    from browser import chromium, close_overlays, open_frontend
+
+    from pix2pix_core.imaging.files import load_image
+
+    with chromium() as browser:
+        page = open_frontend(browser, comfy.url)
+        close_overlays(page)  # the templates browser opens first
+        page.evaluate(SKETCH_GRAPH)
+        time.sleep(1)
+        box = page.locator("canvas.pix2pix-sketch").bounding_box()
+        assert box and box["width"] > 100, box
+        _stroke(page, box, [(20, 20), (box["width"] - 30, box["height"] / 2), (30, box["height"] - 30)])
+        one_stroke = page.evaluate(SKETCH_VALUE)
+        _stroke(page, box, [(box["width"] / 2, 10), (box["width"] / 2, box["height"] - 10)])
+        drawing = page.evaluate(SKETCH_VALUE)
+        assert drawing.startswith("data:image/png;base64,") and drawing != one_stroke
+        prompt = page.evaluate("async () => (await window.app.graphToPrompt()).output")
+        sketch = next(node for node in prompt.values() if node["class_type"] == "Pix2PixSketch")
+        assert sketch["inputs"]["drawing"] == drawing and set(sketch["inputs"]) == {"drawing", "width", "height"}
+        before = set(comfy.get("/history"))
+        page.evaluate("() => window.app.queuePrompt(0)")
+        deadline = time.time() + 120
+        while not (new := set(comfy.get("/history")) - before):
+            assert time.time() < deadline, "the frontend queued nothing"
+            time.sleep(0.2)
+        history = comfy.wait(new.pop())
+        assert history["status"]["status_str"] == "success", _errors(history)[-1500:]
+        saved = next(iter(history["outputs"].values()))["images"][0]
+        output = load_image(comfy.base / "output" / saved["subfolder"] / saved["filename"])
+        canvas = load_image(base64.b64decode(drawing.split(",", 1)[1]))
+        assert output.shape == canvas.shape == (3, 256, 256) and torch.equal(output, canvas)
+        assert (canvas < 0.5).any(0).sum() > 200  # the two strokes are in it
+        page.screenshot(path=str(comfy.base / "sketch.png"))
+
+        page.evaluate("""() => window.app.graph.nodes.find(n => n.type === "Pix2PixSketch").widgets
+            .find(w => w.name === "undo").callback()""")
+        undone = load_image(base64.b64decode(page.evaluate(SKETCH_VALUE).split(",", 1)[1]))
+        assert torch.equal(undone, load_image(base64.b64decode(one_stroke.split(",", 1)[1])))  # the last stroke off
+
+        workflow = page.evaluate("() => window.app.graph.serialize()")
+        page.evaluate("() => window.app.graph.clear()")
+        page.evaluate("wf => window.app.loadGraphData(wf)", workflow)
+        time.sleep(1)
+        restored = page.evaluate("""() => window.app.graph.nodes.find(n => n.type === "Pix2PixSketch")
+            .pix2pixSketch.canvas.toDataURL("image/png")""")
+        assert torch.equal(load_image(base64.b64decode(restored.split(",", 1)[1])), undone)
+
+
+def test_the_sketch_node_refuses_what_no_canvas_writes(comfy):
+    import base64
+
+    def sketch(drawing: str) -> dict:
+        return {"1": {"class_type": "Pix2PixSketch", "inputs": {"drawing": drawing, "width": 96, "height": 64}},
+                "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "sketch"}}}
+
+    blank = comfy.run(sketch(""))  # nothing drawn yet: a white canvas of the node's size
+    assert blank["status"]["status_str"] == "success"
+    image = _output_images(comfy, blank, "2")[0]
+    assert image.size == (96, 64) and image.getextrema() == ((255, 255),) * 3
+    huge = "data:image/png;base64," + base64.b64encode(_png_header(100000, 100000)).decode()
+    for drawing, message in (("data:image/gif;base64,R0lGODlh", "not a PNG data URL"),
+                             ("data:image/png;base64,%%%", "base64 is damaged"), (huge, "claims 100000x100000")):
+        history = comfy.run(sketch(drawing))
+        assert history["status"]["status_str"] == "error" and message in _errors(history), _errors(history)[-500:]
