@@ -108,10 +108,10 @@ class Pix2PixTrain(io.ComfyNode):
 
     @classmethod
     def execute(cls, inputs=None, targets=None, **widgets) -> io.NodeOutput:
-        widgets = {**widget_defaults(cls), **widgets}
+        defaults = widget_defaults(cls)
+        widgets = {**defaults, **widgets}
         recipe = training_preset(None if widgets["preset"] == "custom" else widgets["preset"])
-        config = Pix2PixConfig(**merged_settings(recipe, _paired_fields(**widgets),
-                                                 _paired_fields(**widget_defaults(cls))))
+        config = Pix2PixConfig(**merged_settings(recipe, _paired_fields(**widgets), _paired_fields(**defaults)))
         config.validate()
         save_name = widgets["save_name"]
         target, run_dir = training_folders(save_name)
@@ -261,10 +261,10 @@ class Pix2PixTrainUnpaired(io.ComfyNode):
 
     @classmethod
     def execute(cls, images_a=None, images_b=None, **widgets) -> io.NodeOutput:
-        widgets = {**widget_defaults(cls), **widgets}
+        defaults = widget_defaults(cls)
+        widgets = {**defaults, **widgets}
         recipe = training_preset(None if widgets["preset"] == "custom" else widgets["preset"])
-        config = CycleGANConfig(**merged_settings(recipe, _unpaired_fields(**widgets),
-                                                  _unpaired_fields(**widget_defaults(cls))))
+        config = CycleGANConfig(**merged_settings(recipe, _unpaired_fields(**widgets), _unpaired_fields(**defaults)))
         config.validate()
         save_name = widgets["save_name"]
         target, run_dir = training_folders(save_name)

@@ -20,6 +20,7 @@ from ..inference.modes import STATISTICS
 from ..inference.precision import PRECISIONS
 from ..inference.translate import FIT_MODES, check_options, training_scale_note, translate
 from ..networks.io import DIRECTIONS
+from ..training.data import ALIGNED_RATIO
 from ..weights.hed import HED_REPO, load_hed
 from ..weights.loader import load_generator
 from .export import is_onnx, onnx_colorization, onnx_translation
@@ -117,13 +118,10 @@ def _translate(args: argparse.Namespace) -> int:
     return _over_files(plan, "translating", run)
 
 
-ALIGNED_ASPECT = (1.8, 2.2)  # width / height of an aligned A|B pair (two square halves), as training reads them
-
-
 def _pair_note(size: tuple[int, int]) -> str | None:
     """A warning, for an input shaped like an aligned A|B training pair: both halves are translated as one image."""
     height, width = size
-    if not ALIGNED_ASPECT[0] <= width / height <= ALIGNED_ASPECT[1]:
+    if not ALIGNED_RATIO[0] <= width / height <= ALIGNED_RATIO[1]:  # the ratio training reads as A|B
         return None
     return ("warning: an input is twice as wide as it is high, like an aligned A|B training pair: the whole image is "
             "translated, both halves together. To translate one side, give that half alone (crop it first).")

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..atomic import atomic_path
 from ..errors import HubError
 from ..hub_client import first_line, offline, timeout
+from ..paths import contained_path
 from .catalogue import DEMO_MODELS_COMMIT, DEMO_MODELS_REPO, DEMO_TRANSLATORS, DemoTranslator
 
 BASE_URL_VARIABLE = "PIX2PIX_DEMO_MODELS_URL"  # a mirror of the repo's files (default: GitHub's raw files)
@@ -43,7 +44,7 @@ def git_blob_id(path: Path) -> str:
 def download_demo_translator(name: str, folder: str | os.PathLike = ".") -> Path:
     """``folder/<file>.pict`` for the demo translator ``name`` (already there and intact: kept as it is)."""
     entry = demo_translator(name)
-    target, url = Path(folder) / entry.file, demo_url(entry)
+    target, url = contained_path(folder, entry.file, what="file"), demo_url(entry)
     by_hand = f"Download {url} by hand and put it at {target} (then load that file)."
     if target.is_file():
         if git_blob_id(target) == entry.blob:
