@@ -4,7 +4,7 @@ from .colorize import Pix2PixColorize
 from .critic import Pix2PixCritic
 from .edges import Pix2PixEdges
 from .examples import Pix2PixExamplePhoto
-from .live import register_live_route
+from .live import register_live_routes
 from .models import Pix2PixLoadModel, Pix2PixSaveModel, register_model_folder
 from .sketch import Pix2PixSketch
 from .train import Pix2PixTrain, Pix2PixTrainUnpaired
@@ -13,4 +13,4 @@ from .translate import Pix2PixTranslate
 NODES = [Pix2PixLoadModel, Pix2PixTranslate, Pix2PixEdges, Pix2PixColorize, Pix2PixCritic, Pix2PixTrain,
          Pix2PixTrainUnpaired, Pix2PixSaveModel, Pix2PixExamplePhoto, Pix2PixSketch]
 
-__all__ = ["NODES", "register_live_route", "register_model_folder"]
+__all__ = ["NODES", "register_live_routes", "register_model_folder"]

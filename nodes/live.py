@@ -1,36 +1,62 @@
-"""``POST /pix2pix/live``: a drawing translated on the spot, outside the queue (the sketch pad's live mode).
+"""The sketch pad's routes on ComfyUI's server.
 
-Multipart fields: ``model`` (a translator as Pix2Pix Load Model lists it under models/pix2pix), ``image`` (the
-canvas as PNG) and optionally ``client`` (an id per drawing surface; default: the caller's address). The answer
-is ``image/png``, or JSON ``{"error": ...}`` with a 4xx status: 400 a bad field or name, 404 an unknown model,
-413 a body or a canvas over the limits, 415 not a PNG, 409 a drawing a newer one replaced, 429 too many clients.
-Translators come from Load Model's cache; nothing is written anywhere.
+- ``POST /pix2pix/live``: a drawing translated on the spot, outside the queue. Multipart fields: ``model`` (a
+  translator as Pix2Pix Load Model lists it under models/pix2pix), ``image`` (the canvas as PNG) and optionally
+  ``client`` (an id per drawing surface). The answer is ``image/png``, or JSON ``{"error": ...}`` with a 4xx
+  status: 400 a bad field or name, 404 an unknown model, 413 a body or a canvas over the limits, 415 not a PNG,
+  409 a drawing a newer one replaced, 429 too many clients. Translators come from Load Model's cache; nothing is
+  written anywhere. The logic is the core's :class:`LiveService`, which ``pix2pix draw`` serves too.
+- ``GET /pix2pix/palettes`` and ``GET /pix2pix/models``: the pad's colours, and the translators live mode offers.
+- ``/pix2pix/web/``: the pad's own files (pix2pix_core/web), which web/sketch.js imports.
 """
 
 from __future__ import annotations
 
-import re
-
 from aiohttp import web
 
-from ..pix2pix_core.errors import Pix2PixError
-from ..pix2pix_core.inference.live import Busy, ImageTooLarge, NewestWins, NotPng, Superseded, translate_png
+from ..pix2pix_core.errors import InputError
+from ..pix2pix_core.imaging.palettes import palettes_json
+from ..pix2pix_core.inference.live import (
+    BODY_TOO_LARGE,
+    MAX_BODY_BYTES,
+    NOT_MULTIPART,
+    LiveAnswer,
+    LiveService,
+    UnknownModel,
+)
 from ..pix2pix_core.paths import contained_path
-from .models import load_local, local_choices, model_dir
+from ..pix2pix_core.web import PAD_FILES
+from .models import NONE, load_local, local_choices, model_dir
 
 ROUTE = "/pix2pix/live"
-MAX_BODY_BYTES = 8 * 2**20  # a 2048x2048 RGBA canvas as PNG is well under this
-CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-STATUS = {NotPng: 415, ImageTooLarge: 413, Superseded: 409, Busy: 429}
-_NEWEST = NewestWins()
 
 
-def register_live_route(routes: web.RouteTableDef) -> None:
+def _open_local(name: str):
+    contained_path(model_dir(), name, what="model", nested=True)  # no '..', no absolute path, no control character
+    if name not in local_choices() or name == NONE:
+        raise UnknownModel(f"no translator {name!r} under models/pix2pix: give a name as Pix2Pix Load Model lists "
+                           "it (for a folder, its model.safetensors).")
+
+    def generator():
+        model = load_local(name)
+        model.load()
+        return model.generator
+
+    return generator
+
+
+_SERVICE = LiveService(_open_local)
+
+
+def register_live_routes(routes: web.RouteTableDef) -> None:
     routes.post(ROUTE)(live_translation)
+    routes.get("/pix2pix/palettes")(list_palettes)
+    routes.get("/pix2pix/models")(list_translators)
+    routes.static("/pix2pix/web", PAD_FILES)
 
 
-def _error(message: str, status: int) -> web.Response:
-    return web.json_response({"error": message}, status=status)
+def _respond(answer: LiveAnswer) -> web.Response:
+    return web.Response(status=answer.status, body=answer.body, headers={"Content-Type": answer.content_type})
 
 
 async def _fields(request: web.Request) -> dict[str, bytes]:
@@ -50,36 +76,20 @@ async def _fields(request: web.Request) -> dict[str, bytes]:
     return fields
 
 
-def _model_name(fields: dict[str, bytes]) -> str:
-    name = fields.get("model", b"").decode("utf-8", errors="replace").strip()
-    contained_path(model_dir(), name, what="model", nested=True)  # no '..', no absolute path, no control character
-    return name
-
-
 async def live_translation(request: web.Request) -> web.Response:
     try:
         fields = await _fields(request)
     except web.HTTPRequestEntityTooLarge:
-        return _error(f"the request is over {MAX_BODY_BYTES // 2**20} MiB: send the canvas alone, as PNG.", 413)
-    except (ValueError, AssertionError, KeyError):  # aiohttp's answers to a body that is not multipart
-        return _error("send multipart/form-data with the fields 'model' and 'image' (PNG).", 400)
-    try:
-        name = _model_name(fields)
-        if "image" not in fields:
-            return _error("the field 'image' (the canvas as PNG) is missing.", 400)
-        if name not in local_choices():
-            return _error(f"no translator {name!r} under models/pix2pix: give a name as Pix2Pix Load Model lists "
-                          "it (for a folder, its model.safetensors).", 404)
-        client = fields.get("client", b"").decode("utf-8", errors="replace") or str(request.remote)
-        if not CLIENT_ID.match(client):
-            return _error("'client' must be 1-64 letters, digits, '.', '_', ':' or '-'.", 400)
-        model = load_local(name)
+        return _respond(LiveAnswer.error(BODY_TOO_LARGE, 413))
+    except (ValueError, AssertionError, KeyError, InputError):  # aiohttp's answers to a body that is not multipart
+        return _respond(LiveAnswer.error(NOT_MULTIPART, 400))
+    return _respond(await _SERVICE.answer(fields, str(request.remote)))
 
-        def work() -> bytes:
-            model.load()
-            return translate_png(model.generator, fields["image"])
 
-        body = await _NEWEST.run(client, work)
-    except Pix2PixError as exc:
-        return _error(str(exc), STATUS.get(type(exc), 400))
-    return web.Response(body=body, content_type="image/png")
+async def list_palettes(_: web.Request) -> web.Response:
+    return web.json_response(palettes_json())
+
+
+async def list_translators(_: web.Request) -> web.Response:
+    models = [{"name": name, "available": True} for name in local_choices() if name != NONE]
+    return web.json_response({"models": models})

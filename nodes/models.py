@@ -15,14 +15,16 @@ from ..pix2pix_core.errors import Pix2PixError
 from ..pix2pix_core.hub_client import check_repo_id, check_revision
 from ..pix2pix_core.networks.io import DIRECTIONS
 from ..pix2pix_core.paths import contained_path
-from ..pix2pix_core.weights.catalogue import CATALOGUE
+from ..pix2pix_core.weights.catalogue import CATALOGUE, DEMO_TRANSLATORS
+from ..pix2pix_core.weights.demo_models import download_demo_translator
 from ..pix2pix_core.weights.directory import CONFIG_FILE, DISCRIMINATOR_FILE
 from ..pix2pix_core.weights.hub import push_to_hub as publish
 from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, cancellable, schema
 
 FOLDER = "pix2pix"
-EXTENSIONS = {".safetensors", ".pth", ".pt", ".bin"}
+EXTENSIONS = {".safetensors", ".pth", ".pt", ".bin", ".pict"}  # .pict: the interactive demo's translators
 NONE = "(none)"
+DEMO_CHOICES = {f"demo: {entry.name}": entry for entry in DEMO_TRANSLATORS}  # the interactive demo's .pict files
 CACHE_SIZE_VARIABLE = "PIX2PIX_LOADED_MODELS"  # translators kept loaded (default 4)
 
 
@@ -116,6 +118,14 @@ def _load_hub(repo_id: str, revision: str, direction: str = "AtoB") -> Pix2PixMo
     return _LOADED.get(("hub", repo_id, revision, direction), load)
 
 
+def _load_demo(choice: str) -> Pix2PixModel:
+    """A demo translator from models/pix2pix/<file>.pict, downloaded there first when missing (pinned, checked)."""
+    entry = DEMO_CHOICES[choice]
+    if not (model_dir() / entry.file).is_file():
+        cancellable(download_demo_translator, entry.name, model_dir())
+    return load_local(entry.file)
+
+
 class Pix2PixLoadModel(io.ComfyNode):
     @classmethod
     def define_schema(cls) -> io.Schema:
@@ -134,9 +144,12 @@ class Pix2PixLoadModel(io.ComfyNode):
             inputs=[
                 io.Combo.Input("model", options=local_choices(), default=NONE,
                                tooltip="A translator under models/pix2pix. For a folder, pick its model.safetensors."),
-                io.Combo.Input("catalogue", options=[NONE, *(e.repo_id for e in CATALOGUE)], default=NONE,
-                               tooltip="A known pretrained translator on the Hub (see `pix2pix models` for what "
-                                       "each expects as input). Used when 'model' is (none)."),
+                io.Combo.Input("catalogue", options=[NONE, *(e.repo_id for e in CATALOGUE), *DEMO_CHOICES],
+                               default=NONE,
+                               tooltip="A known pretrained translator: on the Hub, or one of the paper's "
+                                       "interactive demo (demo: edges2cats, edges2shoes, edges2handbags, facades; "
+                                       "downloaded once into models/pix2pix). See `pix2pix models` for what each "
+                                       "expects as input. Used when 'model' is (none)."),
                 io.String.Input("repo_id", default="", tooltip="Any Hub repo id (org/name); overrides the other two."),
                 io.String.Input("revision", default="", tooltip="Hub branch, tag or commit to pin (default: main)."),
                 io.Combo.Input("direction", options=list(DIRECTIONS), default="AtoB", optional=True,
@@ -152,6 +165,8 @@ class Pix2PixLoadModel(io.ComfyNode):
     def fingerprint_inputs(cls, model: str, catalogue: str, repo_id: str, revision: str,
                            direction: str = "AtoB") -> tuple:
         """A local file changed on disk makes the node run again (ComfyUI would reuse its cached output)."""
+        if not repo_id.strip() and model == NONE and catalogue in DEMO_CHOICES:
+            model = DEMO_CHOICES[catalogue].file  # once downloaded, a file under models/pix2pix like any other
         if repo_id.strip() or model == NONE:
             return (repo_id.strip(), catalogue, revision.strip(), direction)
         try:
@@ -166,6 +181,8 @@ class Pix2PixLoadModel(io.ComfyNode):
             return io.NodeOutput(_load_hub(repo_id.strip(), revision.strip(), direction))
         if model != NONE:
             return io.NodeOutput(load_local(model))
+        if catalogue in DEMO_CHOICES:
+            return io.NodeOutput(_load_demo(catalogue))
         if catalogue != NONE:
             return io.NodeOutput(_load_hub(catalogue, revision.strip(), direction))
         raise Pix2PixError("Pix2Pix Load Model: choose a model under models/pix2pix, a catalogue entry or a repo_id.")

@@ -21,7 +21,7 @@ from pix2pix_core.errors import CheckpointError
 NGF, LEVELS = 2, 8
 
 
-def _tf_variables(seed: int = 0, in_channels: int = 3, out_channels: int = 3) -> tuple[dict, np.ndarray]:
+def tf_variables(seed: int = 0, in_channels: int = 3, out_channels: int = 3) -> tuple[dict, np.ndarray]:
     """Random generator variables in TensorFlow's names and layouts, every value one of a 256-entry table (so the
     8-bit encoding is exact), and that table."""
     rng = np.random.default_rng(seed)
@@ -108,7 +108,7 @@ def demo_model(image: np.ndarray, v: dict) -> np.ndarray:
 
 
 def test_a_pict_translator_does_what_the_demo_page_computes(tmp_path):
-    variables, table = _tf_variables()
+    variables, table = tf_variables()
     path = tmp_path / "edges2cats_AtoB.pict"
     write_pict(path, variables, table)
     generator = p2p.load_generator(path)
@@ -127,7 +127,7 @@ def test_a_pict_translator_does_what_the_demo_page_computes(tmp_path):
 
 
 def test_a_pict_converts_to_our_format(tmp_path, capsys):
-    variables, table = _tf_variables(seed=2)
+    variables, table = tf_variables(seed=2)
     write_pict(tmp_path / "edges2shoes_AtoB.pict", variables, table)
     assert cli_main(["convert", str(tmp_path / "edges2shoes_AtoB.pict"), "--out", str(tmp_path / "ours")]) == 0
     assert "tensorflow_unet" in capsys.readouterr().out
@@ -138,7 +138,7 @@ def test_a_pict_converts_to_our_format(tmp_path, capsys):
 
 @pytest.mark.parametrize("damage", ["truncated", "table", "not_unet"])
 def test_a_damaged_pict_is_refused_by_name(tmp_path, damage):
-    variables, table = _tf_variables()
+    variables, table = tf_variables()
     if damage == "not_unet":
         variables = {"generator/other/kernel": variables["generator/encoder_1/conv2d/kernel"]}
     path = tmp_path / "x_AtoB.pict"
@@ -192,7 +192,7 @@ def _pin(monkeypatch, path) -> None:
 
 def test_models_get_downloads_a_pinned_demo_translator_and_checks_it(tmp_path, demo_mirror, monkeypatch, capsys):
     files, hits = demo_mirror
-    variables, table = _tf_variables(seed=3)
+    variables, table = tf_variables(seed=3)
     write_pict(tmp_path / "edges2cats_AtoB.pict", variables, table)
     files["edges2cats_AtoB.pict"] = (tmp_path / "edges2cats_AtoB.pict").read_bytes()
     _pin(monkeypatch, tmp_path / "edges2cats_AtoB.pict")

@@ -40,6 +40,7 @@ def _is_widget(spec: list) -> bool:
 
 COLUMN_WIDTH, ROW_GAP, LINE_HEIGHT, TITLE_HEIGHT = 360, 40, 24, 30  # about 24 px per slot or widget, as drawn
 NODE_SIZE = [300, 160]  # the smallest a node is drawn (the frontend grows it to fit its widgets)
+NODE_SIZES = {"Pix2PixSketch": [340, 560]}  # room for the drawing surface (a DOM widget the frontend cannot measure)
 
 
 def _sources(node: dict, api: dict) -> list[str]:
@@ -64,7 +65,8 @@ def _layout(api: dict, object_info: dict) -> dict[str, list[int]]:
         places[node_id] = [60 + COLUMN_WIDTH * x, 80 + tops.get(x, 0)]
         info = object_info[api[node_id]["class_type"]]
         slots = max(len(_input_specs(info)), len(info["output"]))
-        tops[x] = tops.get(x, 0) + TITLE_HEIGHT + max(NODE_SIZE[1], 40 + LINE_HEIGHT * slots) + ROW_GAP
+        height = NODE_SIZES.get(api[node_id]["class_type"], NODE_SIZE)[1]
+        tops[x] = tops.get(x, 0) + TITLE_HEIGHT + max(height, 40 + LINE_HEIGHT * slots) + ROW_GAP
     return places
 
 
@@ -102,7 +104,8 @@ def _ui_graph(api: dict, object_info: dict, outside: dict[str, list[str]] | None
                     widgets.append("fixed")
                 if len(spec) > 1 and spec[1].get("image_upload"):
                     widgets.append("image")  # the upload button is a widget too
-        nodes.append({"id": int(node_id), "type": node["class_type"], "pos": places[node_id], "size": NODE_SIZE,
+        size = NODE_SIZES.get(node["class_type"], NODE_SIZE)
+        nodes.append({"id": int(node_id), "type": node["class_type"], "pos": places[node_id], "size": size,
                       "flags": {}, "order": order, "mode": 0, "inputs": inputs, "widgets_values": widgets})
     for slot, (source, source_slot) in enumerate(outputs):
         link(source, source_slot, "-20", slot, output_type(source, source_slot))

@@ -16,9 +16,9 @@ from .. import __version__
 from ..devices import check_device
 from ..errors import InputError, Pix2PixError
 from ..file_batch import OUTPUT_FORMATS
-from . import demo, evaluate, export, images, models, train
+from . import demo, draw, evaluate, export, images, models, train
 
-COMMAND_FAMILIES = (demo, images, train, evaluate, models, export)  # the order of `pix2pix --help`
+COMMAND_FAMILIES = (demo, images, draw, train, evaluate, models, export)  # the order of `pix2pix --help`
 
 
 def main(argv: list[str] | None = None) -> int:

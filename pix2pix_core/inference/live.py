@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
+import re
 import struct
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 import torch
@@ -26,6 +29,8 @@ from .translate import translate
 LIVE_STATISTICS = "per_image"  # the reference's test-time BatchNorm, independent of anything else in flight
 LIVE_DROPOUT_SEED = 0  # dropout as the reference runs it, with a fixed seed: one drawing, one picture
 MAX_LIVE_SIDE = 2048  # the sketch pad's largest canvas
+MAX_BODY_BYTES = 8 * 2**20  # a 2048x2048 RGBA canvas as PNG is well under this
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 T = TypeVar("T")
@@ -45,6 +50,19 @@ class Superseded(InputError):
 
 class Busy(Pix2PixError):
     """Too many clients are drawing at once."""
+
+
+class UnknownModel(InputError):
+    """The request names a translator the server does not have."""
+
+
+class BodyTooLarge(InputError):
+    """The request is over :data:`MAX_BODY_BYTES`."""
+
+
+BODY_TOO_LARGE = f"the request is over {MAX_BODY_BYTES // 2**20} MiB: send the canvas alone, as PNG."
+NOT_MULTIPART = "send multipart/form-data with the fields 'model' and 'image' (PNG)."
+STATUS = {NotPng: 415, ImageTooLarge: 413, BodyTooLarge: 413, Superseded: 409, Busy: 429, UnknownModel: 404}
 
 
 def png_size(data: bytes, max_side: int = MAX_LIVE_SIDE) -> tuple[int, int]:
@@ -96,3 +114,43 @@ class NewestWins:
             if not self._waiting[client]:
                 del self._waiting[client]
                 self._newest.pop(client, None)
+
+
+@dataclass(frozen=True)
+class LiveAnswer:
+    status: int
+    body: bytes
+    content_type: str = "image/png"
+
+    @classmethod
+    def error(cls, message: str, status: int) -> LiveAnswer:
+        return cls(status, json.dumps({"error": message}).encode(), "application/json; charset=utf-8")
+
+
+class LiveService:
+    """The live route for any HTTP server: the request's fields in, an answer out.
+
+    ``open_model(name)`` checks a translator's name (a bad one raises :class:`InputError`, an unknown one
+    :class:`UnknownModel`) and returns a function giving its generator, called in the worker thread (loading may
+    take a while). Fields: ``model``, ``image`` (PNG) and optionally ``client`` (one id per drawing surface; default:
+    the caller's address).
+    """
+
+    def __init__(self, open_model: Callable[[str], Callable[[], Generator]], max_clients: int = 8) -> None:
+        self.open_model = open_model
+        self.newest = NewestWins(max_clients)
+
+    async def answer(self, fields: dict[str, bytes], remote: str) -> LiveAnswer:
+        try:
+            generator = self.open_model(fields.get("model", b"").decode("utf-8", errors="replace").strip())
+            if "image" not in fields:
+                return LiveAnswer.error("the field 'image' (the canvas as PNG) is missing.", 400)
+            client = fields.get("client", b"").decode("utf-8", errors="replace") or remote
+            if not CLIENT_ID.match(client):
+                return LiveAnswer.error("'client' must be 1-64 letters, digits, '.', '_', ':' or '-'.", 400)
+            png_size(fields["image"])  # refused before it waits for a turn
+            body = await self.newest.run(client, lambda: translate_png(generator(), fields["image"]))
+        except Pix2PixError as exc:
+            return LiveAnswer.error(str(exc), STATUS.get(type(exc), 400))
+        return LiveAnswer(200, body)
+
