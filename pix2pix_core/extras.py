@@ -9,7 +9,8 @@ from .errors import Pix2PixError
 # extra -> (its packages, what needs them)
 EXTRAS = {"onnx": (("onnx", "onnxscript", "onnxruntime"), "ONNX export and ONNX Runtime translation"),
           "tensorboard": (("tensorboard",), "--log tensorboard (TensorBoard logging)"),
-          "datasets": (("datasets",), "training on a Hugging Face Hub dataset (--data org/name, hub:org/name)")}
+          "datasets": (("datasets",), "training on a Hugging Face Hub dataset (--data org/name, hub:org/name)"),
+          "video": (("av",), "video files (PyAV, the FFmpeg binding ComfyUI uses)")}
 
 
 def install_hint(extra: str) -> str:

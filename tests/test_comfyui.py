@@ -908,9 +908,13 @@ def test_the_sketch_node_refuses_what_no_canvas_writes(comfy):
     labels.paste(FACADES.colour("door").rgb, (10, 20, 30, 50))  # 20x30 pixels of door
     buffer = io.BytesIO()
     labels.save(buffer, format="PNG")
-    drawn = comfy.run(sketch("data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(), "facades"))
+    drawing = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    drawn = comfy.run(sketch(drawing, "facades"))
     mask = np.asarray(_output_images(comfy, drawn, "4")[0].convert("L"))
     assert mask.sum() == 255 * 20 * 30 and (mask[20:50, 10:30] == 255).all()
+    again = comfy.run(sketch(drawing, "facades"))  # the same drawing queued again: ComfyUI's cache answers
+    cached = [m[1]["nodes"] for m in again["status"]["messages"] if m[0] == "execution_cached"]
+    assert cached and "1" in cached[0], again["status"]["messages"]
     huge = "data:image/png;base64," + base64.b64encode(_png_header(100000, 100000)).decode()
     for drawing, message in (("data:image/gif;base64,R0lGODlh", "not a PNG data URL"),
                              ("data:image/png;base64,%%%", "base64 is damaged"), (huge, "claims 100000x100000")):

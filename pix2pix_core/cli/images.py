@@ -24,6 +24,7 @@ from ..training.data import ALIGNED_RATIO
 from ..weights.hed import HED_REPO, load_hed
 from ..weights.loader import load_generator
 from .export import is_onnx, onnx_colorization, onnx_translation
+from .video import add_video_options, check_video_args, is_video_run, translate_video
 
 
 def add_commands(sub, device, files) -> None:
@@ -36,8 +37,9 @@ def _add_translate(sub, device, files) -> None:
                         parents=[files(), device])
     _model_options(tr, "generator: file, folder, Hub repo (see `pix2pix info`) or an exported .onnx file (run by "
                        "ONNX Runtime)", "auto")
-    tr.add_argument("--statistics", choices=STATISTICS,
-                    help="per_image: the reference's test-time BatchNorm (default); eval: running statistics")
+    tr.add_argument("--statistics", choices=(*STATISTICS, "clip"),
+                    help="per_image: the reference's test-time BatchNorm (default); eval: running statistics; "
+                    "clip (video): fixed for the clip, estimated over frames drawn across it")
     tr.add_argument("--direction", choices=DIRECTIONS, help="a CycleGAN checkpoint or repo: which side translates "
                     "(default AtoB; BtoA: the way back)")
     tr.add_argument("--dropout-seed", type=int, help="keep dropout on with this seed (reference stochastic output)")
@@ -45,6 +47,7 @@ def _add_translate(sub, device, files) -> None:
                     "network's multiple if larger; fewer tiles run at once when memory is short)")
     tr.add_argument("--tile-overlap", type=int, help="tiled mode: overlap between tiles in pixels (default a quarter "
                     "of the tile)")
+    add_video_options(tr)
     tr.set_defaults(func=_translate)
 
 
@@ -89,7 +92,11 @@ def _add_edges(sub, device, files) -> None:
 
 
 def _translate(args: argparse.Namespace) -> int:
-    plan = _plan(args)
+    video = check_video_args(args) if is_video_run(args) else None
+    plan = _plan(args) if video is None else None
+    if is_onnx(args.model) and video is not None:
+        raise Pix2PixError(f"{args.model} is an ONNX export: a clip is translated with the PyTorch weights (its "
+                           "temporal semantics need the network itself).")
     if is_onnx(args.model):
         return _over_files(plan, "translating", onnx_translation(args))
     generator = load_generator(args.model, device=args.device, direction=args.direction)
@@ -98,6 +105,10 @@ def _translate(args: argparse.Namespace) -> int:
                            "recombines its output with each image's own luminance.")
     options = {"fit": args.fit, "statistics": args.statistics or "per_image", "dropout_seed": args.dropout_seed,
                "precision": args.precision, "tile_size": args.tile_size, "tile_overlap": args.tile_overlap}
+    if video is not None:  # the clip's own statistics and dropout: see inference/temporal.py
+        del options["statistics"], options["dropout_seed"]
+        check_options(**options)
+        return translate_video(args, generator, {**options, "weight_copy": args.weight_copy}, video)
     check_options(**options)  # once, before the first image (not as a "skipped" line per image)
     options["weight_copy"] = args.weight_copy
     said: set[str] = set()

@@ -28,6 +28,7 @@ from ..networks.norm import uses_input_statistics
 from .memory import default_memory_budget, estimate_native_bytes
 from .modes import STATISTICS, inference_statistics
 from .precision import PRECISIONS, resolve_precision
+from .temporal import ClipSemantics
 from .tiling import Tile, run_tiled, run_tiled_exact, tile_grid
 
 FIT_MODES = ("auto", "native", "resize", "tiled")
@@ -45,7 +46,7 @@ def translate(generator: Generator, images: torch.Tensor, *, fit: str = "auto", 
               dropout_seed: int | None = None, precision: str = "float32", batch_size: int = 8,
               tile_size: int | None = None, tile_overlap: int | None = None, statistics_passes: int = STATISTICS_PASSES,
               memory_budget: int | None = None, weight_copy: bool = True,
-              progress: Progress | None = None) -> torch.Tensor:
+              progress: Progress | None = None, clip: ClipSemantics | None = None) -> torch.Tensor:
     """Translate ``images`` ``[B, C, H, W]`` in 0..1 to ``[B, C_out, H, W]`` in 0..1, on the generator's device.
 
     - ``statistics``: ``"per_image"`` (the reference's test-time BatchNorm, batch-invariant) or ``"eval"``.
@@ -66,6 +67,8 @@ def translate(generator: Generator, images: torch.Tensor, *, fit: str = "auto", 
       needs its converted copy. The copy is skipped anyway when it would take over a quarter of the budget.
     - ``progress(done, total)``: called after each unit of work (a convolution of a native forward, a batch of
       tiles in a tiled pass); raise from it to stop.
+    - ``clip``: what the frames of one clip share (one dropout mask, fixed statistics), applied to the network
+      that runs; see ``inference.temporal``.
 
     Gray inputs are repeated to RGB, RGB(A) is reduced to luma for 1-channel models, and an alpha channel is
     kept aside and re-attached to RGB outputs.
@@ -81,7 +84,8 @@ def translate(generator: Generator, images: torch.Tensor, *, fit: str = "auto", 
     copied = 0 if net is generator else module_bytes(net)
     engine = _Engine(net, dtype, statistics, dropout_seed, max(budget - copied, 0), element_size, progress)
     scaled = training_scale_size(generator.io, x.shape[-2:]) if fit == "auto" else None
-    with _cudnn_benchmark(device), torch.inference_mode():
+    shared = clip.applied(net) if clip is not None else contextlib.nullcontext()
+    with _cudnn_benchmark(device), torch.inference_mode(), shared:
         if scaled is not None:
             y = at_size(lambda small: engine.fitted(small, tile_size, tile_overlap, batch_size, statistics_passes), x,
                         scaled)

@@ -1,0 +1,70 @@
+"""A clip translated chunk by chunk with the temporal semantics of ``inference.temporal``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import torch
+from torch import nn
+
+from ..networks import Generator
+from .temporal import ClipSemantics, check_temporal
+from .translate import translate
+
+DEFAULT_BATCH = 8  # translate's own default
+
+
+def translate_clip(generator: Generator, chunks: Iterable[torch.Tensor], *, temporal: str = "clip",
+                   statistics: str = "per_image", dropout_seed: int | None = 0, sample: torch.Tensor | None = None,
+                   **options) -> Iterator[torch.Tensor]:
+    """The translation of a clip given in chunks ``[n, C, H, W]``, in order, in groups of ``batch_size`` frames
+    counted from the clip's start: the frames do not depend on the chunking (a batch's kernels may round
+    differently from another's, so every chunking must give the same batches).
+
+    ``temporal="frame"``: frame ``i`` is translated alone with dropout seed ``dropout_seed + i`` (the reference's
+    test.py, fresh noise per frame). ``temporal="clip"``: one dropout mask from ``dropout_seed`` for every frame;
+    ``statistics="clip"`` normalises every frame with the statistics of ``sample`` (frames drawn across the clip,
+    taken as one batch). ``dropout_seed=None``: dropout off. ``options`` as :func:`translate`.
+    """
+    check_temporal(temporal, statistics)
+    chunks = regrouped(chunks, options.get("batch_size", DEFAULT_BATCH))
+    has_dropout = dropout_seed is not None and any(isinstance(m, nn.Dropout) for m in generator.modules())
+    if temporal == "frame":
+        yield from _frame_by_frame(generator, chunks, statistics, dropout_seed if has_dropout else None, options)
+        return
+    semantics = ClipSemantics(dropout_seed if has_dropout else None, record=statistics == "clip")
+    if statistics == "clip":
+        if sample is None or not len(sample):
+            raise ValueError("statistics 'clip' needs sample frames of the clip")
+        translate(generator, sample, statistics="per_image", batch_size=len(sample), clip=semantics, **options)
+        semantics.record = False
+    per_frame = "per_image" if statistics == "clip" else statistics
+    for chunk in chunks:
+        yield translate(generator, chunk, statistics=per_frame, clip=semantics, **options)
+
+
+def regrouped(chunks: Iterable[torch.Tensor], size: int) -> Iterator[torch.Tensor]:
+    """The same frames in groups of exactly ``size`` (the last one what is left)."""
+    pending: list[torch.Tensor] = []
+    held = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        held += len(chunk)
+        while held >= size:
+            frames = torch.cat(pending)
+            yield frames[:size]
+            pending, held = [frames[size:]], held - size
+    if held:
+        yield torch.cat(pending)
+
+
+def _frame_by_frame(generator: Generator, chunks: Iterable[torch.Tensor], statistics: str, seed: int | None,
+                    options: dict) -> Iterator[torch.Tensor]:
+    index = 0
+    for chunk in chunks:
+        if seed is None:
+            yield translate(generator, chunk, statistics=statistics, **options)
+        else:
+            yield torch.cat([translate(generator, chunk[i:i + 1], statistics=statistics, dropout_seed=seed + index + i,
+                                       **options) for i in range(len(chunk))])
+        index += len(chunk)

@@ -1,0 +1,131 @@
+"""Clips: real files made with PyAV, translated by the CLI and by the core with its temporal semantics."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+import torch
+from video_clips import clip_facts, pan_frames, write_clip
+
+import pix2pix_core as p2p
+from pix2pix_core.cli import main as cli_main
+from pix2pix_core.inference.clip import translate_clip
+from pix2pix_core.networks import UnetConfig, build_network, init_weights
+from pix2pix_core.video.files import ClipWriter, probe, read_chunks
+
+
+def _unet(tmp_path: Path | None = None):
+    """A small U-Net with BatchNorm and dropout (two dropout layers), saved when ``tmp_path`` is given."""
+    torch.manual_seed(0)
+    net = init_weights(build_network(UnetConfig(num_downs=7, ngf=8)))
+    assert sum(isinstance(m, torch.nn.Dropout) for m in net.modules()) == 2
+    return p2p.save_pretrained(net, tmp_path / "unet") if tmp_path else net
+
+
+def _decoded(path: Path) -> torch.Tensor:
+    return torch.cat(list(read_chunks(path, 64)))
+
+
+def test_a_clip_keeps_its_frames_rate_size_and_audio(tmp_path, capsys):
+    """A 334x518 pan (not a multiple of 16) with a sound track: the translation has as many frames, the same rate,
+    size and audio duration, and its frames are what encoding translate_clip of the decoded input gives."""
+    source = write_clip(tmp_path / "pan.mp4", pan_frames(30, 334, 518))
+    model = _unet(tmp_path)
+    out = tmp_path / "out" / "translated.mp4"
+    assert cli_main(["translate", str(source), "--out", str(out), "--model", str(model), "--chunk", "7"]) == 0
+    assert "wrote" in capsys.readouterr().out
+    assert clip_facts(out) == clip_facts(source) == {"frames": 30, "rate": Fraction(25), "size": (334, 518),
+                                                     "audio_seconds": pytest.approx(1.2, abs=0.03)}
+    frames = _decoded(source)
+    expected = torch.cat(list(translate_clip(p2p.load_generator(model), [frames], temporal="clip")))
+    reference = ClipWriter(probe(source), tmp_path / "reference.mp4")
+    with reference.open():
+        reference.write(expected)
+    assert torch.equal(_decoded(out), _decoded(reference.target))
+    assert not [p for p in out.parent.iterdir() if p.name != out.name]  # no temporary file left
+
+
+@pytest.mark.parametrize("temporal, statistics", [("clip", "per_image"), ("clip", "eval"), ("clip", "clip"),
+                                                  ("frame", "per_image")])
+def test_the_frames_do_not_depend_on_the_chunking(temporal, statistics):
+    net = _unet()
+    frames = torch.from_numpy(np.stack(pan_frames(20, 96, 80, step=4))).permute(0, 3, 1, 2).float() / 255
+    sample = frames[::5]
+
+    def run(chunk: int) -> torch.Tensor:
+        chunks = [frames[i:i + chunk] for i in range(0, len(frames), chunk)]
+        return torch.cat(list(translate_clip(net, chunks, temporal=temporal, statistics=statistics, sample=sample,
+                                             dropout_seed=3, fit="native")))
+
+    one = run(1)
+    assert torch.equal(one, run(7)) and torch.equal(one, run(64))
+
+
+def test_a_static_clip_stays_still_under_clip_and_flickers_under_frame():
+    net = _unet()
+    still = (torch.from_numpy(pan_frames(1, 96, 80)[0]).permute(2, 0, 1).float() / 255).repeat(6, 1, 1, 1)
+    clip = torch.cat(list(translate_clip(net, [still], temporal="clip", dropout_seed=0, fit="native")))
+    frame = torch.cat(list(translate_clip(net, [still], temporal="frame", dropout_seed=0, fit="native")))
+    assert all(torch.equal(clip[0], f) for f in clip)  # one mask for the clip: six identical frames
+    assert (frame[1:] - frame[:-1]).abs().amax(dim=(1, 2, 3)).min() > 1e-3  # fresh dropout: every frame differs
+    off = torch.cat(list(translate_clip(net, [still], temporal="clip", dropout_seed=None, fit="native")))
+    assert not torch.equal(off[0], clip[0])  # the clip's mask is really applied
+
+
+def _audio_only(path: Path) -> Path:
+    with av.open(str(path), "w") as container:
+        sound = container.add_stream("aac", rate=48000)
+        sound.layout = "mono"
+        block = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="flt", layout="mono")
+        block.sample_rate, block.pts = 48000, 0
+        container.mux(sound.encode(block))
+        container.mux(sound.encode(None))
+    return path
+
+
+def _variable_rate(path: Path) -> Path:
+    frames = pan_frames(12, 64, 64)
+    with av.open(str(path), "w") as container:
+        video = container.add_stream("libx264", rate=25)
+        video.width, video.height, video.pix_fmt = 64, 64, "yuv420p"
+        video.codec_context.time_base = Fraction(1, 1000)
+        pts = 0
+        for i, image in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24").reformat(format="yuv420p")
+            frame.pts, frame.time_base = pts, Fraction(1, 1000)
+            pts += 40 if i % 2 else 90
+            container.mux(video.encode(frame))
+        container.mux(video.encode(None))
+    return path
+
+
+def test_bad_clips_and_outputs_are_refused_by_name_and_nothing_is_written(tmp_path, capsys):
+    model = _unet(tmp_path)
+    good = write_clip(tmp_path / "good.mp4", pan_frames(12, 64, 64), audio=False)
+    truncated = tmp_path / "truncated.mp4"
+    truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    text = tmp_path / "notes.mp4"
+    text.write_text("not a video")
+    (tmp_path / "a-file").write_text("x")
+    mine = tmp_path / "mine.mp4"
+    mine.write_bytes(b"my own file")
+    out = tmp_path / "out.mp4"
+    cases = [(truncated, out, [], "is not a readable video"),
+             (text, out, [], "is not a readable video"),
+             (_audio_only(tmp_path / "sound.m4a.mp4"), out, [], "has no video stream"),
+             (_variable_rate(tmp_path / "vfr.mp4"), out, [], "variable frame rate"),
+             (good, good, [], "is the input clip itself"),
+             (good, mine, [], "exists: give another --out, or --overwrite"),
+             (good, out, ["--codec", "nonesuch264"], "no such encoder"),
+             (good, tmp_path / "out.gif", [], "a clip is written as"),
+             (good, tmp_path / "a-file" / "out.mp4", [], "Check the path")]
+    for source, target, extra, message in cases:
+        code = cli_main(["translate", str(source), "--out", str(target), "--model", str(model), *extra])
+        err = capsys.readouterr().err
+        assert code == 2 and message in err and "Traceback" not in err, (source.name, target.name, err)
+    assert not out.exists() and mine.read_bytes() == b"my own file"
+    assert not list(tmp_path.glob(".*.tmp")) and not list(tmp_path.glob("*.partial.*"))
