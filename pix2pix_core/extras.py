@@ -10,7 +10,8 @@ from .errors import Pix2PixError
 EXTRAS = {"onnx": (("onnx", "onnxscript", "onnxruntime"), "ONNX export and ONNX Runtime translation"),
           "tensorboard": (("tensorboard",), "--log tensorboard (TensorBoard logging)"),
           "datasets": (("datasets",), "training on a Hugging Face Hub dataset (--data org/name, hub:org/name)"),
-          "video": (("av",), "video files (PyAV, the FFmpeg binding ComfyUI uses)")}
+          "video": (("av", "opencv-python-headless"), "video files (PyAV, the FFmpeg binding ComfyUI uses) and "
+                                                     "the flicker measure (OpenCV's optical flow)")}
 
 
 def install_hint(extra: str) -> str:

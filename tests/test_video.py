@@ -129,3 +129,27 @@ def test_bad_clips_and_outputs_are_refused_by_name_and_nothing_is_written(tmp_pa
         assert code == 2 and message in err and "Traceback" not in err, (source.name, target.name, err)
     assert not out.exists() and mine.read_bytes() == b"my own file"
     assert not list(tmp_path.glob(".*.tmp")) and not list(tmp_path.glob("*.partial.*"))
+
+
+def test_the_flicker_measure_reads_motion_and_flicker(tmp_path, capsys):
+    """A translation equal to its input flickers as much as the input moves (ratio 1); independent noise per frame
+    adds about its own mean size on top; a pan whose motion the flow follows has a small warping error."""
+    import json
+
+    from pix2pix_core.video.flicker import warping_errors
+
+    pan = torch.from_numpy(np.stack(pan_frames(12, 128, 96, step=2))).permute(0, 3, 1, 2).float() / 255
+    same, own = warping_errors([pan], [pan.clone()])
+    assert same == own and own < 0.02
+    torch.manual_seed(0)
+    noisy = (pan + 0.1 * (torch.rand_like(pan) - 0.5)).clamp(0, 1)  # mean |difference of two draws| is 1/30
+    flicker, _ = warping_errors([pan], [noisy])
+    assert 0.025 < flicker - own < 0.045, (flicker, own)
+
+    source = write_clip(tmp_path / "pan.mp4", pan_frames(12, 128, 96, step=2), audio=False)
+    assert cli_main(["eval", "--flicker", str(source), str(source), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["frames"] == 12 and record["ratio_to_input"] == 1.0
+    short = write_clip(tmp_path / "short.mp4", pan_frames(5, 128, 96), audio=False)
+    assert cli_main(["eval", "--flicker", str(source), str(short)]) == 2
+    assert "has 5 frames" in capsys.readouterr().err

@@ -17,15 +17,18 @@ from ..training.evaluate import cycle_metrics, evaluate
 from ..training.pix2pix import Pix2PixConfig
 from ..training.presets import PAIRED_PRESETS, build_dataset, kind_for_model
 from ..training.unpaired import unpaired_domains
+from ..video.flicker import clip_warping_errors
 from ..weights.loader import load_generator
 from .train import add_hub_data_arguments, data_source
 
 
 def add_commands(sub, device, **_) -> None:
-    ev = sub.add_parser("eval", help="L1, PSNR and SSIM of a generator on a paired test split", parents=[device])
-    ev.add_argument("--model", required=True, help="generator: file, folder or Hub repo")
-    ev.add_argument("--data", required=True, help="test pairs (same layouts as `pix2pix train`), or a Hub dataset "
-                    "org/name")
+    ev = sub.add_parser("eval", help="L1, PSNR and SSIM of a generator on a paired test split; --flicker: how much "
+                        "a translated clip flickers", parents=[device])
+    ev.add_argument("--model", help="generator: file, folder or Hub repo")
+    ev.add_argument("--data", help="test pairs (same layouts as `pix2pix train`), or a Hub dataset org/name")
+    ev.add_argument("--flicker", nargs=2, metavar=("INPUT_CLIP", "OUTPUT_CLIP"), help="instead: the warping error "
+                    "(Lai et al. 2018) of OUTPUT_CLIP, a translation of INPUT_CLIP, beside INPUT_CLIP's own")
     add_hub_data_arguments(ev, "test")
     ev.add_argument("--preset", choices=PAIRED_PRESETS, help="how pairs are made (default: from the model's io "
                     "contract: Lab pairs for a colorizer, Canny pairs for an edges model, else the folder's layout)")
@@ -46,6 +49,13 @@ def _eval(args: argparse.Namespace) -> int:
         args.out, args.json = args.out or Path(args.json), False
     if args.out is not None and args.out.is_dir():
         raise Pix2PixError(f"--out {args.out} is a folder: give the path of the JSON file to write.")
+    if args.flicker:
+        if args.model or args.data:
+            raise Pix2PixError("--flicker compares two clips: leave --model and --data out.")
+        measured = _flicker(*args.flicker)
+        return _report({"input": args.flicker[0], "output": args.flicker[1], **measured}, args, measured)
+    if not (args.model and args.data):
+        raise Pix2PixError("eval needs --model and --data (or --flicker INPUT_CLIP OUTPUT_CLIP).")
     source = data_source(args.data, args, "test")
     domains = unpaired_domains(source) if isinstance(source, Path) else None
     if domains is not None:  # no target exists for an unpaired image: the cycle reconstruction is the measure
@@ -66,6 +76,17 @@ def _eval(args: argparse.Namespace) -> int:
             metrics = evaluate(generator, dataset, args.statistics, progress=lambda done, _: bar.update(done - bar.n))
     record = {"model": str(args.model), "data": str(args.data),
               **(dataset.provenance if domains is None else {}), **metrics}
+    return _report(record, args, metrics)
+
+
+def _flicker(input_clip: str, output_clip: str) -> dict:
+    print(f"measuring the warping error of {output_clip} against {input_clip}'s motion", file=sys.stderr)
+    return clip_warping_errors(input_clip, output_clip)
+
+
+def _report(record: dict, args: argparse.Namespace, metrics: dict | None = None) -> int:
+    """The metrics as a table or JSON, and the whole record to --out."""
+    metrics = record if metrics is None else metrics
     if args.json:
         print(json.dumps(record, indent=2))
     else:
