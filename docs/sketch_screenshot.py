@@ -1,5 +1,5 @@
 """Take docs/sketch.png (drawing in the Pix2Pix Sketch node, live mode on, in the real ComfyUI frontend) and the
-thumbnails of the sketch templates (workflows/sketch_to_cat.jpg, workflows/facades_painter.jpg).
+thumbnails of the newer templates (workflows/sketch_to_cat.jpg, facades_painter.jpg, video_edges_to_photo.jpg).
 
     pip install comfyui-frontend-package==1.32.9 playwright   # and Debian's chromium
     python docs/sketch_screenshot.py [/usr/bin/chromium]
@@ -34,8 +34,8 @@ LIVE_MODEL = "vintagify/G_A2B_epoch33.pth"
 
 def _open(page, workflow: Path, offset: list[int], scale: float = 1) -> None:
     page.evaluate("wf => window.app.loadGraphData(wf)", json.loads(workflow.read_text()))
-    page.wait_for_function(f"() => ({SKETCH})()?.pix2pixSketch")
-    page.evaluate(f"() => ({SKETCH})().pix2pixSketch.ready")
+    time.sleep(1)
+    page.evaluate(f"() => ({SKETCH})()?.pix2pixSketch.ready")  # a drawing shown before the picture is taken
     page.evaluate("([offset, scale]) => { window.app.canvas.ds.scale = scale; window.app.canvas.ds.offset = offset; "
                   "window.app.graph.setDirtyCanvas(true, true); }", [offset, scale])
     time.sleep(1)
@@ -48,12 +48,26 @@ def _fresh_page(browser, server):
 
 
 def _thumbnail(page, name: str) -> None:
-    """The whole graph, 16:9, without the frontend's floating panels."""
-    _open(page, ROOT / "workflows" / f"{name}.json", [60, 200], scale=0.62)
+    """The whole graph fitted into a 16:9 clip, without the frontend's floating panels."""
+    page.set_viewport_size({"width": 2400, "height": 1400})  # room for the widest graph at a readable scale
+    _open(page, ROOT / "workflows" / f"{name}.json", [0, 0])
+    page.keyboard.press("Escape")
     page.add_style_tag(content=".subgraph-breadcrumb, .actionbar-container, .minimap-main-container "
                                "{ visibility: hidden !important; }")
-    time.sleep(0.5)
-    page.screenshot(path="/tmp/thumbnail.png", clip={"x": 60, "y": 150, "width": 1120, "height": 630})
+    clip = {"x": 80, "y": 140, "width": 2240, "height": 1260}
+    page.evaluate("""clip => {
+        const nodes = window.app.graph.nodes, title = LiteGraph.NODE_TITLE_HEIGHT, margin = 30;
+        const left = Math.min(...nodes.map(n => n.pos[0])) - margin;
+        const top = Math.min(...nodes.map(n => n.pos[1] - title)) - margin;
+        const right = Math.max(...nodes.map(n => n.pos[0] + n.size[0])) + margin;
+        const bottom = Math.max(...nodes.map(n => n.pos[1] + n.size[1])) + margin;
+        const scale = Math.min(clip.width / (right - left), clip.height / (bottom - top), 1.2);
+        const page = window.app.canvas.canvas.getBoundingClientRect(), ds = window.app.canvas.ds;
+        ds.scale = scale;
+        ds.offset = [(clip.x - page.left) / scale - left, (clip.y - page.top) / scale - top];
+        window.app.graph.setDirtyCanvas(true, true); }""", clip)
+    time.sleep(1)
+    page.screenshot(path="/tmp/thumbnail.png", clip=clip)
     Image.open("/tmp/thumbnail.png").convert("RGB").resize(THUMBNAIL, Image.LANCZOS).save(
         ROOT / "workflows" / f"{name}.jpg", quality=88)
 
@@ -105,10 +119,10 @@ def main() -> None:
         (server.base / "models" / "pix2pix" / "vintagify").mkdir()
         shutil.copy(vintagify_weights(), server.base / "models" / "pix2pix" / "vintagify")
         with chromium(executable) as browser:
-            for name in ("sketch_to_cat", "facades_painter"):
+            for name in ("sketch_to_cat", "facades_painter", "video_edges_to_photo"):
                 _thumbnail(_fresh_page(browser, server), name)
             _drawing_picture(_fresh_page(browser, server))
-    print("wrote docs/sketch.png, workflows/sketch_to_cat.jpg and workflows/facades_painter.jpg")
+    print("wrote docs/sketch.png and workflows/{sketch_to_cat,facades_painter,video_edges_to_photo}.jpg")
 
 
 if __name__ == "__main__":

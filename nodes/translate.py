@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import torch
 from comfy_api.latest import io
 
-from ..pix2pix_core import translate
 from ..pix2pix_core.errors import Pix2PixError
+from ..pix2pix_core.inference.clip import translate_clip
 from ..pix2pix_core.inference.modes import STATISTICS
 from ..pix2pix_core.inference.precision import PRECISIONS
+from ..pix2pix_core.inference.temporal import TEMPORAL
 from ..pix2pix_core.inference.translate import FIT_MODES, training_scale_note
 from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, schema, to_comfy, to_core
 
@@ -46,20 +48,26 @@ class Pix2PixTranslate(io.ComfyNode):
                 io.Combo.Input("precision", options=list(PRECISIONS), default="auto",
                                tooltip="auto: bfloat16 where the hardware runs it fast (quality loss measured "
                                        "below 0.1% PSNR-wise), else float32."),
+                io.Combo.Input("temporal", options=list(TEMPORAL), default="frame", optional=True,
+                               tooltip="For video frames (Load Video, VideoHelperSuite). frame: each image on its "
+                                       "own, image i with dropout seed + i (the reference's test.py, which "
+                                       "flickers with dropout on). clip: the batch is one clip's frames, every "
+                                       "frame with the same dropout mask, so noise does not flicker; meta-batch "
+                                       "chunks of a clip give the frames the whole clip would."),
             ],
             outputs=[io.Image.Output(display_name="image", tooltip="Translated images, the input's size.")],
         )
 
     @classmethod
     def execute(cls, model: Pix2PixModel, image, fit: str, tile_size: int, statistics: str, dropout: bool,
-                seed: int, precision: str) -> io.NodeOutput:
+                seed: int, precision: str, temporal: str = "frame") -> io.NodeOutput:
         if model.generator.io.output_space == "lab_ab":
             raise Pix2PixError(f"{model.name} is a colorization model (L -> ab): use Pix2Pix Colorize.")
         model.load()
         note = training_scale_note(model.generator, tuple(image.shape[1:3])) if fit == "auto" else None
         if note is not None:
             print(f"[pix2pix] {model.name}: {note}")
-        result = translate(model.generator, to_core(image), fit=fit, statistics=statistics,
-                           dropout_seed=seed if dropout else None, precision=precision, tile_size=tile_size,
-                           progress=Progress())
-        return io.NodeOutput(to_comfy(result))
+        frames = translate_clip(model.generator, [to_core(image)], temporal=temporal, statistics=statistics,
+                                dropout_seed=seed if dropout else None, fit=fit, precision=precision,
+                                tile_size=tile_size, progress=Progress())
+        return io.NodeOutput(to_comfy(torch.cat(list(frames))))

@@ -25,6 +25,7 @@ from comfyui_harness import ComfyServer, PromptRejected
 from hub_server import HubServer, dataset_files, random_png
 from PIL import Image
 from test_pict import tf_variables, write_pict
+from video_clips import clip_facts, pan_frames, write_clip
 
 import pix2pix_core as p2p
 from pix2pix_core.networks import (
@@ -83,6 +84,7 @@ def _prepare_inputs(base: Path, photos: Path) -> None:
                         base / "models" / "pix2pix" / "rgb-model")
     for seed, entry in enumerate(DEMO_TRANSLATORS):  # the interactive demo's files, as `demo: NAME` downloads them
         write_pict(base / "models" / "pix2pix" / entry.file, *tf_variables(seed))
+    write_clip(base / "input" / "pix2pix_pan.mp4", pan_frames(20, 96, 64, step=4))  # the video template's clip
     photos_dir = base / "input" / "photos"  # nodes read folders inside ComfyUI's input folder only
     photos_dir.mkdir()
     for name in ("astronaut.jpg", "rocket.jpg"):
@@ -248,7 +250,7 @@ def _as_shipped(name: str) -> dict:
     user's (no Load Image, no saved model) and every model comes from the Hub catalogue or is trained in it."""
     workflow = _workflow(name)
     for node in workflow.values():
-        assert node["class_type"] != "LoadImage", name  # the embedded example photos instead
+        assert node["class_type"] != "LoadImage", name  # the embedded example photos instead (a clip: Load Video)
         assert node["inputs"].get("model", "(none)") == "(none)" or isinstance(node["inputs"]["model"], list), name
         if node["class_type"] == "Pix2PixTrain":
             node["inputs"].update(TINY_TRAINING)
@@ -273,6 +275,54 @@ def test_every_template_runs_as_opened(comfy):
         assert (image.size, image.mode) == (size, "RGB"), name
     # the colour templates share one colorizer: trained by the first, found complete by the others
     assert p2p.load_generator(comfy.base / "models" / "pix2pix" / "my-colorizer").training_facts["steps"] == 3
+
+
+@pytest.mark.slow
+def test_the_video_template_translates_a_clip_and_keeps_its_rate_and_sound(comfy):
+    """Load Video -> Get Video Components -> Edges -> Translate (temporal clip, dropout on) -> Create Video -> Save
+    Video, ComfyUI's own video nodes around the pack's: as many frames, the same rate and the audio."""
+    history = comfy.run(_workflow("video_edges_to_photo"))
+    assert history["status"]["status_str"] == "success", _errors(history)[-1500:]
+    saved = next(iter(history["outputs"]["7"].values()))[0]
+    facts = clip_facts(comfy.base / "output" / saved["subfolder"] / saved["filename"])
+    source = clip_facts(comfy.base / "input" / "pix2pix_pan.mp4")
+    assert (facts["frames"], facts["rate"], facts["size"]) == (source["frames"], source["rate"], source["size"])
+    assert facts["audio_seconds"] == pytest.approx(source["audio_seconds"], abs=0.05)
+
+
+def test_a_clip_translated_in_meta_batches_equals_the_clip_translated_whole(comfy):
+    """Translate with temporal 'clip' on 32 frames at once, and on the same frames as two chunks of 16 (what
+    VideoHelperSuite's meta-batches feed it): identical frames. With 'frame' the dropout noise changes per frame."""
+    torch.manual_seed(0)
+    p2p.save_pretrained(init_weights(build_network(UnetConfig(num_downs=6, ngf=8))),
+                        comfy.base / "models" / "pix2pix" / "video-unet")
+    # lossless (FFV1), so the 32 decoded frames are really one picture
+    write_clip(comfy.base / "input" / "still.mkv", pan_frames(1, 64, 64) * 32, audio=False, codec="ffv1")
+
+    def prompt(temporal: str, chunks: list[tuple[int, int]]) -> dict:
+        graph = {"v": {"class_type": "LoadVideo", "inputs": {"file": "still.mkv"}},
+                 "c": {"class_type": "GetVideoComponents", "inputs": {"video": ["v", 0]}},
+                 "m": {"class_type": "Pix2PixLoadModel", "inputs": {"model": "video-unet/model.safetensors",
+                                                                    "catalogue": "(none)", "repo_id": "",
+                                                                    "revision": ""}}}
+        for k, (start, length) in enumerate(chunks):
+            graph[f"b{k}"] = {"class_type": "ImageFromBatch", "inputs": {"image": ["c", 0], "batch_index": start,
+                                                                          "length": length}}
+            graph[f"t{k}"] = {"class_type": "Pix2PixTranslate", "inputs": {
+                "model": ["m", 0], "image": [f"b{k}", 0], "fit": "native", "tile_size": 512,
+                "statistics": "per_image", "dropout": True, "seed": 7, "precision": "float32",
+                "temporal": temporal}}
+            graph[f"s{k}"] = {"class_type": "SaveImage", "inputs": {"images": [f"t{k}", 0],
+                                                                   "filename_prefix": f"meta_{temporal}_{k}"}}
+        history = comfy.run(graph)
+        assert history["status"]["status_str"] == "success", _errors(history)[-1500:]
+        return [np.asarray(image) for k in range(len(chunks)) for image in _output_images(comfy, history, f"s{k}")]
+
+    whole, chunked = prompt("clip", [(0, 32)]), prompt("clip", [(0, 16), (16, 16)])
+    assert len(whole) == len(chunked) == 32 and all((a == b).all() for a, b in zip(whole, chunked))
+    assert all((frame == whole[0]).all() for frame in whole)  # a still clip stays still
+    flickering = prompt("frame", [(0, 32)])
+    assert not (flickering[0] == flickering[1]).all()
 
 
 def test_train_colorizer_reads_a_folder_and_logs_to_tensorboard(comfy):
