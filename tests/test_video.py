@@ -153,3 +153,24 @@ def test_the_flicker_measure_reads_motion_and_flicker(tmp_path, capsys):
     short = write_clip(tmp_path / "short.mp4", pan_frames(5, 128, 96), audio=False)
     assert cli_main(["eval", "--flicker", str(source), str(short)]) == 2
     assert "has 5 frames" in capsys.readouterr().err
+
+
+def test_ctrl_c_leaves_a_playable_partial_clip_and_nothing_at_out(tmp_path, monkeypatch, capsys):
+    from pix2pix_core.video import files
+
+    source = write_clip(tmp_path / "pan.mp4", pan_frames(24, 64, 64), audio=True)
+    model = _unet(tmp_path)
+    write = files.ClipWriter.write
+
+    def interrupted(self, frames):
+        if self.written >= 8:
+            raise KeyboardInterrupt
+        write(self, frames)
+
+    monkeypatch.setattr(files.ClipWriter, "write", interrupted)
+    out = tmp_path / "out.mp4"
+    assert cli_main(["translate", str(source), "--out", str(out), "--model", str(model), "--chunk", "4"]) == 130
+    assert "8 of 24 frames are in" in capsys.readouterr().err
+    partial = tmp_path / "out.partial.mp4"
+    assert not out.exists() and clip_facts(partial)["frames"] == 8  # closed properly: it decodes
+    assert not list(tmp_path.glob(".*.tmp"))
