@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -14,21 +16,28 @@ PHOTO = Path(__file__).resolve().parents[1] / "pix2pix_core" / "assets" / "chels
 
 def pan_frames(frames: int, width: int, height: int, step: int = 3, zoom: float = 0.0) -> list[np.ndarray]:
     """A window moving ``step`` pixels a frame across the photo (and growing by ``zoom`` a frame), resized."""
+    return list(panning(frames, width, height, step, zoom))
+
+
+def panning(frames: int, width: int, height: int, step: int = 3, zoom: float = 0.0) -> Iterator[np.ndarray]:
+    """:func:`pan_frames` one at a time (a long clip is never held whole)."""
     photo = Image.open(PHOTO).convert("RGB")
     base_w, base_h = int(photo.width * 0.6), int(photo.height * 0.6)
-    out = []
     for i in range(frames):
         w, h = int(base_w * (1 + zoom * i)), int(base_h * (1 + zoom * i))
         x = min(step * i, photo.width - w)
         window = photo.crop((x, 0, x + w, min(h, photo.height)))
-        out.append(np.array(window.resize((width, height), Image.BILINEAR)))
-    return out
+        yield np.array(window.resize((width, height), Image.BILINEAR))
 
 
-def write_clip(path: Path, frames: list[np.ndarray], rate: int = 25, audio: bool = True,
+def write_clip(path: Path, frames: Iterable[np.ndarray], rate: int = 25, audio: bool = True,
                codec: str = "libx264", pixel_format: str = "yuv420p") -> Path:
     """``frames`` (H x W x 3 uint8) at ``rate`` fps, with a 440 Hz tone as long as the clip when ``audio``."""
-    height, width = frames[0].shape[:2]
+    frames = iter(frames)
+    first = next(frames)
+    frames = itertools.chain([first], frames)
+    height, width = first.shape[:2]
+    count = 0
     with av.open(str(path), "w") as container:
         video = container.add_stream(codec, rate=rate)
         video.width, video.height, video.pix_fmt = width, height, pixel_format
@@ -40,9 +49,10 @@ def write_clip(path: Path, frames: list[np.ndarray], rate: int = 25, audio: bool
             frame.pts = i
             frame.time_base = Fraction(1, rate)
             container.mux(video.encode(frame))
+            count += 1
         container.mux(video.encode(None))
         if sound is not None:
-            samples = int(48000 * len(frames) / rate)
+            samples = int(48000 * count / rate)
             tone = (0.2 * np.sin(2 * np.pi * 440 * np.arange(samples) / 48000)).astype(np.float32)
             for start in range(0, samples, 1024):
                 block = av.AudioFrame.from_ndarray(tone[None, start:start + 1024], format="flt", layout="mono")
