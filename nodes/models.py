@@ -19,10 +19,11 @@ from ..pix2pix_core.weights.catalogue import CATALOGUE, DEMO_TRANSLATORS
 from ..pix2pix_core.weights.demo_models import download_demo_translator
 from ..pix2pix_core.weights.directory import CONFIG_FILE, DISCRIMINATOR_FILE
 from ..pix2pix_core.weights.hub import push_to_hub as publish
+from ..pix2pix_core.weights.loader import TRANSLATOR_SUFFIXES
 from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, cancellable, schema
 
 FOLDER = "pix2pix"
-EXTENSIONS = {".safetensors", ".pth", ".pt", ".bin", ".pict"}  # .pict: the interactive demo's translators
+EXTENSIONS = set(TRANSLATOR_SUFFIXES)
 NONE = "(none)"
 DEMO_CHOICES = {f"demo: {entry.name}": entry for entry in DEMO_TRANSLATORS}  # the interactive demo's .pict files
 CACHE_SIZE_VARIABLE = "PIX2PIX_LOADED_MODELS"  # translators kept loaded (default 4)

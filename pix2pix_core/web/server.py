@@ -38,11 +38,10 @@ from ..paths import contained_path
 from ..weights.catalogue import DEMO_TRANSLATORS
 from ..weights.demo_models import download_demo_translator
 from ..weights.directory import CONFIG_FILE
-from ..weights.loader import load_generator
+from ..weights.loader import TRANSLATOR_SUFFIXES, load_generator
 from . import PAD_FILES
 
 log = logging.getLogger(__name__)
-MODEL_SUFFIXES = (".safetensors", ".pth", ".pt", ".bin", ".pict")
 PAGE = "draw.html"
 STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".html": "text/html; charset=utf-8"}
 KEPT_LOADED = 2  # translators kept in memory: the one drawn with, and the one before
@@ -78,7 +77,7 @@ class DrawTranslators:
         if not self.folder.is_dir():
             return []
         return sorted(path.name for path in self.folder.iterdir()
-                      if (path.is_file() and path.suffix.lower() in MODEL_SUFFIXES)
+                      if (path.is_file() and path.suffix.lower() in TRANSLATOR_SUFFIXES)
                       or (path.is_dir() and (path / CONFIG_FILE).is_file()))
 
     def listing(self) -> list[dict]:

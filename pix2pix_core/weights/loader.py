@@ -34,6 +34,8 @@ from .pict import is_pict, pict_model_config, pict_state_dict, read_pict_arrays
 from .reference import reference_file
 
 WEIGHT_SUFFIXES = (".pth", ".pt", ".bin", ".safetensors", ".onnx", ".ckpt", ".json")
+# the weight files a translator picker offers: what load_generator reads as one file (the .pict: the demo's)
+TRANSLATOR_SUFFIXES = (".safetensors", ".pth", ".pt", ".bin", ".pict")
 WEIGHT_NAMES = {
     "generator": (GENERATOR_FILE, "pytorch_model.bin", "latest_net_G.pth", "latest_net_G_A.pth"),
     "discriminator": (DISCRIMINATOR_FILE, "latest_net_D.pth", "latest_net_D_A.pth"),
