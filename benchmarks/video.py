@@ -7,7 +7,12 @@ clip's length.
    path (`translate_clip`, temporal clip, per-image statistics, batches of 8) with decoding and encoding. The
    reference-style loop, as test.py runs a clip's frames: one frame at a time, the eager forward in training mode
    (its batch-of-one BatchNorm, dropout on), with the same decoding and encoding. Both in this process, as a ratio.
-2. Peak resident memory of `pix2pix translate` (a subprocess each) for 512x512 pans of 500 and ``--long`` frames
+2. Flicker: the warping error (Lai et al., ECCV 2018; `pix2pix eval --flicker`) of a gray -> colour U-Net with
+   dropout (ngf 16, RGB in and out), trained here for ``--train-steps`` steps on windows of three embedded photos,
+   translating a pan across a fourth: ``frame`` (the reference: fresh dropout per frame), ``clip`` (one mask),
+   ``clip`` with statistics fixed over the clip, and ``clip`` + ``--stabilize``, each beside the input's own
+   warping error, with the frames/s of each (the cost of the flow-guided smoothing).
+3. Peak resident memory of `pix2pix translate` (a subprocess each) for 512x512 pans of 500 and ``--long`` frames
    with a narrow U-Net (ngf 8): flat in the clip's length is the claim, since frames stream in chunks.
 """
 
@@ -28,12 +33,18 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from machine import cpu_row  # noqa: E402
-from video_clips import pan_frames, panning, write_clip  # noqa: E402
+from video_clips import as_tensor, pan_frames, panning, write_clip  # noqa: E402
 
 import pix2pix_core as p2p  # noqa: E402
 from pix2pix_core.inference.clip import translate_clip  # noqa: E402
 from pix2pix_core.networks import UnetConfig, build_network, init_weights  # noqa: E402
+from pix2pix_core.training.data import TensorPairDataset  # noqa: E402
+from pix2pix_core.training.pix2pix import Pix2PixConfig, Pix2PixTrainer  # noqa: E402
 from pix2pix_core.video.files import ClipWriter, probe, read_chunks  # noqa: E402
+from pix2pix_core.video.flicker import warping_errors  # noqa: E402
+from pix2pix_core.video.stabilize import stabilized  # noqa: E402
+
+STABILIZE = (0.5, 0.8)
 
 
 def _ours(generator, source: Path, target: Path) -> float:
@@ -69,9 +80,53 @@ def _peak_rss(folder: Path, frames: int, model: Path) -> tuple[float, float]:
     return int(done.stdout.strip().splitlines()[-1]) / 1024, time.perf_counter() - started
 
 
+def _gray_to_color_unet(folder: Path, steps: int):
+    """gray -> colour (RGB in, RGB out), ngf 16 with dropout, trained on 128x128 windows of astronaut, coffee and
+    rocket."""
+    windows = torch.cat([as_tensor(pan_frames(24, 128, 128, step=9, zoom=0.01, photo=name))
+                         for name in ("astronaut.jpg", "coffee.jpg", "rocket.jpg")])
+    grays = _gray(windows)
+    config = Pix2PixConfig(steps=steps, ngf=16, num_downs=7, load_size=142, crop_size=128, checkpoint_every=10**6,
+                           sample_every=10**6)
+    started = time.perf_counter()
+    result = Pix2PixTrainer(config, TensorPairDataset(grays, windows), folder / "sketch_run", resume=False).run()
+    print(f"| flicker model: gray -> colour U-Net (ngf 16, dropout), {result.steps_done} steps | "
+          f"{time.perf_counter() - started:.0f} s |")
+    return result.generator.eval()
+
+
+def _gray(images: torch.Tensor) -> torch.Tensor:
+    luma = (images * torch.tensor([0.299, 0.587, 0.114])[:, None, None]).sum(1, keepdim=True)
+    return luma.expand(-1, 3, -1, -1).contiguous()
+
+
+def _flicker_rows(generator) -> None:
+    colour = as_tensor(pan_frames(48, 192, 128, step=3))  # chelsea: not among the training photos
+    pan = _gray(colour)
+    error, own = warping_errors([pan], [colour])
+    print(f"| warping error of the true colours (a perfect translator) | {error:.4f} = {error / own:.2f}x the "
+          f"input's {own:.4f} |")
+    runs = {"frame (the reference: fresh dropout per frame)": ({"temporal": "frame"}, 0.0),
+            "clip (one dropout mask)": ({"temporal": "clip"}, 0.0),
+            "clip, statistics fixed over the clip": ({"temporal": "clip", "statistics": "clip",
+                                                      "sample": pan[::3]}, 0.0),
+            **{f"clip + --stabilize {strength}": ({"temporal": "clip"}, strength) for strength in STABILIZE}}
+    for label, (semantics, strength) in runs.items():
+        started = time.perf_counter()
+        chunks = [pan[i:i + 16] for i in range(0, len(pan), 16)]
+        frames = torch.cat(list(stabilized(chunks, lambda c, s=semantics: translate_clip(
+            generator, c, dropout_seed=0, fit="native", **s), strength)))
+        rate = len(pan) / (time.perf_counter() - started)
+        error, own = warping_errors([pan], [frames])
+        print(f"| warping error, {label} | {error:.4f} = **{error / own:.2f}x** the input's {own:.4f} "
+              f"({rate:.1f} frames/s at 192x128) |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--long", type=int, default=2000, help="frames of the long clip (default 2000)")
+    parser.add_argument("--train-steps", type=int, default=600, help="training steps of the flicker model "
+                        "(default 600)")
     args = parser.parse_args()
     label, features = cpu_row()
     print(f"| {label} | {features} |\n| --- | --- |")
@@ -86,6 +141,7 @@ def main() -> None:
         print(f"| unet_256 at 256x256, 48 frames, decode + translate + encode: ours | {ours:.1f} frames/s |")
         print(f"| the reference-style loop (one frame at a time, eager, train mode) | {reference:.1f} frames/s |")
         print(f"| ours / reference | **{ours / reference:.2f}x** |")
+        _flicker_rows(_gray_to_color_unet(folder, args.train_steps))
         narrow = p2p.save_pretrained(init_weights(build_network(UnetConfig(ngf=8))), folder / "narrow")
         for frames in (500, args.long):
             rss, seconds = _peak_rss(folder, frames, narrow)

@@ -4,6 +4,7 @@ from .colorize import Pix2PixColorize
 from .critic import Pix2PixCritic
 from .edges import Pix2PixEdges
 from .examples import Pix2PixExamplePhoto
+from .flicker import Pix2PixFlicker
 from .live import register_live_routes
 from .models import Pix2PixLoadModel, Pix2PixSaveModel, register_model_folder
 from .sketch import Pix2PixSketch
@@ -11,6 +12,7 @@ from .train import Pix2PixTrain, Pix2PixTrainUnpaired
 from .translate import Pix2PixTranslate
 
 NODES = [Pix2PixLoadModel, Pix2PixTranslate, Pix2PixEdges, Pix2PixColorize, Pix2PixCritic, Pix2PixTrain,
-         Pix2PixTrainUnpaired, Pix2PixSaveModel, Pix2PixExamplePhoto, Pix2PixSketch]
+         Pix2PixTrainUnpaired, Pix2PixSaveModel, Pix2PixExamplePhoto, Pix2PixSketch,
+         Pix2PixFlicker]
 
 __all__ = ["NODES", "register_live_routes", "register_model_folder"]

@@ -36,13 +36,14 @@ from pix2pix_core.networks import (
     build_network,
     init_weights,
 )
+from pix2pix_core.video.files import read_chunks
 from pix2pix_core.weights.catalogue import CATALOGUE, DEMO_TRANSLATORS
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / "workflows"
 CONTRACT = Path(__file__).parent / "data" / "node_contract.json"
 NODES = ["Pix2PixLoadModel", "Pix2PixTranslate", "Pix2PixEdges", "Pix2PixColorize", "Pix2PixCritic", "Pix2PixTrain",
-         "Pix2PixTrainUnpaired", "Pix2PixSaveModel", "Pix2PixExamplePhoto", "Pix2PixSketch"]
+         "Pix2PixTrainUnpaired", "Pix2PixSaveModel", "Pix2PixExamplePhoto", "Pix2PixSketch", "Pix2PixFlicker"]
 TINY_TRAINING = {"steps": 3, "crop_size": 64, "ngf": 4, "num_downs": 6, "precision": "float32"}
 
 
@@ -279,8 +280,9 @@ def test_every_template_runs_as_opened(comfy):
 
 @pytest.mark.slow
 def test_the_video_template_translates_a_clip_and_keeps_its_rate_and_sound(comfy):
-    """Load Video -> Get Video Components -> Edges -> Translate (temporal clip, dropout on) -> Create Video -> Save
-    Video, ComfyUI's own video nodes around the pack's: as many frames, the same rate and the audio."""
+    """Load Video -> Get Video Components -> Edges -> Translate (temporal clip, dropout on, stabilize 0.5) -> Create
+    Video -> Save Video, ComfyUI's own video nodes around the pack's: as many frames, the same rate and the audio;
+    Flicker's report shown by Preview Any."""
     history = comfy.run(_workflow("video_edges_to_photo"))
     assert history["status"]["status_str"] == "success", _errors(history)[-1500:]
     saved = next(iter(history["outputs"]["7"].values()))[0]
@@ -288,41 +290,96 @@ def test_the_video_template_translates_a_clip_and_keeps_its_rate_and_sound(comfy
     source = clip_facts(comfy.base / "input" / "pix2pix_pan.mp4")
     assert (facts["frames"], facts["rate"], facts["size"]) == (source["frames"], source["rate"], source["size"])
     assert facts["audio_seconds"] == pytest.approx(source["audio_seconds"], abs=0.05)
+    assert re.fullmatch(r"warping error [0-9.]+, [0-9.]+x the input's own [0-9.]+ over \d+ frames .*",
+                        history["outputs"]["9"]["text"][0])
 
 
-def test_a_clip_translated_in_meta_batches_equals_the_clip_translated_whole(comfy):
-    """Translate with temporal 'clip' on 32 frames at once, and on the same frames as two chunks of 16 (what
-    VideoHelperSuite's meta-batches feed it): identical frames. With 'frame' the dropout noise changes per frame."""
+def _translated_chunks(comfy, clip: str, chunks: list[tuple[int, int]], temporal: str, stabilize: float = 0.0,
+                       node: str = "t") -> list[np.ndarray]:
+    """Frames of ``clip`` (in input/) translated by the video-unet as the chunks (start, length), one Translate
+    node each (``node`` + k), with dropout on."""
+    graph = {"v": {"class_type": "LoadVideo", "inputs": {"file": clip}},
+             "c": {"class_type": "GetVideoComponents", "inputs": {"video": ["v", 0]}},
+             "m": {"class_type": "Pix2PixLoadModel", "inputs": {"model": "video-unet/model.safetensors",
+                                                                "catalogue": "(none)", "repo_id": "",
+                                                                "revision": ""}}}
+    for k, (start, length) in enumerate(chunks):
+        graph[f"b{k}"] = {"class_type": "ImageFromBatch", "inputs": {"image": ["c", 0], "batch_index": start,
+                                                                      "length": length}}
+        graph[f"{node}{k}"] = {"class_type": "Pix2PixTranslate", "inputs": {
+            "model": ["m", 0], "image": [f"b{k}", 0], "fit": "native", "tile_size": 512, "statistics": "per_image",
+            "dropout": True, "seed": 7, "precision": "float32", "temporal": temporal, "stabilize": stabilize}}
+        graph[f"s{k}"] = {"class_type": "SaveImage", "inputs": {"images": [f"{node}{k}", 0],
+                                                               "filename_prefix": f"meta_{temporal}_{k}"}}
+    history = comfy.run(graph)
+    assert history["status"]["status_str"] == "success", _errors(history)[-1500:]
+    return [np.asarray(image) for k in range(len(chunks)) for image in _output_images(comfy, history, f"s{k}")]
+
+
+@pytest.fixture(scope="module")
+def video_unet(comfy):
     torch.manual_seed(0)
     p2p.save_pretrained(init_weights(build_network(UnetConfig(num_downs=6, ngf=8))),
                         comfy.base / "models" / "pix2pix" / "video-unet")
+
+
+def test_a_clip_translated_in_meta_batches_equals_the_clip_translated_whole(comfy, video_unet):
+    """Translate with temporal 'clip' on 32 frames at once, and on the same frames as two chunks of 16 (what
+    VideoHelperSuite's meta-batches feed it): identical frames. With 'frame' the dropout noise changes per frame."""
     # lossless (FFV1), so the 32 decoded frames are really one picture
     write_clip(comfy.base / "input" / "still.mkv", pan_frames(1, 64, 64) * 32, audio=False, codec="ffv1")
-
-    def prompt(temporal: str, chunks: list[tuple[int, int]]) -> dict:
-        graph = {"v": {"class_type": "LoadVideo", "inputs": {"file": "still.mkv"}},
-                 "c": {"class_type": "GetVideoComponents", "inputs": {"video": ["v", 0]}},
-                 "m": {"class_type": "Pix2PixLoadModel", "inputs": {"model": "video-unet/model.safetensors",
-                                                                    "catalogue": "(none)", "repo_id": "",
-                                                                    "revision": ""}}}
-        for k, (start, length) in enumerate(chunks):
-            graph[f"b{k}"] = {"class_type": "ImageFromBatch", "inputs": {"image": ["c", 0], "batch_index": start,
-                                                                          "length": length}}
-            graph[f"t{k}"] = {"class_type": "Pix2PixTranslate", "inputs": {
-                "model": ["m", 0], "image": [f"b{k}", 0], "fit": "native", "tile_size": 512,
-                "statistics": "per_image", "dropout": True, "seed": 7, "precision": "float32",
-                "temporal": temporal}}
-            graph[f"s{k}"] = {"class_type": "SaveImage", "inputs": {"images": [f"t{k}", 0],
-                                                                   "filename_prefix": f"meta_{temporal}_{k}"}}
-        history = comfy.run(graph)
-        assert history["status"]["status_str"] == "success", _errors(history)[-1500:]
-        return [np.asarray(image) for k in range(len(chunks)) for image in _output_images(comfy, history, f"s{k}")]
-
-    whole, chunked = prompt("clip", [(0, 32)]), prompt("clip", [(0, 16), (16, 16)])
+    whole = _translated_chunks(comfy, "still.mkv", [(0, 32)], "clip")
+    chunked = _translated_chunks(comfy, "still.mkv", [(0, 16), (16, 16)], "clip")
     assert len(whole) == len(chunked) == 32 and all((a == b).all() for a, b in zip(whole, chunked))
     assert all((frame == whole[0]).all() for frame in whole)  # a still clip stays still
-    flickering = prompt("frame", [(0, 32)])
+    flickering = _translated_chunks(comfy, "still.mkv", [(0, 32)], "frame")
     assert not (flickering[0] == flickering[1]).all()
+
+
+def test_stabilize_carries_over_meta_batch_chunks(comfy, video_unet):
+    """stabilize 0.5 on a pan: run whole by one node, and as two chunks of 16 by another node in two successive
+    prompts (as meta-batches come): the second chunk continues from the first's last frame, so both give the
+    same frames, which differ from the unsmoothed ones after the first."""
+    write_clip(comfy.base / "input" / "pan.mkv", pan_frames(32, 64, 64, step=2), audio=False, codec="ffv1")
+    whole = _translated_chunks(comfy, "pan.mkv", [(0, 32)], "clip", stabilize=0.5, node="whole")
+    chunked = [frame for chunk in ((0, 16), (16, 16))
+               for frame in _translated_chunks(comfy, "pan.mkv", [chunk], "clip", stabilize=0.5, node="chunk")]
+    plain = _translated_chunks(comfy, "pan.mkv", [(0, 32)], "clip")
+    assert len(chunked) == 32 and all((a == b).all() for a, b in zip(whole, chunked))
+    assert (whole[0] == plain[0]).all() and not (whole[16] == plain[16]).all()
+
+
+def test_the_flicker_node_reports_the_warping_error_of_a_translation(comfy, video_unet):
+    """Pix2Pix Flicker on Translate's output: the figures the core's measure gives for the same frames, shown on
+    the node; smoothing lowers it."""
+    from pix2pix_core.video.flicker import warping_errors
+
+    write_clip(comfy.base / "input" / "pan.mkv", pan_frames(32, 64, 64, step=2), audio=False, codec="ffv1")
+    graph = {"v": {"class_type": "LoadVideo", "inputs": {"file": "pan.mkv"}},
+             "c": {"class_type": "GetVideoComponents", "inputs": {"video": ["v", 0]}},
+             "m": {"class_type": "Pix2PixLoadModel", "inputs": {"model": "video-unet/model.safetensors",
+                                                                "catalogue": "(none)", "repo_id": "",
+                                                                "revision": ""}}}
+    for strength in (0.0, 0.8):
+        graph[f"t{strength}"] = {"class_type": "Pix2PixTranslate", "inputs": {
+            "model": ["m", 0], "image": ["c", 0], "fit": "native", "tile_size": 512, "statistics": "per_image",
+            "dropout": True, "seed": 7, "precision": "float32", "temporal": "frame", "stabilize": strength}}
+        graph[f"f{strength}"] = {"class_type": "Pix2PixFlicker", "inputs": {"input_frames": ["c", 0],
+                                                                            "output_frames": [f"t{strength}", 0]}}
+        graph[f"s{strength}"] = {"class_type": "SaveImage", "inputs": {"images": [f"t{strength}", 0],
+                                                                      "filename_prefix": f"flicker_{strength}"}}
+    history = comfy.run(graph)
+    assert history["status"]["status_str"] == "success", _errors(history)[-1500:]
+    figures = {}
+    for strength in (0.0, 0.8):
+        report = history["outputs"][f"f{strength}"]["text"][0]
+        figures[strength] = float(report.split()[2].rstrip(","))
+        frames = torch.from_numpy(np.stack(_output_images(comfy, history, f"s{strength}"))).permute(0, 3, 1, 2)
+        inputs = torch.cat(list(read_chunks(comfy.base / "input" / "pan.mkv", 32)))
+        expected, own = warping_errors([inputs], [frames.float() / 255])
+        assert figures[strength] == pytest.approx(expected, abs=2e-3)  # the node saw float frames, not 8-bit
+        assert f"the input's own {own:.4f}" in report and "over 32 frames" in report
+    assert figures[0.8] < 0.7 * figures[0.0], figures
 
 
 def test_train_colorizer_reads_a_folder_and_logs_to_tensorboard(comfy):

@@ -9,19 +9,22 @@ from pathlib import Path
 
 import av
 import numpy as np
+import torch
 from PIL import Image
 
-PHOTO = Path(__file__).resolve().parents[1] / "pix2pix_core" / "assets" / "chelsea.jpg"
+ASSETS = Path(__file__).resolve().parents[1] / "pix2pix_core" / "assets"
 
 
-def pan_frames(frames: int, width: int, height: int, step: int = 3, zoom: float = 0.0) -> list[np.ndarray]:
-    """A window moving ``step`` pixels a frame across the photo (and growing by ``zoom`` a frame), resized."""
-    return list(panning(frames, width, height, step, zoom))
+def pan_frames(frames: int, width: int, height: int, step: int = 3, zoom: float = 0.0,
+               photo: str = "chelsea.jpg") -> list[np.ndarray]:
+    """A window moving ``step`` pixels a frame across an embedded photo (and growing by ``zoom`` a frame), resized."""
+    return list(panning(frames, width, height, step, zoom, photo))
 
 
-def panning(frames: int, width: int, height: int, step: int = 3, zoom: float = 0.0) -> Iterator[np.ndarray]:
+def panning(frames: int, width: int, height: int, step: int = 3, zoom: float = 0.0,
+            photo: str = "chelsea.jpg") -> Iterator[np.ndarray]:
     """:func:`pan_frames` one at a time (a long clip is never held whole)."""
-    photo = Image.open(PHOTO).convert("RGB")
+    photo = Image.open(ASSETS / photo).convert("RGB")
     base_w, base_h = int(photo.width * 0.6), int(photo.height * 0.6)
     for i in range(frames):
         w, h = int(base_w * (1 + zoom * i)), int(base_h * (1 + zoom * i))
@@ -74,3 +77,8 @@ def clip_facts(path: Path) -> dict:
         video = container.streams.video[0]
         return {"frames": frames, "rate": video.average_rate, "size": (video.width, video.height),
                 "audio_seconds": seconds}
+
+
+def as_tensor(frames: list[np.ndarray]) -> torch.Tensor:
+    """H x W x 3 uint8 frames as one float ``[n, 3, H, W]`` batch in 0..1."""
+    return torch.from_numpy(np.stack(frames)).permute(0, 3, 1, 2).float() / 255

@@ -23,6 +23,8 @@ from ..video.files import (
     read_chunks,
     sample_frames,
 )
+from ..video.flow import cv2
+from ..video.stabilize import MAX_STRENGTH, check_strength, stabilized
 
 DEFAULT_CHUNK = 16  # frames decoded, translated and encoded at a time: memory is flat in the clip's length
 STATISTICS_SAMPLE = 16  # frames drawn across the clip for --statistics clip
@@ -33,6 +35,9 @@ def add_video_options(parser: argparse.ArgumentParser) -> None:
     video.add_argument("--temporal", choices=TEMPORAL, default="clip",
                        help="clip (default): one dropout mask for every frame, no flicker from noise; frame: the "
                        "reference's test.py, fresh dropout per frame")
+    video.add_argument("--stabilize", type=float, default=0.0, metavar="S",
+                       help="flow-guided smoothing: blend each frame with the previous one warped along the input's "
+                       f"optical flow, occlusions left alone (0 off, the default; up to {MAX_STRENGTH}; e.g. 0.5)")
     video.add_argument("--codec", help="encoder (default libx264; libvpx-vp9 for .webm)")
     video.add_argument("--crf", type=int, default=DEFAULT_CRF, help=f"quality for libx264 / libvpx-vp9 (lower is "
                        f"better; default {DEFAULT_CRF})")
@@ -57,6 +62,9 @@ def check_video_args(args: argparse.Namespace) -> tuple:
         raise InputError(f"--chunk {args.chunk}: give at least 1 frame.")
     if args.fit == "tiled" and statistics == "clip":
         raise InputError("--statistics clip and --fit tiled both set how tiles are normalised: choose one.")
+    check_strength(args.stabilize)
+    if args.stabilize:
+        cv2()  # the video extra's OpenCV, asked for before any work
     source, target = Path(args.inputs[0]), Path(args.out)
     info = probe(source)
     check_output(source, target, args.overwrite)
@@ -70,8 +78,9 @@ def translate_video(args: argparse.Namespace, generator, options: dict, checked:
     sample = sample_frames(info, STATISTICS_SAMPLE) if statistics == "clip" else None
     seed = 0 if args.dropout_seed is None else args.dropout_seed
     chunks = read_chunks(info.path, args.chunk)
-    frames = translate_clip(generator, chunks, temporal=args.temporal, statistics=statistics, dropout_seed=seed,
-                            sample=sample, **options)
+    frames = stabilized(chunks, lambda frames: translate_clip(generator, frames, temporal=args.temporal,
+                                                              statistics=statistics, dropout_seed=seed,
+                                                              sample=sample, **options), args.stabilize)
     started = time.perf_counter()
     bar = tqdm(total=info.frames, desc="translating", unit="frame", file=sys.stderr)
     try:
@@ -86,7 +95,8 @@ def translate_video(args: argparse.Namespace, generator, options: dict, checked:
         return 130
     bar.close()
     rate = writer.written / max(time.perf_counter() - started, 1e-9)
+    smoothing = f", stabilize {args.stabilize:g}" if args.stabilize else ""
     audio = " with its audio" if info.has_audio else ""
     print(f"wrote {writer.target}: {writer.written} frames, {info.width}x{info.height} at {float(info.rate):g} fps"
-          f"{audio} ({rate:.1f} frames/s; temporal {args.temporal}, statistics {statistics})")
+          f"{audio} ({rate:.1f} frames/s; temporal {args.temporal}, statistics {statistics}{smoothing})")
     return 0

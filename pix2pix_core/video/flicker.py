@@ -15,15 +15,8 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 import torch
 
-from ..extras import require
 from .files import VideoError, probe, read_chunks
-
-FARNEBACK = {"pyr_scale": 0.5, "levels": 4, "winsize": 15, "iterations": 3, "poly_n": 5, "poly_sigma": 1.2,
-             "flags": 0}
-
-
-def _cv2():
-    return require("cv2", "video", VideoError)
+from .flow import tracked, warp
 
 
 def _frames(chunks: Iterable[torch.Tensor]) -> Iterator[np.ndarray]:
@@ -31,45 +24,20 @@ def _frames(chunks: Iterable[torch.Tensor]) -> Iterator[np.ndarray]:
         yield from chunk.permute(0, 2, 3, 1).float().numpy()
 
 
-def _flow(cv2, source: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Per pixel of ``source``, where it is in ``target`` (dx, dy)."""
-    gray = [cv2.cvtColor((image * 255).round().astype(np.uint8), cv2.COLOR_RGB2GRAY) for image in (source, target)]
-    return cv2.calcOpticalFlowFarneback(gray[0], gray[1], None, **FARNEBACK)
-
-
-def _warp(cv2, image: np.ndarray, flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``image`` sampled at ``pixel + flow``, and where that lies inside the frame."""
-    height, width = flow.shape[:2]
-    x, y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
-    map_x, map_y = x + flow[..., 0], y + flow[..., 1]
-    inside = (map_x >= 0) & (map_x <= width - 1) & (map_y >= 0) & (map_y <= height - 1)
-    return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE), inside
-
-
-def _visible(cv2, backward: np.ndarray, forward: np.ndarray) -> np.ndarray:
-    """Pixels whose backward flow the forward flow undoes (not occluded)."""
-    forward_there, _ = _warp(cv2, forward, backward)
-    loop = backward + forward_there
-    bound = 0.01 * ((backward**2).sum(-1) + (forward_there**2).sum(-1)) + 0.5
-    return (loop**2).sum(-1) < bound
-
-
 def warping_errors(inputs: Iterable[torch.Tensor], outputs: Iterable[torch.Tensor]) -> tuple[float, float]:
-    """(the outputs' warping error, the inputs' own), both clips given as chunks of ``[n, 3, H, W]`` in 0..1."""
-    cv2 = _cv2()
+    """(the outputs' warping error, the inputs' own), both clips given as chunks of ``[n, C, H, W]`` in 0..1
+    (the flow is the input's, so a 1-channel input and an RGB output compare)."""
     sums = np.zeros(2)
     frames = 0
     previous = None
     for image, output in zip(_frames(inputs), _frames(outputs), strict=True):
-        if output.shape != image.shape:
+        if output.shape[:2] != image.shape[:2]:
             raise VideoError(f"the clips' frames differ in size ({output.shape[1]}x{output.shape[0]} against "
                              f"{image.shape[1]}x{image.shape[0]}): compare a translation with its own input.")
         if previous is not None:
-            backward, forward = _flow(cv2, image, previous[0]), _flow(cv2, previous[0], image)
-            mask = _visible(cv2, backward, forward)
+            backward, keep = tracked(image, previous[0])
             for k, (now, before) in enumerate(((output, previous[1]), (image, previous[0]))):
-                warped, inside = _warp(cv2, before, backward)
-                keep = mask & inside
+                warped, _ = warp(before, backward)
                 sums[k] += np.abs(now - warped).mean(-1)[keep].mean() if keep.any() else 0.0
             frames += 1
         previous = (image, output)
