@@ -8,6 +8,7 @@ so written files get the permissions the user expects rather than ``mkstemp``'s 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import shutil
@@ -102,3 +103,20 @@ def readable_folder(target: str | os.PathLike) -> Path:
 
 def _swap_siblings(target: Path) -> tuple[Path, Path, Path]:
     return tuple(target.with_name(f".{target.name}.{kind}") for kind in ("tmp", "new", "old"))
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """A write that failed for want of space (Python's, FFmpeg's or a C++ writer's error)."""
+    return getattr(exc, "errno", None) == errno.ENOSPC or "No space left" in str(exc)
+
+
+def free_space(path: str | os.PathLike) -> int:
+    """Bytes free on the disk that holds ``path`` (or would: its nearest existing parent)."""
+    path = Path(path)
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return shutil.disk_usage(path).free
+
+
+def mib(size: int) -> str:
+    return f"{size / 2**20:.1f} MiB"

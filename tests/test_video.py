@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -16,6 +20,9 @@ from pix2pix_core.cli import main as cli_main
 from pix2pix_core.inference.clip import translate_clip
 from pix2pix_core.networks import UnetConfig, build_network, init_weights
 from pix2pix_core.video.files import ClipWriter, probe, read_chunks
+from pix2pix_core.video.sequence import probe_sequence
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _unet(tmp_path: Path | None = None):
@@ -232,3 +239,128 @@ def test_stabilized_translation_does_not_depend_on_the_chunking(tmp_path, capsys
     assert cli_main(["translate", str(source), "--out", str(tmp_path / "x.mkv"), "--model", str(model),
                      "--stabilize", "1.5"]) == 2
     assert "from 0 (off) to 0.95" in capsys.readouterr().err
+
+
+def _frames_folder(folder: Path, frames: list[np.ndarray], names: list[str]) -> Path:
+    from PIL import Image
+
+    folder.mkdir()
+    for image, name in zip(frames, names, strict=True):
+        Image.fromarray(image).save(folder / name)
+    return folder
+
+
+def _read_frames(paths: list[Path]) -> torch.Tensor:
+    from pix2pix_core.imaging.files import load_image
+
+    return torch.stack([load_image(path) for path in paths])
+
+
+def test_a_folder_of_frames_is_one_clip_in_natural_order(tmp_path, capsys):
+    """frame_1.png .. frame_12.png (frame_2 before frame_10) given --temporal clip: one clip, translated as
+    translate_clip translates the frames in that order, written back under the same names, or encoded at --rate
+    (333x517: odd sides, which 4:2:0 H.264 cannot hold, so 4:4:4)."""
+    pan = pan_frames(12, 333, 517, step=4)
+    names = [f"frame_{i + 1}.png" for i in range(12)]
+    order = [3, 0, 11, 7, 1, 9, 4, 10, 2, 6, 5, 8]  # written out of order: the names, not the disk, give the order
+    folder = _frames_folder(tmp_path / "frames", [pan[i] for i in order], [names[i] for i in order])
+    model = _unet(tmp_path)
+    out = tmp_path / "translated"
+    assert cli_main(["translate", str(folder), "--out", str(out), "--model", str(model), "--temporal", "clip",
+                     "--dropout-seed", "4", "--chunk", "5"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(names)
+    frames = _read_frames([folder / name for name in names])
+    expected = torch.cat(list(translate_clip(p2p.load_generator(model), [frames], temporal="clip", dropout_seed=4)))
+    written = _read_frames([out / name for name in names])
+    assert (written - expected).abs().max() <= 0.5 / 255 + 1e-6  # 8-bit PNG rounding only
+
+    video = tmp_path / "translated.mp4"
+    assert cli_main(["translate", str(folder), "--out", str(video), "--model", str(model), "--temporal", "clip",
+                     "--dropout-seed", "4", "--rate", "30"]) == 0
+    assert "wrote" in capsys.readouterr().out
+    assert clip_facts(video) == {"frames": 12, "rate": Fraction(30), "size": (333, 517), "audio_seconds": None}
+    reference = ClipWriter(probe_sequence(folder, 30), tmp_path / "reference.mp4")
+    with reference.open():
+        reference.write(expected)
+    assert torch.equal(_decoded(video), _decoded(reference.target))  # each frame in its place, encoded alike
+
+    (folder / "frame_13.png").write_bytes((folder / "frame_1.png").read_bytes())
+    from PIL import Image
+    Image.fromarray(pan_frames(1, 64, 64)[0]).save(folder / "frame_14.png")
+    assert cli_main(["translate", str(folder), "--out", str(tmp_path / "x.mp4"), "--model", str(model)]) == 2
+    assert "frame_14.png is 64x64 but the sequence's first frame frame_1.png is 333x517" in capsys.readouterr().err
+    assert not (tmp_path / "x.mp4").exists() and not list(tmp_path.glob(".*.tmp"))
+    assert cli_main(["translate", str(folder), "--out", str(out), "--model", str(model), "--temporal", "clip"]) == 2
+    assert "exists: give another --out folder, or --overwrite" in capsys.readouterr().err
+
+
+def test_edges_and_colorize_take_clips(tmp_path, capsys):
+    """`pix2pix edges CLIP` and `pix2pix colorize CLIP`: frame for frame what the image commands compute of the
+    decoded frames, as many frames, the rate and the sound kept."""
+    from pix2pix_core.imaging.edges import canny
+    from pix2pix_core.inference.colorize import colorize
+
+    source = write_clip(tmp_path / "pan.mp4", pan_frames(10, 96, 64, step=3))
+    frames = _decoded(source)
+    edges = tmp_path / "edges"
+    assert cli_main(["edges", str(source), "--out", str(edges), "--chunk", "3"]) == 0
+    maps = _read_frames(sorted(edges.iterdir()))
+    assert len(maps) == 10 and torch.equal(maps, canny(frames, black_on_white=True).expand(-1, 3, -1, -1))
+
+    torch.manual_seed(0)
+    colorizer = p2p.save_pretrained(init_weights(build_network(UnetConfig(in_channels=1, out_channels=2,
+                                                                          num_downs=6, ngf=8))), tmp_path / "col")
+    coloured = tmp_path / "coloured.mp4"
+    assert cli_main(["colorize", str(source), "--out", str(coloured), "--model", str(colorizer), "--codec",
+                     "libx264", "--crf", "0"]) == 0
+    assert clip_facts(coloured) == clip_facts(source)
+    expected = colorize(p2p.load_generator(colorizer), frames)
+    assert (_decoded(coloured) - expected).abs().mean() < 2 / 255  # crf 0 is lossless in YUV; RGB<->YUV rounding
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_a_zero_frame_clip_is_refused(tmp_path, capsys):
+    """A Matroska file that declares a video track and holds only sound (an mp4 muxer drops such a track: that is
+    the 'no video stream' case)."""
+    empty = tmp_path / "empty.mkv"
+    with av.open(str(empty), "w") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
+        sound = container.add_stream("aac", rate=48000)
+        sound.layout = "mono"
+        container.start_encoding()
+        block = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="flt", layout="mono")
+        block.sample_rate, block.pts = 48000, 0
+        container.mux(sound.encode(block))
+        container.mux(sound.encode(None))
+        container.mux(stream.encode(None))
+    out = tmp_path / "out.mp4"
+    assert cli_main(["translate", str(empty), "--out", str(out), "--model", str(_unet(tmp_path))]) == 2
+    assert "holds no video frames" in capsys.readouterr().err and not out.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("out", ["out.mp4", "frames"])
+def test_a_full_disk_stops_the_clip_with_the_space_needed_and_leaves_nothing_that_looks_whole(tmp_path, out):
+    """A real full disk (a 150k tmpfs in a private mount namespace) under the clip writers: a lossless clip that
+    cannot fit, written as a video file or as a folder of frames. Exit 2, no traceback, the message says the disk
+    is full and how much the clip needs; no file at --out (a video) or only whole frames (a folder)."""
+    source = write_clip(tmp_path / "pan.mp4", pan_frames(40, 128, 128, step=2), audio=True)
+    model = _unet(tmp_path)
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    command = [sys.executable, "-m", "pix2pix_core", "translate", str(source), "--out", str(disk / out), "--model",
+               str(model), "--codec", "libx264", "--crf", "0", "--chunk", "4"]
+    script = f'mount -t tmpfs -o size=150k tmpfs "{disk}" && "$@"; echo "exit $?"; cd "{disk}" && find . -type f'
+    done = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", *command], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert "exit 2" in done.stdout and "Traceback" not in done.stderr, (done.stdout, done.stderr[-3000:])
+    message = done.stderr.strip().splitlines()[-1]
+    assert re.search(r"the disk is full after \d+ of 40 frames: the clip needs at least [\d.]+ MiB there and [\d.]+ "
+                     r"MiB are free", message), message
+    left = done.stdout.split()[2:]
+    if out == "out.mp4":
+        assert left == [] and "nothing was kept" in message, left
+    else:
+        assert left and all(re.fullmatch(r"\./frames/frame_\d{5}\.png", name) for name in left), left
+        assert f"{len(left)} of 40 frames are in" in message and "each one whole" in message

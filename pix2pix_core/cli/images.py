@@ -24,7 +24,15 @@ from ..training.data import ALIGNED_RATIO
 from ..weights.hed import HED_REPO, load_hed
 from ..weights.loader import load_generator
 from .export import is_onnx, onnx_colorization, onnx_translation
-from .video import add_video_options, check_video_args, is_video_run, translate_video
+from .video import (
+    add_video_options,
+    check_clip_args,
+    check_statistics,
+    is_clip_run,
+    per_frame,
+    run_clip,
+    translate_video,
+)
 
 
 def add_commands(sub, device, files) -> None:
@@ -47,7 +55,7 @@ def _add_translate(sub, device, files) -> None:
                     "network's multiple if larger; fewer tiles run at once when memory is short)")
     tr.add_argument("--tile-overlap", type=int, help="tiled mode: overlap between tiles in pixels (default a quarter "
                     "of the tile)")
-    add_video_options(tr)
+    add_video_options(tr, temporal=True)
     tr.set_defaults(func=_translate)
 
 
@@ -56,6 +64,7 @@ def _add_colorize(sub, device, files) -> None:
                          parents=[files(), device])
     _model_options(col, "colorization generator (1 -> 2 channels): file, folder, Hub repo or exported .onnx",
                    "resize")
+    add_video_options(col)
     col.set_defaults(func=_colorize)
 
 
@@ -88,12 +97,15 @@ def _add_edges(sub, device, files) -> None:
     edges.add_argument("--black-on-white", action=argparse.BooleanOptionalAction, default=True,
                        help="black lines on white, the edges2shoes convention (default); --no-black-on-white: white "
                        "lines on black")
+    add_video_options(edges)
     edges.set_defaults(func=_edges)
 
 
 def _translate(args: argparse.Namespace) -> int:
-    video = check_video_args(args) if is_video_run(args) else None
+    video = check_clip_args(args) if is_clip_run(args) else None
     plan = _plan(args) if video is None else None
+    if video is not None:
+        check_statistics(args)
     if is_onnx(args.model) and video is not None:
         raise Pix2PixError(f"{args.model} is an ONNX export: a clip is translated with the PyTorch weights (its "
                            "temporal semantics need the network itself).")
@@ -139,12 +151,19 @@ def _pair_note(size: tuple[int, int]) -> str | None:
 
 
 def _colorize(args: argparse.Namespace) -> int:
-    plan = _plan(args)
+    clip = check_clip_args(args) if is_clip_run(args) else None
+    plan = _plan(args) if clip is None else None
     if is_onnx(args.model):
-        return _over_files(plan, "colorizing", _with_alpha(onnx_colorization(args)))
+        run_onnx = onnx_colorization(args)
+        if clip is not None:
+            return run_clip(args, clip, per_frame(lambda frames: torch.stack([run_onnx(f) for f in frames])),
+                            "colorizing")
+        return _over_files(plan, "colorizing", _with_alpha(run_onnx))
     generator = load_generator(args.model, device=args.device)
     check_colorization_model(generator)
     options = {"fit": args.fit, "precision": args.precision, "weight_copy": args.weight_copy}
+    if clip is not None:
+        return run_clip(args, clip, per_frame(lambda frames: colorize(generator, frames, **options)), "colorizing")
 
     def run(image: torch.Tensor) -> torch.Tensor:
         with _progress_within_image() as progress:
@@ -186,7 +205,8 @@ def _edges(args: argparse.Namespace) -> int:
         raise Pix2PixError(f"--paper-postprocess is the paper's recipe for HED maps (thinning soft HED edges to "
                            f"one-pixel lines); {args.method} lines need none of it. Use --method hed with it, or "
                            "leave it out.")
-    plan = _plan(args, default_format="png")  # lossless maps, whatever the inputs' format
+    clip = check_clip_args(args) if is_clip_run(args) else None
+    plan = _plan(args, default_format="png") if clip is None else None  # lossless maps, whatever the inputs' format
     sigma = {"sigma": args.sigma} if args.sigma else {}
     if args.method == "canny":
         detect = partial(canny, low=args.low, high=args.high, black_on_white=args.black_on_white, **sigma)
@@ -195,6 +215,8 @@ def _edges(args: argparse.Namespace) -> int:
     else:
         net = load_hed(args.hed_weights, device=args.device)
         detect = partial(hed, net, paper_postprocess=args.paper_postprocess, black_on_white=args.black_on_white)
+    if clip is not None:
+        return run_clip(args, clip, per_frame(detect), f"{args.method} edges")
     return _over_files(plan, f"{args.method} edges", lambda image: detect(image[None])[0], keep_alpha=False,
                        keep_depth=False)
 

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
 import json
 import math
-import shutil
 import signal
 import threading
 import time
@@ -30,7 +28,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset
 
-from ..atomic import recover_folder, write_folder
+from ..atomic import free_space, is_disk_full, mib, recover_folder, write_folder
 from ..devices import check_device
 from ..errors import ConfigError, Pix2PixError
 from ..imaging.files import side_by_side
@@ -365,15 +363,15 @@ class TrainingLoop:
 
     def _write_failure_message(self, target: Path, exc: Exception) -> str:
         """What failed, how much space a checkpoint needs against what is free there, and that nothing is lost."""
-        text, free, needed = str(exc), shutil.disk_usage(_existing_parent(target)).free, self._checkpoint_bytes()
-        full = getattr(exc, "errno", None) == errno.ENOSPC or "No space left" in text or free < needed
+        text, free, needed = str(exc), free_space(target), self._checkpoint_bytes()
+        full = is_disk_full(exc) or free < needed
         reason = "the disk is full" if full else (getattr(exc, "strerror", None) or text.splitlines()[0][:200])
         previous = (recorded_run(target) or {}).get("step")
         kept = (f"the checkpoint of step {previous} in {target} is intact" if previous is not None else
                 "no earlier checkpoint exists, and nothing partial was left")
         return (f"could not write the checkpoint of step {self.step} into {target}: {reason}. A checkpoint needs "
-                f"about {_mib(needed)} there (while it replaces the previous one, both are on "
-                f"disk), and {_mib(free)} are free. Nothing else is lost: {kept}. Free space on that disk (or move "
+                f"about {mib(needed)} there (while it replaces the previous one, both are on "
+                f"disk), and {mib(free)} are free. Nothing else is lost: {kept}. Free space on that disk (or move "
                 "--out to another one), then run the same command again to resume.")
 
     def _checkpoint_bytes(self) -> int:
@@ -460,16 +458,6 @@ def _is_write_failure(exc: Exception) -> bool:
     (whose C++ writer reports a short write as a RuntimeError)."""
     return isinstance(exc, OSError) or type(exc).__name__ == "SafetensorError" or (
         isinstance(exc, RuntimeError) and any(text in str(exc) for text in TORCH_SAVE_WRITE_ERRORS))
-
-
-def _existing_parent(path: Path) -> Path:
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    return path
-
-
-def _mib(size: int) -> str:
-    return f"{size / 2**20:.1f} MiB"
 
 
 class BatchSchedule:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..atomic import atomic_path
+from ..atomic import atomic_path, free_space, is_disk_full, mib
 from ..errors import InputError
 from ..extras import require
 
@@ -52,6 +52,7 @@ class ClipInfo:
     height: int
     pixel_aspect: Fraction | None
     has_audio: bool
+    files: tuple[Path, ...] = ()  # an image sequence's frames, in order (video/sequence.py); none for a video file
 
     @property
     def seconds(self) -> float:
@@ -148,6 +149,14 @@ def check_codec(codec: str) -> None:
                          "libvpx-vp9 (webm), mpeg4 or ffv1 (lossless, mkv).") from exc
 
 
+def disk_full_error(target: Path, written: int, frames: int, written_bytes: int, kept: str) -> VideoError:
+    """The clip's writer ran out of space: how far it got, about what the whole clip needs, what is free."""
+    needed = written_bytes * frames // max(written, 1)  # frames still in the writer's buffers: a lower bound
+    return VideoError(f"could not write {target}: the disk is full after {written} of {frames} frames: the clip "
+                      f"needs at least {mib(needed)} there and {mib(free_space(target))} are free; {kept}. Free "
+                      "space on that disk (or give an --out on another one) and run the same command again.")
+
+
 def partial_path(target: Path) -> Path:
     return target.with_name(f"{target.stem}.partial{target.suffix}")
 
@@ -171,14 +180,24 @@ class ClipWriter:
                 self._add_streams()
                 yield self
                 self._flush()
+                self._close()
             except KeyboardInterrupt:
                 self._close()
                 os.replace(tmp, partial_path(self.target))  # playable: the encoder and container were closed
                 raise
-            except BaseException:
-                self._close()
+            except BaseException as exc:
+                with contextlib.suppress(Exception):  # a full disk fails the close too
+                    self._close()
+                if is_disk_full(exc):
+                    written_bytes = tmp.stat().st_size
+                    tmp.unlink()
+                    raise disk_full_error(self.target, self.written, self.info.frames, written_bytes,
+                                          "the partial file was removed, nothing was kept") from exc
                 raise
-            self._close()
+
+    def stopped_note(self) -> str:
+        return (f"{self.written} of {self.info.frames} frames are in {partial_path(self.target)} (playable); nothing "
+                "at --out")
 
     def _add_streams(self) -> None:
         info = self.info
