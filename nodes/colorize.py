@@ -5,6 +5,7 @@ from __future__ import annotations
 from comfy_api.latest import io
 
 from ..pix2pix_core.inference.colorize import check_colorization_model, colorize
+from .clip_state import stabilize_input, stabilized
 from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, schema, to_comfy, to_core
 
 
@@ -24,12 +25,16 @@ class Pix2PixColorize(io.ComfyNode):
                 Pix2PixModelIO.Input("model", tooltip="A colorization translator (1 -> 2 channels), e.g. trained "
                                                       "with the colorize preset."),
                 io.Image.Input("image", tooltip="Gray or colour images of any size."),
+                stabilize_input(),
             ],
+            hidden=[io.Hidden.unique_id],
             outputs=[io.Image.Output(display_name="image", tooltip="Colorized RGB images, the input's size.")],
         )
 
     @classmethod
-    def execute(cls, model: Pix2PixModel, image) -> io.NodeOutput:
+    def execute(cls, model: Pix2PixModel, image, stabilize: float = 0.0) -> io.NodeOutput:
         check_colorization_model(model.generator)
         model.load()
-        return io.NodeOutput(to_comfy(colorize(model.generator, to_core(image), progress=Progress())))
+        frames = to_core(image)
+        colours = colorize(model.generator, frames, progress=Progress())
+        return io.NodeOutput(to_comfy(stabilized(cls.hidden.unique_id, model.name, stabilize, frames, colours)))

@@ -11,7 +11,7 @@ from ..pix2pix_core.inference.modes import STATISTICS
 from ..pix2pix_core.inference.precision import PRECISIONS
 from ..pix2pix_core.inference.temporal import TEMPORAL
 from ..pix2pix_core.inference.translate import FIT_MODES, training_scale_note
-from ..pix2pix_core.video.stabilize import MAX_STRENGTH, Stabilizer
+from .clip_state import stabilize_input, stabilized
 from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, schema, to_comfy, to_core
 
 
@@ -55,13 +55,7 @@ class Pix2PixTranslate(io.ComfyNode):
                                        "flickers with dropout on). clip: the batch is one clip's frames, every "
                                        "frame with the same dropout mask, so noise does not flicker; meta-batch "
                                        "chunks of a clip give the frames the whole clip would."),
-                io.Float.Input("stabilize", default=0.0, min=0.0, max=MAX_STRENGTH, step=0.05, optional=True,
-                               tooltip="Video: blend each frame with the previous translated frame, moved along "
-                                       "the input's optical flow (OpenCV), where the flow tracks it; 0 is off. "
-                                       "0.5 halves the flicker a frame leaves; higher is smoother but can ghost. "
-                                       "The next run of this node continues from this batch's last frame, so "
-                                       "meta-batch chunks are smoothed as the whole clip; a cut or another clip "
-                                       "starts afresh."),
+                stabilize_input(),
             ],
             hidden=[io.Hidden.unique_id],
             outputs=[io.Image.Output(display_name="image", tooltip="Translated images, the input's size.")],
@@ -79,20 +73,6 @@ class Pix2PixTranslate(io.ComfyNode):
         frames = translate_clip(model.generator, [to_core(image)], temporal=temporal, statistics=statistics,
                                 dropout_seed=seed if dropout else None, fit=fit, precision=precision,
                                 tile_size=tile_size, progress=Progress())
-        frames = torch.cat(list(frames))
-        if stabilize:
-            frames = stabilizer(cls.hidden.unique_id, model.name, stabilize)(to_core(image), frames)
+        frames = stabilized(cls.hidden.unique_id, model.name, stabilize, to_core(image), torch.cat(list(frames)))
         return io.NodeOutput(to_comfy(frames))
 
-
-_STABILIZERS: dict[str, tuple[tuple[str, float], Stabilizer]] = {}  # node id -> (model, strength), its state
-
-
-def stabilizer(node: str | None, model: str, strength: float) -> Stabilizer:
-    """The node's smoothing state: its last frames carry over to the next run with the same model and strength
-    (the next meta-batch chunk); the Stabilizer itself starts afresh where the new batch does not follow on."""
-    key = (model, strength)
-    held = _STABILIZERS.get(node)
-    if held is None or held[0] != key:
-        held = _STABILIZERS[node] = (key, Stabilizer(strength))
-    return held[1]

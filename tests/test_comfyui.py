@@ -298,19 +298,28 @@ def _translated_chunks(comfy, clip: str, chunks: list[tuple[int, int]], temporal
                        node: str = "t") -> list[np.ndarray]:
     """Frames of ``clip`` (in input/) translated by the video-unet as the chunks (start, length), one Translate
     node each (``node`` + k), with dropout on."""
+    inputs = {"fit": "native", "tile_size": 512, "statistics": "per_image", "dropout": True, "seed": 7,
+              "precision": "float32", "temporal": temporal, "stabilize": stabilize}
+    return _chunks_through(comfy, clip, chunks, "Pix2PixTranslate", inputs, "video-unet", node,
+                           f"meta_{temporal}")
+
+
+def _chunks_through(comfy, clip: str, chunks: list[tuple[int, int]], node_type: str, inputs: dict, model: str,
+                    node: str, prefix: str) -> list[np.ndarray]:
+    """Frames of ``clip`` (in input/) through ``node_type`` with ``model`` (in models/pix2pix) as the chunks (start,
+    length), one node each (``node`` + k), in one prompt; the frames saved, in order."""
     graph = {"v": {"class_type": "LoadVideo", "inputs": {"file": clip}},
              "c": {"class_type": "GetVideoComponents", "inputs": {"video": ["v", 0]}},
-             "m": {"class_type": "Pix2PixLoadModel", "inputs": {"model": "video-unet/model.safetensors",
+             "m": {"class_type": "Pix2PixLoadModel", "inputs": {"model": f"{model}/model.safetensors",
                                                                 "catalogue": "(none)", "repo_id": "",
                                                                 "revision": ""}}}
     for k, (start, length) in enumerate(chunks):
         graph[f"b{k}"] = {"class_type": "ImageFromBatch", "inputs": {"image": ["c", 0], "batch_index": start,
                                                                       "length": length}}
-        graph[f"{node}{k}"] = {"class_type": "Pix2PixTranslate", "inputs": {
-            "model": ["m", 0], "image": [f"b{k}", 0], "fit": "native", "tile_size": 512, "statistics": "per_image",
-            "dropout": True, "seed": 7, "precision": "float32", "temporal": temporal, "stabilize": stabilize}}
+        graph[f"{node}{k}"] = {"class_type": node_type, "inputs": {"model": ["m", 0], "image": [f"b{k}", 0],
+                                                                   **inputs}}
         graph[f"s{k}"] = {"class_type": "SaveImage", "inputs": {"images": [f"{node}{k}", 0],
-                                                               "filename_prefix": f"meta_{temporal}_{k}"}}
+                                                               "filename_prefix": f"{prefix}_{k}"}}
     history = comfy.run(graph)
     assert history["status"]["status_str"] == "success", _errors(history)[-1500:]
     return [np.asarray(image) for k in range(len(chunks)) for image in _output_images(comfy, history, f"s{k}")]
@@ -347,6 +356,25 @@ def test_stabilize_carries_over_meta_batch_chunks(comfy, video_unet):
     plain = _translated_chunks(comfy, "pan.mkv", [(0, 32)], "clip")
     assert len(chunked) == 32 and all((a == b).all() for a, b in zip(whole, chunked))
     assert (whole[0] == plain[0]).all() and not (whole[16] == plain[16]).all()
+
+
+def test_colorize_stabilizes_a_clip_across_meta_batch_chunks(comfy):
+    """Colorize with stabilize 0.5: the clip whole, and as two chunks in two successive prompts by one node, give
+    the same frames, smoothed after the first (unlike stabilize 0)."""
+    torch.manual_seed(3)
+    p2p.save_pretrained(init_weights(build_network(UnetConfig(in_channels=1, out_channels=2, num_downs=6, ngf=8))),
+                        comfy.base / "models" / "pix2pix" / "video-colorizer")
+    write_clip(comfy.base / "input" / "gray_pan.mkv", pan_frames(16, 64, 64, step=2), audio=False, codec="ffv1")
+
+    def colorized(chunks, strength, node):
+        return _chunks_through(comfy, "gray_pan.mkv", chunks, "Pix2PixColorize", {"stabilize": strength},
+                               "video-colorizer", node, f"colorized_{node}")
+
+    whole = colorized([(0, 16)], 0.5, "whole")
+    chunked = [frame for chunk in ((0, 8), (8, 8)) for frame in colorized([chunk], 0.5, "chunk")]
+    plain = colorized([(0, 16)], 0.0, "plain")
+    assert len(chunked) == 16 and all((a == b).all() for a, b in zip(whole, chunked))
+    assert (whole[0] == plain[0]).all() and not (whole[8] == plain[8]).all()
 
 
 def test_the_flicker_node_reports_the_warping_error_of_a_translation(comfy, video_unet):
