@@ -83,6 +83,26 @@ def test_a_static_clip_stays_still_under_clip_and_flickers_under_frame():
     assert not torch.equal(off[0], clip[0])  # the clip's mask is really applied
 
 
+@pytest.mark.slow
+def test_tiled_frames_keep_one_tile_grid_and_one_mask_for_the_clip():
+    """fit tiled (128 px tiles on 200x136 frames: edge tiles of their own shape) under temporal clip with dropout:
+    a still clip stays still, and chunks of 1 and 7 give the same frames; the tiles really run (the result is not
+    the native one)."""
+    torch.manual_seed(0)
+    net = init_weights(build_network(UnetConfig(num_downs=6, ngf=8)))  # multiple 64, one dropout layer
+    still = as_tensor(pan_frames(1, 200, 136)).repeat(7, 1, 1, 1)
+
+    def run(chunk: int) -> torch.Tensor:
+        chunks = [still[i:i + chunk] for i in range(0, len(still), chunk)]
+        return torch.cat(list(translate_clip(net, chunks, temporal="clip", dropout_seed=2, fit="tiled",
+                                             tile_size=128, tile_overlap=64)))
+
+    tiled = run(1)
+    assert all(torch.equal(tiled[0], frame) for frame in tiled) and torch.equal(tiled, run(7))
+    native = torch.cat(list(translate_clip(net, [still[:1]], temporal="clip", dropout_seed=2, fit="native")))
+    assert not torch.allclose(tiled[0], native[0], atol=1e-3)
+
+
 def _audio_only(path: Path) -> Path:
     with av.open(str(path), "w") as container:
         sound = container.add_stream("aac", rate=48000)
