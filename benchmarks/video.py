@@ -36,7 +36,7 @@ from machine import cpu_row  # noqa: E402
 from video_clips import as_tensor, pan_frames, panning, write_clip  # noqa: E402
 
 import pix2pix_core as p2p  # noqa: E402
-from pix2pix_core.inference.clip import translate_clip  # noqa: E402
+from pix2pix_core.inference.clip import clip_statistics, translate_clip  # noqa: E402
 from pix2pix_core.networks import UnetConfig, build_network, init_weights  # noqa: E402
 from pix2pix_core.training.data import TensorPairDataset  # noqa: E402
 from pix2pix_core.training.pix2pix import Pix2PixConfig, Pix2PixTrainer  # noqa: E402
@@ -108,14 +108,18 @@ def _flicker_rows(generator) -> None:
           f"input's {own:.4f} |")
     runs = {"frame (the reference: fresh dropout per frame)": ({"temporal": "frame"}, 0.0),
             "clip (one dropout mask)": ({"temporal": "clip"}, 0.0),
-            "clip, statistics fixed over the clip": ({"temporal": "clip", "statistics": "clip",
-                                                      "sample": pan[::3]}, 0.0),
+            "clip, statistics fixed over the clip": (
+                {"temporal": "clip", "statistics": "clip",
+                 "fixed": clip_statistics(generator, pan[::3], dropout_seed=0, fit="native")}, 0.0),
+            "dropout off, statistics fixed (no noise at all: the network's own floor)": (
+                {"temporal": "clip", "statistics": "clip", "dropout_seed": None,
+                 "fixed": clip_statistics(generator, pan[::3], dropout_seed=None, fit="native")}, 0.0),
             **{f"clip + --stabilize {strength}": ({"temporal": "clip"}, strength) for strength in STABILIZE}}
     for label, (semantics, strength) in runs.items():
         started = time.perf_counter()
         chunks = [pan[i:i + 16] for i in range(0, len(pan), 16)]
         frames = torch.cat(list(stabilized(chunks, lambda c, s=semantics: translate_clip(
-            generator, c, dropout_seed=0, fit="native", **s), strength)))
+            generator, c, **{"dropout_seed": 0, "fit": "native", **s}), strength)))
         rate = len(pan) / (time.perf_counter() - started)
         error, own = warping_errors([pan], [frames])
         print(f"| warping error, {label} | {error:.4f} = **{error / own:.2f}x** the input's {own:.4f} "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from comfy_api.latest import io
 
 from ..pix2pix_core.inference.colorize import check_colorization_model, colorize
-from .clip_state import stabilize_input, stabilized
+from .clip_state import clip_state, stabilize_input
 from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, schema, to_comfy, to_core
 
 
@@ -36,5 +36,6 @@ class Pix2PixColorize(io.ComfyNode):
         check_colorization_model(model.generator)
         model.load()
         frames = to_core(image)
+        clip = clip_state(cls.hidden.unique_id, (model.name, stabilize), frames)
         colours = colorize(model.generator, frames, progress=Progress())
-        return io.NodeOutput(to_comfy(stabilized(cls.hidden.unique_id, model.name, stabilize, frames, colours)))
+        return io.NodeOutput(to_comfy(clip.stabilized(stabilize, frames, colours)))

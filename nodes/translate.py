@@ -6,12 +6,11 @@ import torch
 from comfy_api.latest import io
 
 from ..pix2pix_core.errors import Pix2PixError
-from ..pix2pix_core.inference.clip import translate_clip
-from ..pix2pix_core.inference.modes import STATISTICS
+from ..pix2pix_core.inference.clip import CLIP_SAMPLE, clip_statistics, translate_clip
 from ..pix2pix_core.inference.precision import PRECISIONS
-from ..pix2pix_core.inference.temporal import TEMPORAL
+from ..pix2pix_core.inference.temporal import CLIP_STATISTICS, TEMPORAL, check_temporal
 from ..pix2pix_core.inference.translate import FIT_MODES, training_scale_note
-from .clip_state import stabilize_input, stabilized
+from .clip_state import clip_state, stabilize_input
 from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, schema, to_comfy, to_core
 
 
@@ -39,9 +38,12 @@ class Pix2PixTranslate(io.ComfyNode):
                                        "square, for models that need the whole scene."),
                 io.Int.Input("tile_size", default=512, min=64, max=4096, step=64,
                              tooltip="Tiled mode: tile side in pixels (rounded up to the network's multiple)."),
-                io.Combo.Input("statistics", options=list(STATISTICS), default="per_image",
+                io.Combo.Input("statistics", options=list(CLIP_STATISTICS), default="per_image",
                                tooltip="per_image: BatchNorm on each image's own statistics, as the reference "
-                                       "test.py. eval: the running statistics saved with the model."),
+                                       "test.py. eval: the running statistics saved with the model. clip (with "
+                                       "temporal clip): fixed for the clip, estimated over its first 16 frames, "
+                                       "so the tone does not pump from frame to frame; later meta-batch chunks "
+                                       "of the clip keep them."),
                 io.Boolean.Input("dropout", default=False,
                                  tooltip="Keep dropout on (the reference's stochastic output), drawn from the seed."),
                 io.Int.Input("seed", default=0, min=0, max=2**31 - 1, control_after_generate=True,
@@ -70,9 +72,15 @@ class Pix2PixTranslate(io.ComfyNode):
         note = training_scale_note(model.generator, tuple(image.shape[1:3])) if fit == "auto" else None
         if note is not None:
             print(f"[pix2pix] {model.name}: {note}")
-        frames = translate_clip(model.generator, [to_core(image)], temporal=temporal, statistics=statistics,
-                                dropout_seed=seed if dropout else None, fit=fit, precision=precision,
-                                tile_size=tile_size, progress=Progress())
-        frames = stabilized(cls.hidden.unique_id, model.name, stabilize, to_core(image), torch.cat(list(frames)))
+        inputs, seed = to_core(image), seed if dropout else None
+        options = {"fit": fit, "precision": precision, "tile_size": tile_size}
+        clip = clip_state(cls.hidden.unique_id, (model.name, temporal, statistics, seed, stabilize,
+                                                 *options.values()), inputs)
+        if statistics == "clip" and clip.statistics is None:  # the clip's first batch
+            check_temporal(temporal, statistics, fit)
+            clip.statistics = clip_statistics(model.generator, inputs[:CLIP_SAMPLE], dropout_seed=seed, **options)
+        frames = translate_clip(model.generator, [inputs], temporal=temporal, statistics=statistics,
+                                dropout_seed=seed, fixed=clip.statistics, progress=Progress(), **options)
+        frames = clip.stabilized(stabilize, inputs, torch.cat(list(frames)))
         return io.NodeOutput(to_comfy(frames))
 

@@ -102,7 +102,10 @@ def _output_images(comfy: ComfyServer, history: dict, node: str) -> list[Image.I
 
 
 def _errors(history: dict) -> str:
-    return json.dumps([m for m in history["status"].get("messages", []) if m[0] == "execution_error"])
+    """Each execution error: the node, the exception and the end of its traceback (not the inputs' values)."""
+    return "\n".join(f"{m['node_id']} {m['node_type']}: {m['exception_type']}: {m['exception_message']}\n"
+                     f"{''.join(m.get('traceback', [])[-3:])}"
+                     for kind, m in history["status"].get("messages", []) if kind == "execution_error")
 
 
 def test_pack_imports_and_every_node_documents_itself(comfy):
@@ -295,10 +298,10 @@ def test_the_video_template_translates_a_clip_and_keeps_its_rate_and_sound(comfy
 
 
 def _translated_chunks(comfy, clip: str, chunks: list[tuple[int, int]], temporal: str, stabilize: float = 0.0,
-                       node: str = "t") -> list[np.ndarray]:
+                       node: str = "t", statistics: str = "per_image") -> list[np.ndarray]:
     """Frames of ``clip`` (in input/) translated by the video-unet as the chunks (start, length), one Translate
     node each (``node`` + k), with dropout on."""
-    inputs = {"fit": "native", "tile_size": 512, "statistics": "per_image", "dropout": True, "seed": 7,
+    inputs = {"fit": "native", "tile_size": 512, "statistics": statistics, "dropout": True, "seed": 7,
               "precision": "float32", "temporal": temporal, "stabilize": stabilize}
     return _chunks_through(comfy, clip, chunks, "Pix2PixTranslate", inputs, "video-unet", node,
                            f"meta_{temporal}")
@@ -356,6 +359,25 @@ def test_stabilize_carries_over_meta_batch_chunks(comfy, video_unet):
     plain = _translated_chunks(comfy, "pan.mkv", [(0, 32)], "clip")
     assert len(chunked) == 32 and all((a == b).all() for a, b in zip(whole, chunked))
     assert (whole[0] == plain[0]).all() and not (whole[16] == plain[16]).all()
+    rerun = _translated_chunks(comfy, "pan.mkv", [(0, 16)], "clip", stabilize=0.5, node="chunk")
+    assert all((a == b).all() for a, b in zip(whole, rerun))  # the clip again: a fresh start, not a continuation
+
+
+def test_clip_statistics_are_fixed_on_the_first_chunk_and_kept_for_the_next(comfy, video_unet):
+    """statistics clip: the 32 frames whole, and as two chunks of 16 in two prompts by one node, give the same
+    frames (both estimated over the clip's first 16 frames), unlike per-image statistics; with temporal frame it is
+    refused by name."""
+    write_clip(comfy.base / "input" / "zoom.mkv", pan_frames(32, 64, 64, step=2, zoom=0.02), audio=False,
+               codec="ffv1")
+    whole = _translated_chunks(comfy, "zoom.mkv", [(0, 32)], "clip", node="whole", statistics="clip")
+    chunked = [frame for chunk in ((0, 16), (16, 16))
+               for frame in _translated_chunks(comfy, "zoom.mkv", [chunk], "clip", node="chunk",
+                                               statistics="clip")]
+    own = _translated_chunks(comfy, "zoom.mkv", [(0, 32)], "clip")
+    assert len(chunked) == 32 and all((a == b).all() for a, b in zip(whole, chunked))
+    assert not all((a == b).all() for a, b in zip(whole, own))
+    with pytest.raises(AssertionError, match="is part of temporal 'clip'"):
+        _translated_chunks(comfy, "zoom.mkv", [(0, 4)], "frame", statistics="clip")
 
 
 def test_colorize_stabilizes_a_clip_across_meta_batch_chunks(comfy):

@@ -17,7 +17,7 @@ from video_clips import as_tensor, clip_facts, pan_frames, write_clip
 
 import pix2pix_core as p2p
 from pix2pix_core.cli import main as cli_main
-from pix2pix_core.inference.clip import translate_clip
+from pix2pix_core.inference.clip import clip_statistics, translate_clip
 from pix2pix_core.networks import UnetConfig, build_network, init_weights
 from pix2pix_core.video.files import ClipWriter, probe, read_chunks
 from pix2pix_core.video.sequence import probe_sequence
@@ -61,11 +61,11 @@ def test_a_clip_keeps_its_frames_rate_size_and_audio(tmp_path, capsys):
 def test_the_frames_do_not_depend_on_the_chunking(temporal, statistics):
     net = _unet()
     frames = as_tensor(pan_frames(20, 96, 80, step=4))
-    sample = frames[::5]
+    fixed = clip_statistics(net, frames[::5], dropout_seed=3, fit="native") if statistics == "clip" else None
 
     def run(chunk: int) -> torch.Tensor:
         chunks = [frames[i:i + chunk] for i in range(0, len(frames), chunk)]
-        return torch.cat(list(translate_clip(net, chunks, temporal=temporal, statistics=statistics, sample=sample,
+        return torch.cat(list(translate_clip(net, chunks, temporal=temporal, statistics=statistics, fixed=fixed,
                                              dropout_seed=3, fit="native")))
 
     one = run(1)

@@ -16,8 +16,8 @@ from tqdm import tqdm
 
 from ..errors import InputError
 from ..imaging.files import IMAGE_SUFFIXES
-from ..inference.clip import regrouped, translate_clip
-from ..inference.temporal import CLIP_STATISTICS, TEMPORAL
+from ..inference.clip import CLIP_SAMPLE, clip_statistics, regrouped, translate_clip
+from ..inference.temporal import CLIP_STATISTICS, TEMPORAL, check_temporal
 from ..video.files import (
     DEFAULT_CRF,
     VIDEO_SUFFIXES,
@@ -35,7 +35,6 @@ from ..video.sequence import DEFAULT_RATE, SequenceWriter, is_sequence, probe_se
 from ..video.stabilize import MAX_STRENGTH, check_strength, stabilized
 
 DEFAULT_CHUNK = 16  # frames decoded, translated and encoded at a time: memory is flat in the clip's length
-STATISTICS_SAMPLE = 16  # frames drawn across the clip for --statistics clip
 GROUP = 8  # frames per batch, counted from the clip's start (see inference/clip.py)
 
 Frames = Iterable[torch.Tensor]
@@ -114,21 +113,19 @@ def check_statistics(args: argparse.Namespace) -> str:
     statistics = args.statistics or "per_image"
     if statistics not in CLIP_STATISTICS:
         raise InputError(f"--statistics {statistics}: a clip takes {', '.join(CLIP_STATISTICS)}.")
-    if statistics == "clip" and (args.temporal or "clip") != "clip":
-        raise InputError("--statistics clip (fixed over the clip) goes with --temporal clip.")
-    if args.fit == "tiled" and statistics == "clip":
-        raise InputError("--statistics clip and --fit tiled both set how tiles are normalised: choose one.")
+    check_temporal(args.temporal or "clip", statistics, args.fit)
     return statistics
 
 
 def translate_video(args: argparse.Namespace, generator, options: dict, job: ClipJob) -> int:
     statistics, temporal = check_statistics(args), args.temporal or "clip"
-    sample = job.sample(STATISTICS_SAMPLE) if statistics == "clip" else None
     seed = 0 if args.dropout_seed is None else args.dropout_seed
+    fixed = (clip_statistics(generator, job.sample(CLIP_SAMPLE), dropout_seed=seed, **options)
+             if statistics == "clip" else None)
 
     def translated(frames: Frames) -> Frames:
         return translate_clip(generator, frames, temporal=temporal, statistics=statistics, dropout_seed=seed,
-                              sample=sample, **options)
+                              fixed=fixed, **options)
 
     return run_clip(args, job, translated, "translating", f"temporal {temporal}, statistics {statistics}")
 

@@ -8,14 +8,15 @@ import torch
 from torch import nn
 
 from ..networks import Generator
-from .temporal import ClipSemantics, check_temporal
+from .temporal import ClipSemantics, Statistics, check_temporal
 from .translate import translate
 
 DEFAULT_BATCH = 8  # translate's own default
+CLIP_SAMPLE = 16  # frames the clip's fixed statistics are estimated over
 
 
 def translate_clip(generator: Generator, chunks: Iterable[torch.Tensor], *, temporal: str = "clip",
-                   statistics: str = "per_image", dropout_seed: int | None = 0, sample: torch.Tensor | None = None,
+                   statistics: str = "per_image", dropout_seed: int | None = 0, fixed: Statistics | None = None,
                    **options) -> Iterator[torch.Tensor]:
     """The translation of a clip given in chunks ``[n, C, H, W]``, in order, in groups of ``batch_size`` frames
     counted from the clip's start: the frames do not depend on the chunking (a batch's kernels may round
@@ -23,24 +24,36 @@ def translate_clip(generator: Generator, chunks: Iterable[torch.Tensor], *, temp
 
     ``temporal="frame"``: frame ``i`` is translated alone with dropout seed ``dropout_seed + i`` (the reference's
     test.py, fresh noise per frame). ``temporal="clip"``: one dropout mask from ``dropout_seed`` for every frame;
-    ``statistics="clip"`` normalises every frame with the statistics of ``sample`` (frames drawn across the clip,
-    taken as one batch). ``dropout_seed=None``: dropout off. ``options`` as :func:`translate`.
+    ``statistics="clip"`` normalises every frame with ``fixed``, the clip's statistics from :func:`clip_statistics`
+    (with the same seed and options). ``dropout_seed=None``: dropout off. ``options`` as :func:`translate`.
     """
-    check_temporal(temporal, statistics)
+    check_temporal(temporal, statistics, options.get("fit"))
     chunks = regrouped(chunks, options.get("batch_size", DEFAULT_BATCH))
-    has_dropout = dropout_seed is not None and any(isinstance(m, nn.Dropout) for m in generator.modules())
+    seed = _dropout_seed(generator, dropout_seed)
     if temporal == "frame":
-        yield from _frame_by_frame(generator, chunks, statistics, dropout_seed if has_dropout else None, options)
+        yield from _frame_by_frame(generator, chunks, statistics, seed, options)
         return
-    semantics = ClipSemantics(dropout_seed if has_dropout else None, record=statistics == "clip")
-    if statistics == "clip":
-        if sample is None or not len(sample):
-            raise ValueError("statistics 'clip' needs sample frames of the clip")
-        translate(generator, sample, statistics="per_image", batch_size=len(sample), clip=semantics, **options)
-        semantics.record = False
+    if statistics == "clip" and fixed is None:
+        raise ValueError("statistics 'clip' needs the clip's statistics (clip_statistics)")
+    semantics = ClipSemantics(seed, fixed if statistics == "clip" else None)
     per_frame = "per_image" if statistics == "clip" else statistics
     for chunk in chunks:
         yield translate(generator, chunk, statistics=per_frame, clip=semantics, **options)
+
+
+def clip_statistics(generator: Generator, sample: torch.Tensor, *, dropout_seed: int | None = 0,
+                    **options) -> Statistics:
+    """Each BatchNorm layer's mean and variance over ``sample`` (frames drawn from the clip, taken as one batch,
+    under the clip's dropout mask): what ``statistics="clip"`` normalises every frame with."""
+    if not len(sample):
+        raise ValueError("statistics 'clip' needs sample frames of the clip")
+    semantics = ClipSemantics(_dropout_seed(generator, dropout_seed), record=True)
+    translate(generator, sample, statistics="per_image", clip=semantics, **{**options, "batch_size": len(sample)})
+    return semantics.statistics
+
+
+def _dropout_seed(generator: Generator, seed: int | None) -> int | None:
+    return seed if seed is not None and any(isinstance(m, nn.Dropout) for m in generator.modules()) else None
 
 
 def regrouped(chunks: Iterable[torch.Tensor], size: int) -> Iterator[torch.Tensor]:

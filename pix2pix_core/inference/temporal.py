@@ -28,13 +28,15 @@ TEMPORAL = ("frame", "clip")
 CLIP_STATISTICS = ("per_image", "eval", "clip")  # the frame's own, the running ones, fixed over the clip
 
 
-def check_temporal(temporal: str, statistics: str) -> None:
+def check_temporal(temporal: str, statistics: str, fit: str | None = None) -> None:
     if temporal not in TEMPORAL:
         raise InputError(f"temporal must be one of {', '.join(TEMPORAL)}, got {temporal!r}.")
     if statistics not in CLIP_STATISTICS:
         raise InputError(f"statistics for a clip must be one of {', '.join(CLIP_STATISTICS)}, got {statistics!r}.")
     if statistics == "clip" and temporal != "clip":
         raise InputError("statistics 'clip' (fixed over the clip) is part of temporal 'clip': use them together.")
+    if statistics == "clip" and fit == "tiled":
+        raise InputError("statistics 'clip' and fit 'tiled' both set how tiles are normalised: choose one.")
 
 
 Statistics = dict[int, tuple[torch.Tensor, torch.Tensor]]  # BatchNorm layer index -> (mean, variance)
