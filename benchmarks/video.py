@@ -13,7 +13,8 @@ clip's length.
    ``clip`` with statistics fixed over the clip, and ``clip`` + ``--stabilize``, each beside the input's own
    warping error, with the frames/s of each (the cost of the flow-guided smoothing).
 3. Peak resident memory of `pix2pix translate` (a subprocess each) for 512x512 pans of 500 and ``--long`` frames
-   with a narrow U-Net (ngf 8): flat in the clip's length is the claim, since frames stream in chunks.
+   with a narrow U-Net (ngf 8): flat in the clip's length is the claim, since frames stream in chunks; and of 200
+   frames with unet_256 itself (ngf 64), the level a real translator needs.
 """
 
 from __future__ import annotations
@@ -147,10 +148,11 @@ def main() -> None:
         print(f"| ours / reference | **{ours / reference:.2f}x** |")
         _flicker_rows(_gray_to_color_unet(folder, args.train_steps))
         narrow = p2p.save_pretrained(init_weights(build_network(UnetConfig(ngf=8))), folder / "narrow")
-        for frames in (500, args.long):
-            rss, seconds = _peak_rss(folder, frames, narrow)
-            print(f"| peak RSS, `pix2pix translate` of a 512x512 clip of {frames} frames (ngf 8) | {rss:.0f} MB "
-                  f"({seconds:.0f} s) |")
+        full = p2p.save_pretrained(generator, folder / "unet_256")
+        for model, width, frames in ((narrow, 8, 500), (narrow, 8, args.long), (full, 64, 200)):
+            rss, seconds = _peak_rss(folder, frames, model)
+            print(f"| peak RSS, `pix2pix translate` of a 512x512 clip of {frames} frames (ngf {width}) | "
+                  f"{rss:.0f} MB ({seconds:.0f} s) |")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 
 import torch
@@ -11,7 +12,8 @@ from ..networks import Generator
 from .temporal import ClipSemantics, Statistics, check_temporal
 from .translate import translate
 
-DEFAULT_BATCH = 8  # translate's own default
+DEFAULT_BATCH = 8  # translate's own default, up to 256x256 frames
+BATCH_PIXELS = DEFAULT_BATCH * 256 * 256  # larger frames: 2 a batch at 512x512, 1 from 1024x512 up
 CLIP_SAMPLE = 16  # frames the clip's fixed statistics are estimated over
 
 
@@ -19,8 +21,9 @@ def translate_clip(generator: Generator, chunks: Iterable[torch.Tensor], *, temp
                    statistics: str = "per_image", dropout_seed: int | None = 0, fixed: Statistics | None = None,
                    **options) -> Iterator[torch.Tensor]:
     """The translation of a clip given in chunks ``[n, C, H, W]``, in order, in groups of ``batch_size`` frames
-    counted from the clip's start: the frames do not depend on the chunking (a batch's kernels may round
-    differently from another's, so every chunking must give the same batches).
+    (default 8, fewer for frames over 256x256: memory stays flat whatever the frame size) counted from the
+    clip's start: the frames do not depend on the chunking (a batch's kernels may round differently from
+    another's, so every chunking must give the same batches).
 
     ``temporal="frame"``: frame ``i`` is translated alone with dropout seed ``dropout_seed + i`` (the reference's
     test.py, fresh noise per frame). ``temporal="clip"``: one dropout mask from ``dropout_seed`` for every frame;
@@ -28,7 +31,13 @@ def translate_clip(generator: Generator, chunks: Iterable[torch.Tensor], *, temp
     (with the same seed and options). ``dropout_seed=None``: dropout off. ``options`` as :func:`translate`.
     """
     check_temporal(temporal, statistics, options.get("fit"))
-    chunks = regrouped(chunks, options.get("batch_size", DEFAULT_BATCH))
+    chunks = iter(chunks)
+    first = next(chunks, None)
+    if first is None:
+        return
+    pixels = first.shape[-2] * first.shape[-1]
+    batch = options.setdefault("batch_size", max(1, min(DEFAULT_BATCH, BATCH_PIXELS // pixels)))
+    chunks = regrouped(itertools.chain([first], chunks), batch)
     seed = _dropout_seed(generator, dropout_seed)
     if temporal == "frame":
         yield from _frame_by_frame(generator, chunks, statistics, seed, options)
