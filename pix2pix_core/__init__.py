@@ -26,12 +26,13 @@ from .export.onnx_file import export_onnx
 from .imaging.edges import canny, hed, xdog
 from .imaging.lab import lab_to_rgb, rgb_to_lab
 from .inference.colorize import colorize
+from .inference.labels import translate_labels
 from .inference.modes import inference_statistics
 from .inference.translate import translate
 from .weights.directory import save_pretrained
 from .weights.hed import load_hed
 from .weights.hub import push_to_hub
-from .weights.loader import load_discriminator, load_generator, load_translator
+from .weights.loader import load_discriminator, load_encoder, load_generator, load_translator
 
 __version__ = "0.1.0"
 
@@ -39,6 +40,6 @@ __all__ = [
     "ArchitectureError", "CheckpointError", "ConfigError", "ExportError", "HubError", "InputError", "NoDiscriminator",
     "Pix2PixError", "ResourceError", "WrongRole", "__version__",
     "canny", "colorize", "export_onnx", "hed", "inference_statistics", "lab_to_rgb", "load_discriminator",
-    "load_generator", "load_hed", "load_translator", "push_to_hub", "rgb_to_lab", "save_pretrained", "translate",
-    "xdog",
+    "load_encoder", "load_generator", "load_hed", "load_translator", "push_to_hub", "rgb_to_lab", "save_pretrained",
+    "translate", "translate_labels", "xdog",
 ]

@@ -17,9 +17,9 @@ class WrongRole(CheckpointError):
     """A file holds a generator where a discriminator was asked for, or the reverse; ``found`` says which."""
 
     def __init__(self, where: str, found: str, wanted: str) -> None:
-        option = {"generator": "--model", "discriminator": "--discriminator"}.get(found, found)
-        super().__init__(f"{where} holds a {found}, not a {wanted}: pass it where a {found} is asked for (the CLI's "
-                         f"{option}, load_{found}() in Python).")
+        option = {"generator": "the CLI's --model, ", "discriminator": "the CLI's --discriminator, "}.get(found, "")
+        super().__init__(f"{where} holds {_a(found)}, not {_a(wanted)}: pass it where {_a(found)} is asked for "
+                         f"({option}load_{found}() in Python).")
         self.found = found
 
 
@@ -45,3 +45,7 @@ class HubError(Pix2PixError, OSError):
 
 class ExportError(Pix2PixError, ValueError):
     """A network that cannot be exported, an export file that cannot be written or run, or a missing extra."""
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"

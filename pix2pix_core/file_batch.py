@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from .errors import InputError
-from .imaging.files import find_images, read_image, save_image
+from .imaging.files import ImageFile, find_images, read_image, save_image
 from .output_manifest import OutputManifest
 
 # --format choices: (Pillow format, suffix); "same" keeps each input's own format and bit depth
@@ -83,15 +83,17 @@ def plan_files(inputs: list[str | os.PathLike], out: str | os.PathLike, output_f
 
 
 def run_files(plan: FilePlan, run: Callable[[torch.Tensor], torch.Tensor], *, keep_alpha: bool = True,
-              keep_depth: bool = True, progress: Callable[[tuple[Path, str] | None], None] = lambda _: None) -> FileRun:
-    """Apply ``run`` ([C, H, W] in 0..1 -> [C', H, W]) to each input still to do. An input that cannot be read
-    (InputError) is skipped and reported; Ctrl-C stops between files. ``progress`` is called after each input:
-    with ``(input, why)`` when it was skipped, else with None."""
+              keep_depth: bool = True, progress: Callable[[tuple[Path, str] | None], None] = lambda _: None,
+              read: Callable[[Path], ImageFile] = read_image) -> FileRun:
+    """Apply ``run`` ([C, H, W] in 0..1 -> [C', H, W]) to each input still to do, as ``read`` gives it (an image
+    file's pixels; a label map's network input). An input that cannot be read (InputError) is skipped and
+    reported; Ctrl-C stops between files. ``progress`` is called after each input: with ``(input, why)`` when it
+    was skipped, else with None."""
     result = FileRun()
     try:
         for source_path, target in plan.todo:
             try:
-                source = read_image(source_path)
+                source = read(source_path)
                 image = source.pixels if keep_alpha or source.pixels.shape[0] != 4 else source.pixels[:3]
                 save_image(run(image), target, plan.image_format or source.format, source.bits if keep_depth else 8)
                 plan.manifest.record(target)

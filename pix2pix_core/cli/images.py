@@ -15,6 +15,8 @@ from tqdm import tqdm
 from ..errors import Pix2PixError
 from ..file_batch import FilePlan, plan_files, run_files
 from ..imaging.edges import canny, hed, xdog
+from ..imaging.files import read_image
+from ..imaging.palettes import PALETTES
 from ..inference.colorize import check_colorization_model, colorize
 from ..inference.modes import STATISTICS
 from ..inference.precision import PRECISIONS
@@ -24,6 +26,7 @@ from ..training.data import ALIGNED_RATIO
 from ..weights.hed import HED_REPO, load_hed
 from ..weights.loader import load_generator
 from .export import is_onnx, onnx_colorization, onnx_translation
+from .labels import label_reader
 from .video import (
     add_video_options,
     check_clip_args,
@@ -55,6 +58,14 @@ def _add_translate(sub, device, files) -> None:
                     "network's multiple if larger; fewer tiles run at once when memory is short)")
     tr.add_argument("--tile-overlap", type=int, help="tiled mode: overlap between tiles in pixels (default a quarter "
                     "of the tile)")
+    labels = tr.add_argument_group("label maps (pix2pixHD translators: label ids in, a picture out)")
+    labels.add_argument("--instance-map", metavar="PATH", help="the instance-id map of the label map (Cityscapes' "
+                        "*_instanceIds.png), or a folder of them for a folder of label maps (found by name: "
+                        "labelIds -> instanceIds)")
+    labels.add_argument("--label-nc", type=int, help="the translator's label count, where its weights do not record "
+                        "it (label2city: 35)")
+    labels.add_argument("--palette", choices=sorted(PALETTES), help="the inputs are colour drawings in this "
+                        "palette (the sketch pad's), not label-id PNGs")
     add_video_options(tr, temporal=True)
     tr.set_defaults(func=_translate)
 
@@ -123,6 +134,12 @@ def _translate(args: argparse.Namespace) -> int:
         return translate_video(args, generator, {**options, "weight_copy": args.weight_copy}, video)
     check_options(**options)  # once, before the first image (not as a "skipped" line per image)
     options["weight_copy"] = args.weight_copy
+    if generator.io.input_space == "labels":
+        read = label_reader(args, generator, plan.inputs)
+        return _over_files(plan, "translating", lambda maps: _translated(generator, maps, options), read=read)
+    if args.instance_map or args.label_nc or args.palette:
+        raise Pix2PixError(f"--instance-map, --label-nc and --palette are for label-map translators (pix2pixHD); "
+                           f"{args.model} takes {generator.io.input_space} images.")
     said: set[str] = set()
 
     def once(kind: str, note: str | None) -> None:  # each note once per run, for the first image it applies to
@@ -135,8 +152,7 @@ def _translate(args: argparse.Namespace) -> int:
         once("pair", _pair_note(size))
         if args.fit == "auto":
             once("scale", training_scale_note(generator, size))
-        with _progress_within_image() as progress:
-            return translate(generator, image[None], progress=progress, **options)[0]
+        return _translated(generator, image, options)
 
     return _over_files(plan, "translating", run)
 
@@ -227,7 +243,13 @@ def _plan(args: argparse.Namespace, default_format: str = "same") -> FilePlan:
                       skip_existing=args.skip_existing)
 
 
-def _over_files(plan: FilePlan, label: str, run, keep_alpha: bool = True, keep_depth: bool = True) -> int:
+def _translated(generator, image: torch.Tensor, options: dict) -> torch.Tensor:
+    with _progress_within_image() as progress:
+        return translate(generator, image[None], progress=progress, **options)[0]
+
+
+def _over_files(plan: FilePlan, label: str, run, keep_alpha: bool = True, keep_depth: bool = True,
+                read=read_image) -> int:
     """Run ``plan`` with a progress bar; one line for each skipped input and one for the result."""
     if plan.done:
         print(f"--skip-existing: {len(plan.done)} of {len(plan.inputs)} output(s) are already in {plan.out}",
@@ -239,7 +261,7 @@ def _over_files(plan: FilePlan, label: str, run, keep_alpha: bool = True, keep_d
         if skipped is not None:
             tqdm.write(f"skipped {skipped[0]}: {skipped[1]}", file=sys.stderr)
 
-    result = run_files(plan, run, keep_alpha=keep_alpha, keep_depth=keep_depth, progress=progress)
+    result = run_files(plan, run, keep_alpha=keep_alpha, keep_depth=keep_depth, progress=progress, read=read)
     bar.close()
     if result.interrupted:
         print(f"interrupted: wrote {result.written} of {len(plan.todo)} image(s) to {plan.out}; no partial file was "

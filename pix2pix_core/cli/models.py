@@ -16,7 +16,7 @@ from ..weights.catalogue import CATALOGUE, CATALOGUE_VERSION, DEMO_MODELS_REPO, 
 from ..weights.demo_models import demo_url, download_demo_translator
 from ..weights.directory import CONFIG_FILE, DISCRIMINATOR_FILE, SAMPLES_DIR, model_config_of, save_pretrained
 from ..weights.hub import push_to_hub
-from ..weights.loader import load_discriminator, load_generator, load_translator
+from ..weights.loader import load_discriminator, load_encoder, load_generator, load_translator
 from ..weights.reference import reference_file, reference_names, save_reference
 
 
@@ -120,6 +120,8 @@ def _load_any(source: str, direction: str | None = None):
     try:
         return load_generator(source, direction=direction)
     except WrongRole as exc:
+        if exc.found == "encoder":
+            return load_encoder(source)
         if exc.found != "discriminator":
             raise
         return load_discriminator(source)
@@ -142,8 +144,10 @@ def _info(args: argparse.Namespace) -> int:
     if net.role == "generator":
         print(f"  {'multiple':<13} {net.multiple} (input sizes are padded to it)")
         print(f"  {'io':<13} {config.io.input_space} -> {config.io.output_space}, trained at {config.io.train_size}")
-    else:
-        print(f"  {'patch size':<13} {net.config.receptive_field} px receptive field")
+    elif net.role == "discriminator":
+        scales = getattr(net.config, "num_D", 1)
+        coarser = f" at full size, twice that at each of {scales - 1} coarser scale(s)" if scales > 1 else ""
+        print(f"  {'patch size':<13} {net.config.receptive_field} px receptive field{coarser}")
     for note in config.source.get("notes", []):
         print(f"  note: {note}")
     return 0

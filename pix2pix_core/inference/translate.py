@@ -75,7 +75,8 @@ def translate(generator: Generator, images: torch.Tensor, *, fit: str = "auto", 
     """
     check_options(fit, statistics, precision, batch_size, statistics_passes, dropout_seed, tile_size, tile_overlap)
     device = next(generator.parameters()).device
-    x, alpha = prepare_images(images, generator.config.in_channels)
+    labels = generator.io.input_space == "labels"
+    x, alpha = label_input(images, generator, fit) if labels else prepare_images(images, generator.config.in_channels)
     x = x.to(device, torch.float32)
     budget = memory_budget or default_memory_budget(device)
     memory_format = torch.contiguous_format if dropout_seed is not None else None
@@ -83,7 +84,7 @@ def translate(generator: Generator, images: torch.Tensor, *, fit: str = "auto", 
     element_size = torch.finfo(dtype).bits // 8
     copied = 0 if net is generator else module_bytes(net)
     engine = _Engine(net, dtype, statistics, dropout_seed, max(budget - copied, 0), element_size, progress)
-    scaled = training_scale_size(generator.io, x.shape[-2:]) if fit == "auto" else None
+    scaled = training_scale_size(generator.io, x.shape[-2:]) if fit == "auto" and not labels else None
     shared = clip.applied(net) if clip is not None else contextlib.nullcontext()
     with _cudnn_benchmark(device), torch.inference_mode(), shared:
         if scaled is not None:
@@ -108,6 +109,20 @@ def prepare_images(images: torch.Tensor, in_channels: int) -> tuple[torch.Tensor
         images = images.clamp(0, 1)
     alpha = images[:, 3:4] if images.shape[1] == 4 else None
     return match_channels(images, in_channels), alpha
+
+
+def label_input(maps: torch.Tensor, generator: Generator, fit: str) -> tuple[torch.Tensor, None]:
+    """Encoded label maps (one-hot labels and boundaries, see ``inference.labels``) as the engine takes images:
+    ``(x + 1) / 2``, which its scaling to [-1, 1] maps back exactly (0 and 1 stay 0 and 1)."""
+    channels = generator.config.in_channels
+    if maps.dim() != 4 or maps.shape[1] != channels:
+        raise InputError(f"this translator takes label maps encoded as {channels} channels (one-hot labels and "
+                         f"instance boundaries), got shape {tuple(maps.shape)}: pass label ids to translate_labels "
+                         "(pix2pix_core.inference.labels), which encodes them.")
+    if fit == "resize":
+        raise InputError("label maps are translated at their own size (fit native, tiled or auto): resizing one "
+                         "would blend its labels.")
+    return (maps.float() + 1) / 2, None
 
 
 def restore_alpha(y: torch.Tensor, alpha: torch.Tensor | None) -> torch.Tensor:

@@ -10,14 +10,22 @@ from .community_unet import CommunityUnetConfig, CommunityUnetGenerator
 from .discriminators import NLayerDiscriminator, PatchGANConfig, PixelDiscriminator, PixelDiscriminatorConfig
 from .init import init_weights
 from .norm import BatchNorm2d
+from .pix2pixhd import (
+    FeatureEncoder,
+    FeatureEncoderConfig,
+    LocalEnhancer,
+    LocalEnhancerConfig,
+    MultiscaleDiscriminator,
+    MultiscalePatchGANConfig,
+)
 from .resnet import ResnetConfig, ResnetGenerator
 from .tensorflow_unet import TensorflowUnetConfig, TensorflowUnetGenerator
 from .unet import UnetConfig, UnetGenerator
 
 NETWORKS: dict[str, type[Pix2PixNetwork]] = {
     cls.Config.architecture: cls
-    for cls in (UnetGenerator, ResnetGenerator, CommunityUnetGenerator, TensorflowUnetGenerator, NLayerDiscriminator,
-                PixelDiscriminator)
+    for cls in (UnetGenerator, ResnetGenerator, CommunityUnetGenerator, TensorflowUnetGenerator, LocalEnhancer,
+                NLayerDiscriminator, PixelDiscriminator, MultiscaleDiscriminator, FeatureEncoder)
 }
 
 
@@ -38,9 +46,10 @@ def config_from_arguments(role: str, architecture: str, arguments: dict[str, Any
 
 
 __all__ = [
-    "NETWORKS", "BatchNorm2d", "CommunityUnetConfig", "CommunityUnetGenerator", "Discriminator", "Generator",
-    "NLayerDiscriminator", "NetworkConfig", "PatchGANConfig", "PixelDiscriminator", "PixelDiscriminatorConfig",
-    "Pix2PixNetwork", "ResnetConfig", "ResnetGenerator", "TensorflowUnetConfig", "TensorflowUnetGenerator",
-    "UnetConfig", "UnetGenerator", "build_network",
-    "config_from_arguments", "init_weights",
+    "NETWORKS", "BatchNorm2d", "CommunityUnetConfig", "CommunityUnetGenerator", "Discriminator", "FeatureEncoder",
+    "FeatureEncoderConfig", "Generator", "LocalEnhancer", "LocalEnhancerConfig", "MultiscaleDiscriminator",
+    "MultiscalePatchGANConfig", "NLayerDiscriminator", "NetworkConfig", "PatchGANConfig", "Pix2PixNetwork",
+    "PixelDiscriminator", "PixelDiscriminatorConfig", "ResnetConfig", "ResnetGenerator", "TensorflowUnetConfig",
+    "TensorflowUnetGenerator", "UnetConfig", "UnetGenerator", "build_network", "config_from_arguments",
+    "init_weights",
 ]

@@ -15,6 +15,14 @@ from .base import Discriminator, NetworkConfig
 from .norm import norm_layer_factory
 
 
+def patch_receptive_field(n_layers: int) -> int:
+    """Side of the input patch one PatchGAN logit sees: 16, 34, 70, 142, 286 for n_layers 1..5."""
+    field = 4 + 3  # the final 4x4 stride-1 conv and the stride-1 conv before it
+    for _ in range(n_layers):
+        field = 2 * field + 2
+    return field
+
+
 @dataclasses.dataclass(frozen=True)
 class PatchGANConfig(NetworkConfig):
     architecture = "patchgan"
@@ -27,12 +35,7 @@ class PatchGANConfig(NetworkConfig):
 
     @property
     def receptive_field(self) -> int:
-        """Side of the input patch one logit sees: 16, 34, 70, 142, 286 for n_layers 1..5."""
-        field = 4  # final 4x4 stride-1 conv
-        field += 3  # the stride-1 conv before it
-        for _ in range(self.n_layers):
-            field = 2 * field + 2
-        return field
+        return patch_receptive_field(self.n_layers)
 
     def validate(self) -> None:
         super().validate()

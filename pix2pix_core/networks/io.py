@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 from ..errors import ConfigError
 
-INPUT_SPACES = {"rgb": (3,), "gray": (1,), "lab_l": (1,), "edges": (1, 3), "any": None}
+# labels: one-hot label maps (and instance boundaries), pix2pixHD's input (see inference/labels.py)
+INPUT_SPACES = {"rgb": (3,), "gray": (1,), "lab_l": (1,), "edges": (1, 3), "labels": None, "any": None}
+LABEL_CHANNELS = 5  # a network taking this many input channels or more takes label maps: no image has as many
 OUTPUT_SPACES = {"rgb": (3,), "gray": (1,), "lab_ab": (2,), "any": None}
 DIRECTIONS = ("AtoB", "BtoA")
 
@@ -28,12 +30,16 @@ class IOSpec:
     # the side whole training images were resized to before cropping (load_size): the scale of content the network
     # learned; None when not recorded (reference and community weights)
     train_scale: int | None = None
+    # labels: the classes of the one-hot input, and whether an instance-boundary channel follows (None: not known)
+    label_nc: int | None = None
+    instance_boundaries: bool | None = None
 
     @classmethod
     def default_for(cls, in_channels: int, out_channels: int, train_size: int = 256) -> IOSpec:
         spaces_in = {1: "gray", 3: "rgb"}
         spaces_out = {1: "gray", 2: "lab_ab", 3: "rgb"}
-        input_space = "lab_l" if (in_channels, out_channels) == (1, 2) else spaces_in.get(in_channels, "any")
+        input_space = "lab_l" if (in_channels, out_channels) == (1, 2) else spaces_in.get(
+            in_channels, "labels" if in_channels >= LABEL_CHANNELS else "any")
         return cls(input_space, spaces_out.get(out_channels, "any"), train_size)
 
     def check_channels(self, in_channels: int, out_channels: int) -> None:

@@ -1,7 +1,9 @@
 """The CycleGAN-style ResNet generator (``resnet_6blocks`` / ``resnet_9blocks``), reference module tree.
 
-Also covers two common third-party variants: affine InstanceNorm (norm weight/bias keys) and residual blocks
-whose Sequential is named ``block`` instead of ``conv_block``.
+With ``n_downsampling`` 4 and biases everywhere it is pix2pixHD's ``GlobalGenerator`` (NVIDIA/pix2pixHD
+``models/networks.py``: the same ``model`` Sequential, key for key). Also covers two common third-party variants:
+affine InstanceNorm (norm weight/bias keys) and residual blocks whose Sequential is named ``block`` instead of
+``conv_block``.
 """
 
 from __future__ import annotations
@@ -35,14 +37,15 @@ class ResnetConfig(NetworkConfig):
     dropout: bool = False
     padding: str = "reflect"
     block_name: str = "conv_block"
+    n_downsampling: int = 2  # stride-2 convs (and as many transposed ones): 2 in CycleGAN, 4 in pix2pixHD
 
     @property
     def multiple(self) -> int:
-        return 4
+        return 2**self.n_downsampling
 
     @property
     def min_side(self) -> int:
-        return 8  # the residual blocks run at 1/4 size: their reflection padding and norm need 2x2 there
+        return 2 * self.multiple  # the residual blocks' reflection padding and norm need 2x2 where they run
 
     @property
     def use_bias(self) -> bool:
@@ -99,14 +102,15 @@ class ResnetGenerator(Generator):
         bias, ngf = config.use_bias, config.ngf
         layers: list[nn.Module] = [nn.ReflectionPad2d(3), nn.Conv2d(config.in_channels, ngf, 7, bias=bias),
                                    norm_layer(ngf), nn.ReLU(True)]
-        for mult in (1, 2):
+        mults = [2**i for i in range(config.n_downsampling)]
+        for mult in mults:
             layers += [nn.Conv2d(ngf * mult, ngf * mult * 2, 3, stride=2, padding=1, bias=bias),
                        norm_layer(ngf * mult * 2), nn.ReLU(True)]
-        layers += [ResnetBlock(ngf * 4, config, norm_layer) for _ in range(config.n_blocks)]
-        for mult in (4, 2):
-            layers += [nn.ConvTranspose2d(ngf * mult, ngf * mult // 2, 3, stride=2, padding=1, output_padding=1,
+        layers += [ResnetBlock(ngf * config.multiple, config, norm_layer) for _ in range(config.n_blocks)]
+        for mult in reversed(mults):
+            layers += [nn.ConvTranspose2d(ngf * mult * 2, ngf * mult, 3, stride=2, padding=1, output_padding=1,
                                           bias=bias),
-                       norm_layer(ngf * mult // 2), nn.ReLU(True)]
+                       norm_layer(ngf * mult), nn.ReLU(True)]
         layers += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, config.out_channels, 7), nn.Tanh()]
         self.model = nn.Sequential(*layers)
 

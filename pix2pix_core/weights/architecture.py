@@ -13,6 +13,9 @@ from ..errors import ArchitectureError, CheckpointError
 from ..networks import (
     NETWORKS,
     CommunityUnetConfig,
+    FeatureEncoderConfig,
+    LocalEnhancerConfig,
+    MultiscalePatchGANConfig,
     NetworkConfig,
     PatchGANConfig,
     Pix2PixNetwork,
@@ -78,13 +81,76 @@ def _infer_resnet(sd: StateDict) -> InferredArchitecture:
     second_conv = 3 if zero_padding else 5
     dropout = b + f"{second_conv + 1}.weight" in sd and b + f"{second_conv}.weight" not in sd
     norm, affine = _norm_kind(sd, "model.2.", "model.1.")
-    conv_indices = [int(m.group(1)) for k in sd if (m := re.fullmatch(r"model\.(\d+)\.weight", k))]
+    conv_indices = [int(m.group(1)) for k, v in sd.items()
+                    if (m := re.fullmatch(r"model\.(\d+)\.weight", k)) and v.dim() == 4]
     last = sd[f"model.{max(conv_indices)}.weight"]
+    downsampling = sum(1 for i in conv_indices if 1 < i < min(blocks))  # the stride-2 convs before the blocks
     config = ResnetConfig(in_channels=first.shape[1], out_channels=last.shape[0], ngf=first.shape[0],
                           n_blocks=len(blocks), norm=norm, norm_affine=affine, bias="model.1.bias" in sd,
-                          dropout=dropout, padding="zero" if zero_padding else "reflect", block_name=block_name)
+                          dropout=dropout, padding="zero" if zero_padding else "reflect", block_name=block_name,
+                          n_downsampling=downsampling)
     notes = [] if zero_padding else ["reflect padding assumed (replicate padding has the same keys)."]
     return InferredArchitecture(config, notes)
+
+
+def _convs(sd: StateDict, prefix: str) -> list[int]:
+    """Indices ``i`` of the 4-D ``{prefix}{i}.weight`` tensors (the convolutions of a Sequential), in order."""
+    pattern = re.compile(re.escape(prefix) + r"(\d+)\.weight")
+    return sorted(int(m.group(1)) for k, v in sd.items() if (m := pattern.fullmatch(k)) and v.dim() == 4)
+
+
+def _blocks(sd: StateDict, prefix: str) -> list[int]:
+    pattern = re.compile(re.escape(prefix) + r"(\d+)\.conv_block\.")
+    return sorted({int(m.group(1)) for k in sd if (m := pattern.match(k))})
+
+
+def _count(sd: StateDict, template: str) -> int:
+    count = 0
+    while template.format(count + 1) in sd:
+        count += 1
+    return count
+
+
+def _infer_local_enhancer(sd: StateDict) -> InferredArchitecture:
+    """pix2pixHD's LocalEnhancer: ``model`` (the global generator less its last three layers), ``model{n}_1``
+    and ``model{n}_2`` for each enhancer."""
+    enhancers = _count(sd, "model{}_1.1.weight")
+    front, back = f"model{enhancers}_1.", f"model{enhancers}_2."
+    global_blocks, local_blocks = _blocks(sd, "model."), _blocks(sd, "model1_2.")
+    if not global_blocks:
+        raise ArchitectureError("pix2pixHD LocalEnhancer keys found but the global generator's residual blocks "
+                                "(model.N.conv_block.*) are missing.")
+    norm, _ = _norm_kind(sd, "model.2.", "model.1.")
+    config = LocalEnhancerConfig(
+        in_channels=sd["model1_1.1.weight"].shape[1], out_channels=sd[f"{back}{_convs(sd, back)[-1]}.weight"].shape[0],
+        ngf=sd[front + "1.weight"].shape[0], n_downsample_global=len(_convs(sd, "model.")[1:]) // 2,
+        n_blocks_global=len(global_blocks), n_local_enhancers=enhancers, n_blocks_local=len(local_blocks), norm=norm)
+    return InferredArchitecture(config)
+
+
+def _infer_multiscale(sd: StateDict) -> InferredArchitecture:
+    """pix2pixHD's MultiscaleDiscriminator, with intermediate features (``scale{i}_layer{j}``) or without
+    (``layer{i}``)."""
+    features = "scale0_layer0.0.weight" in sd
+    if features:
+        scales, layers = _count(sd, "scale{}_layer0.0.weight") + 1, _count(sd, "scale0_layer{}.0.weight") - 1
+        first, norm = sd["scale0_layer0.0.weight"], _norm_kind(sd, "scale0_layer1.1.", "scale0_layer1.0.")[0]
+    else:
+        scales, layers = _count(sd, "layer{}.0.weight") + 1, len(_convs(sd, "layer0.")) - 2
+        first, norm = sd["layer0.0.weight"], _norm_kind(sd, "layer0.3.", "layer0.2.")[0]
+    config = MultiscalePatchGANConfig(in_channels=first.shape[1], ndf=first.shape[0], n_layers=layers, num_D=scales,
+                                      norm=norm, intermediate_features=features)
+    return InferredArchitecture(config)
+
+
+def _infer_feature_encoder(sd: StateDict) -> InferredArchitecture:
+    """pix2pixHD's feature Encoder: the global generator's layout with no residual blocks."""
+    convs = _convs(sd, "model.")
+    norm, _ = _norm_kind(sd, "model.2.", "model.1.")
+    config = FeatureEncoderConfig(in_channels=sd["model.1.weight"].shape[1],
+                                  out_channels=sd[f"model.{convs[-1]}.weight"].shape[0],
+                                  ngf=sd["model.1.weight"].shape[0], n_downsampling=(len(convs) - 2) // 2, norm=norm)
+    return InferredArchitecture(config)
 
 
 def _infer_community_unet(sd: StateDict) -> InferredArchitecture:
@@ -117,6 +183,11 @@ SIGNATURES = (  # (architecture, test on the keys, inference)
     ("unet", lambda sd: _is_4d(sd, "model.model.0.weight") and _is_4d(sd, "model.model.3.weight"), _infer_unet),
     ("community_unet", lambda sd: _is_4d(sd, "down1.model.0.weight") and _is_4d(sd, "final.2.weight"),
      _infer_community_unet),
+    ("local_enhancer", lambda sd: _is_4d(sd, "model1_1.1.weight", 7), _infer_local_enhancer),
+    ("multiscale_patchgan", lambda sd: _is_4d(sd, "scale0_layer0.0.weight", 4) or _is_4d(sd, "layer0.0.weight", 4),
+     _infer_multiscale),
+    ("feature_encoder", lambda sd: _is_4d(sd, "model.1.weight", 7) and not _blocks(sd, "model.")
+     and not any(".block." in key for key in sd), _infer_feature_encoder),
     ("resnet", lambda sd: _is_4d(sd, "model.1.weight", 7), _infer_resnet),
     ("patchgan", lambda sd: _is_4d(sd, "model.0.weight", 4), _infer_patchgan),
     ("pixel", lambda sd: _is_4d(sd, "net.0.weight", 1), _infer_pixel),
@@ -141,7 +212,7 @@ def _no_match_message(state_dict: StateDict, origin: str) -> str:
     score, name, reference = max(scores)
     sample = ", ".join(sorted(keys)[:5])
     return (
-        f"{origin} matches no known pix2pix architecture (unet, resnet, community_unet, patchgan, pixel). "
+        f"{origin} matches no known pix2pix architecture ({', '.join(name for name, _, _ in SIGNATURES)}). "
         f"Its {len(keys)} keys start with: {sample}. Closest: {name} ({score:.0%} of keys shared; it would need "
         f"e.g. {', '.join(sorted(reference - keys)[:3]) or '-'}). Is this a pix2pix/CycleGAN network's state dict?"
     )

@@ -111,6 +111,10 @@ class ModelConfig:
 
 
 MAX_TRAIN_SCALE = 16384  # fit="auto" resizes inputs to this scale: a larger recorded value is a broken file
+MAX_LABELS = 4096  # a one-hot input of more classes than this is a broken file
+IO_TYPES = {"train_size": int, "train_scale": int, "label_nc": int, "instance_boundaries": bool}
+OPTIONAL_IO = ("train_scale", "label_nc", "instance_boundaries")
+TYPE_NAMES = {int: "an integer", bool: "true or false", str: "a string"}
 
 
 def _parse_io(io_data: dict | None, origin: str) -> tuple[IOSpec | None, int | None]:
@@ -123,10 +127,13 @@ def _parse_io(io_data: dict | None, origin: str) -> tuple[IOSpec | None, int | N
     if unknown:
         raise ConfigError(f"{origin}: unknown io field(s) {unknown}; known: {sorted(allowed | {'multiple'})}.")
     for name, value in io_data.items():
-        wanted = int if name in ("train_size", "train_scale") else str
-        if type(value) is not wanted and not (name == "train_scale" and value is None):
-            raise ConfigError(f"{origin}: io.{name} must be {'an integer' if wanted is int else 'a string'}, "
-                              f"found {_kind(value)}.")
+        wanted = IO_TYPES.get(name, str)
+        if type(value) is not wanted and not (name in OPTIONAL_IO and value is None):
+            raise ConfigError(f"{origin}: io.{name} must be {TYPE_NAMES[wanted]}, found {_kind(value)}.")
+    label_nc = io_data.get("label_nc")
+    if label_nc is not None and not 1 <= label_nc <= MAX_LABELS:
+        raise ConfigError(f"{origin}: io.label_nc (the classes of a label map) must lie between 1 and {MAX_LABELS}, "
+                          f"found {label_nc}.")
     scale = io_data.get("train_scale")
     if scale is not None and not 1 <= scale <= MAX_TRAIN_SCALE:
         raise ConfigError(f"{origin}: io.train_scale (the side training images were resized to) must lie between 1 "

@@ -39,6 +39,7 @@ TRANSLATOR_SUFFIXES = (".safetensors", ".pth", ".pt", ".bin", ".pict")
 WEIGHT_NAMES = {
     "generator": (GENERATOR_FILE, "pytorch_model.bin", "latest_net_G.pth", "latest_net_G_A.pth"),
     "discriminator": (DISCRIMINATOR_FILE, "latest_net_D.pth", "latest_net_D_A.pth"),
+    "encoder": ("latest_net_E.pth",),  # pix2pixHD's feature encoder
 }
 
 
@@ -69,6 +70,11 @@ def load_discriminator(source: str | os.PathLike, *, revision: str | None = None
     (a CycleGAN direction's discriminator is the one judging its outputs: D_A for AtoB)."""
     return _load(source, "discriminator", device, from_hub, direction, revision=revision, cache_dir=cache_dir,
                  local_dir=local_dir, local_files_only=local_files_only, token=token)
+
+
+def load_encoder(source: str | os.PathLike, *, device: str | torch.device = "cpu") -> Pix2PixNetwork:
+    """Load pix2pixHD's feature encoder (``latest_net_E.pth``, or a folder holding it) from a local path."""
+    return _load(source, "encoder", device, False, None)
 
 
 def load_translator(source: str | os.PathLike, **options) -> tuple[Generator, Discriminator | None]:

@@ -1,0 +1,68 @@
+"""Label maps to pictures with a pix2pixHD-style translator: its input is one-hot labels (and instance boundaries).
+
+How many labels the one-hot has, and whether a boundary channel follows, is recorded in a translator's
+``config.json`` (``io.label_nc``, ``io.instance_boundaries``). NVIDIA's ``latest_net_G.pth`` records neither: its
+input channel count is labels + 1 with instance maps (Cityscapes: 35 + 1) or labels alone, so an instance map
+given says the first, ``label_nc`` given says either, and with neither the error asks.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import torch
+
+from ..errors import InputError
+from ..imaging.labels import encode_label_map
+from ..networks import Generator
+from .translate import translate
+
+log = logging.getLogger(__name__)
+
+
+def label_layout(generator: Generator, label_nc: int | None = None,
+                 has_instances: bool = False) -> tuple[int, bool]:
+    """(label count, whether a boundary channel follows) for ``generator``'s input."""
+    io, channels = generator.io, generator.config.in_channels
+    if io.input_space != "labels":
+        raise InputError(f"this translator takes {io.input_space} images ({channels} channel(s)), not label maps: "
+                         "translate an image with it.")
+    label_nc = label_nc or io.label_nc
+    if label_nc is None:
+        if io.instance_boundaries or has_instances:
+            return channels - 1, True
+        if io.instance_boundaries is None:
+            raise InputError(f"this translator takes {channels} input channels: {channels - 1} labels and the "
+                             f"instance boundaries (Cityscapes' label2city: 35 + 1), or {channels} labels alone. Its "
+                             "weights do not say which: give the instance map (--instance-map, instances=...) for "
+                             f"the first, or the label count (--label-nc {channels - 1} without an instance map "
+                             f"draws the boundaries of the labels' own regions; --label-nc {channels} for the "
+                             "second).")
+        return channels, False
+    boundaries = channels - label_nc
+    if boundaries not in (0, 1):
+        raise InputError(f"label_nc {label_nc} does not fit this translator: it takes {channels} input channels, "
+                         f"{channels} or {channels - 1} labels (the latter with instance boundaries).")
+    if has_instances and not boundaries:
+        raise InputError(f"this translator takes {label_nc} labels and no instance boundaries: leave the instance "
+                         "map out.")
+    return label_nc, bool(boundaries)
+
+
+def encode_labels(generator: Generator, label_ids: torch.Tensor, instances: torch.Tensor | None = None,
+                  label_nc: int | None = None) -> torch.Tensor:
+    """``label_ids`` ``[B, 1, H, W]`` (and ``instances``, same shape) as ``generator`` takes them. A translator
+    trained with instance maps given none gets the boundaries between different labels (each label region one
+    instance), which is what a drawn label map holds."""
+    label_nc, boundaries = label_layout(generator, label_nc, instances is not None)
+    if boundaries and instances is None:
+        log.info("no instance map: the boundaries between labels stand in for the instances' own")
+        instances = label_ids
+    return encode_label_map(label_ids, label_nc, instances if boundaries else None)
+
+
+def translate_labels(generator: Generator, label_ids: torch.Tensor, instances: torch.Tensor | None = None, *,
+                     label_nc: int | None = None, **options) -> torch.Tensor:
+    """Label maps ``[B, 1, H, W]`` of integer ids (and their instance maps) -> ``[B, 3, H, W]`` pictures in 0..1;
+    ``options`` as :func:`translate` (fit native, tiled or auto: label maps are never resized)."""
+    return translate(generator, encode_labels(generator, label_ids, instances, label_nc), **options)
