@@ -17,12 +17,14 @@ from pathlib import Path
 import pytest
 import torch
 from conftest import hed_checkpoint, random_images
+from PIL import Image
 
 import pix2pix_core as p2p
 from pix2pix_core.cli.app import _parser
 from pix2pix_core.imaging.files import save_image
 from pix2pix_core.networks import (
     CommunityUnetConfig,
+    LocalEnhancerConfig,
     PatchGANConfig,
     ResnetConfig,
     UnetConfig,
@@ -68,6 +70,12 @@ def readme_world(hub, tmp_path, monkeypatch, reference_dir):
     hub.state.add_commit("me/my-translator", _repo_files(mine, tmp_path / "v1"), branch="v1", private=True)
     hub.state.add_commit("me/my-translator", _repo_files(mine, tmp_path / "main"), private=True)
     hub.state.add_commit(HED_REPO, {HED_FILE: _torch_bytes(hed_checkpoint())})
+    (tmp_path / "label2city").mkdir()  # a pix2pixHD local enhancer as NVIDIA saves it, and a scene's two maps
+    hd = _net(LocalEnhancerConfig(ngf=4, n_downsample_global=2, n_blocks_global=1, n_blocks_local=1))
+    torch.save(hd.state_dict(), tmp_path / "label2city" / "latest_net_G.pth")
+    labels = torch.randint(0, 34, (1, 48, 64), dtype=torch.uint8)
+    Image.fromarray(labels[0].numpy()).save(tmp_path / "frankfurt_labelIds.png")
+    Image.fromarray((labels[0].int() * 1000).numpy().astype("uint16")).save(tmp_path / "frankfurt_instanceIds.png")
     monkeypatch.setenv("HF_TOKEN", hub.state.token)
     return {"images": random_images(2, 3, 40, 56), "x": random_images(1, 3, 32, 32) * 2 - 1,
             "gray_or_colour_images": random_images(1, 1, 48, 40),
