@@ -227,3 +227,24 @@ def test_bad_label_maps_are_refused_by_name(tmp_path, capsys):
                      "cityscapes", "--label-nc", "35", "--out", str(tmp_path / "out2")]) == 1
     assert "7000 pixel(s) have colours outside the cityscapes palette (the first, RGB (1, 2, 3)" in \
         capsys.readouterr().err
+
+
+def test_convert_records_the_label_layout_so_it_is_never_asked_again(tmp_path, capsys):
+    """`pix2pix convert latest_net_G.pth --label-nc 35`: config.json says 35 labels with instance boundaries; the
+    folder then translates a label map with or without its instance map, nothing more given."""
+    import json
+
+    from pix2pix_core.inference.labels import translate_labels
+
+    theirs = _nvidia(LocalEnhancer(36, 3, ngf=4, n_down=2, n_blocks_global=1, n_local=1, n_blocks_local=1))
+    path = _saved(theirs, tmp_path)
+    assert cli_main(["convert", str(path), "--out", str(tmp_path / "label2city"), "--label-nc", "35"]) == 0
+    io = json.loads((tmp_path / "label2city" / "config.json").read_text())["io"]
+    assert (io["input_space"], io["label_nc"], io["instance_boundaries"]) == ("labels", 35, True)
+    g = p2p.load_generator(tmp_path / "label2city")
+    labels, instances = street()
+    assert torch.equal(translate_labels(g, labels, instances),
+                       translate_labels(p2p.load_generator(path), labels, instances))
+    assert translate_labels(g, labels).shape == (1, 3, 70, 100)  # the labels' own boundaries
+    assert cli_main(["convert", str(path), "--out", str(tmp_path / "x"), "--label-nc", "30"]) == 2
+    assert "label_nc 30 does not fit this translator: it takes 36 input channels" in capsys.readouterr().err

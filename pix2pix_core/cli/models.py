@@ -9,6 +9,7 @@ import torch
 
 from ..errors import Pix2PixError, WrongRole
 from ..export.onnx_file import list_exports_in_card
+from ..inference.labels import record_label_layout
 from ..networks.io import DIRECTIONS
 from ..training.known_datasets import DATASETS, DatasetEntry
 from ..weights.card import UNKNOWN_LICENSE
@@ -66,6 +67,8 @@ def _add_convert(sub, **_) -> None:
                               "(+ latest_net_D.pth) for the reference implementation's code")
     convert.add_argument("--overwrite", action="store_true", help="replace a translator already in --out (never "
                          "other files)")
+    convert.add_argument("--label-nc", type=int, help="a label-map translator (pix2pixHD): its label count, recorded "
+                         "in config.json so it is never asked again (label2city: 35, with instance boundaries)")
     convert.add_argument("--license", default=UNKNOWN_LICENSE, help="licence of the weights as a Hub identifier "
                          "(mit, apache-2.0, cc-by-nc-4.0, ...); third-party weights keep their own (default: unknown, "
                          "said so in the card)")
@@ -159,6 +162,8 @@ def _convert(args: argparse.Namespace) -> int:
             print(f"wrote {path} in the reference implementation's format (a bare state dict with its key names)")
         return 0
     generator = load_generator(args.checkpoint)
+    if args.label_nc:
+        record_label_layout(generator, args.label_nc)
     discriminator = load_discriminator(args.discriminator) if args.discriminator else None
     save_pretrained(generator, args.out, discriminator, license=args.license, overwrite=args.overwrite)
     config = model_config_of(generator)

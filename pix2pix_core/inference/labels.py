@@ -8,6 +8,7 @@ given says the first, ``label_nc`` given says either, and with neither the error
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import torch
@@ -47,6 +48,13 @@ def label_layout(generator: Generator, label_nc: int | None = None,
         raise InputError(f"this translator takes {label_nc} labels and no instance boundaries: leave the instance "
                          "map out.")
     return label_nc, bool(boundaries)
+
+
+def record_label_layout(generator: Generator, label_nc: int) -> None:
+    """Record in ``generator``'s io contract (so in the config.json it is saved with) that it takes ``label_nc``
+    labels, and whether instance boundaries follow."""
+    label_nc, boundaries = label_layout(generator, label_nc)
+    generator.io = dataclasses.replace(generator.io, label_nc=label_nc, instance_boundaries=boundaries)
 
 
 def encode_labels(generator: Generator, label_ids: torch.Tensor, instances: torch.Tensor | None = None,

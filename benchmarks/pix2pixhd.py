@@ -1,0 +1,122 @@
+"""pix2pixHD on the CPU: label2city-sized translators against NVIDIA's eager forward of the same weights.
+
+    python benchmarks/pix2pixhd.py [--repeats 3]
+
+The network is label2city_1024p's generator (the local enhancer, ngf 32, over the global generator at ngf 64: four
+downsamplings, 9 + 3 residual blocks) with random weights of the real shape, on a drawn street scene of 16 labels
+and its instances (one-hot + boundaries, 36 channels). NVIDIA's forward is an independent reading of its
+``models/networks.py`` (tests/nvidia_pix2pixhd.py), eager, NCHW, float32, as its test.py runs without AMP. Ours is
+``translate_labels`` with ``fit="auto"`` under a 4 GiB memory budget. Times are medians, in this process,
+interleaved; peak resident memory is measured in a fresh process for each (VmHWM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from machine import cpu_row  # noqa: E402
+from nvidia_pix2pixhd import LocalEnhancer, weights_init  # noqa: E402
+
+from pix2pix_core.imaging.labels import encode_label_map  # noqa: E402
+from pix2pix_core.inference.labels import translate_labels  # noqa: E402
+from pix2pix_core.networks import LocalEnhancerConfig  # noqa: E402
+from pix2pix_core.weights.architecture import build_and_load  # noqa: E402
+
+SIZES = ((1024, 512), (2048, 1024))
+BUDGET = 4 * 2**30
+
+
+def street_scene(width: int, height: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """A drawn street as Cityscapes ids and instance ids ([1, 1, H, W]): sky, buildings with windows of two kinds,
+    vegetation, poles and signs, a sidewalk, a road with cars, people and bicycles (16 labels)."""
+    labels = torch.full((height, width), 23)
+    rows = lambda a, b: slice(int(a * height), int(b * height))  # noqa: E731
+    cols = lambda a, b: slice(int(a * width), int(b * width))  # noqa: E731
+    labels[rows(0.15, 0.55), :] = 11
+    labels[rows(0.25, 0.55), cols(0.6, 0.8)] = 21
+    labels[rows(0.2, 0.5), cols(0.05, 0.3)] = 12
+    labels[rows(0.55, 0.65), :] = 8
+    labels[rows(0.65, 1.0), :] = 7
+    labels[rows(0.3, 0.65), cols(0.45, 0.455)] = 17
+    labels[rows(0.3, 0.34), cols(0.44, 0.47)] = 20
+    labels[rows(0.35, 0.38), cols(0.5, 0.52)] = 19
+    labels[rows(0.5, 0.58), cols(0.85, 0.95)] = 13
+    labels[rows(0.8, 1.0), cols(0.0, 1.0)] = 6
+    labels[rows(0.9, 1.0), cols(0.3, 0.5)] = 22
+    instances = labels.clone()
+    for k, (label, r, c) in enumerate([(26, (0.62, 0.8), (0.1, 0.3)), (26, (0.62, 0.78), (0.3, 0.45)),
+                                       (28, (0.5, 0.75), (0.55, 0.75)), (24, (0.5, 0.7), (0.8, 0.82)),
+                                       (24, (0.5, 0.7), (0.83, 0.85)), (33, (0.6, 0.7), (0.86, 0.9))]):
+        labels[rows(*r), cols(*c)] = label
+        instances[rows(*r), cols(*c)] = label * 1000 + k
+    return labels[None, None], instances[None, None]
+
+
+def _networks():
+    torch.manual_seed(0)
+    theirs = LocalEnhancer(36, 3, ngf=32, n_down=4, n_blocks_global=9, n_local=1, n_blocks_local=3)
+    theirs = theirs.apply(weights_init).eval()
+    return theirs, build_and_load(LocalEnhancerConfig(), theirs.state_dict(), "label2city-sized").eval()
+
+
+def _run(which: str, width: int, height: int) -> None:
+    """One translation in this (fresh) process, for its peak memory."""
+    theirs, ours = _networks()
+    labels, instances = street_scene(width, height)
+    with torch.inference_mode():
+        if which == "nvidia":
+            theirs(encode_label_map(labels, 35, instances))
+        else:
+            translate_labels(ours, labels, instances, fit="auto", memory_budget=BUDGET)
+
+
+def _peak_rss(which: str, width: int, height: int) -> float:
+    code = ("import re, sys; sys.path.insert(0, sys.argv[1]); import pix2pixhd; "
+            "pix2pixhd._run(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])); "
+            "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())[1])")
+    done = subprocess.run([sys.executable, "-c", code, str(ROOT / "benchmarks"), which, str(width), str(height)],
+                          capture_output=True, text=True, check=True, cwd=ROOT)
+    return int(done.stdout.strip().splitlines()[-1]) / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    label, features = cpu_row()
+    print(f"| {label} | {features} |\n| --- | --- |")
+    theirs, ours = _networks()
+    for width, height in SIZES:
+        labels, instances = street_scene(width, height)
+        encoded = encode_label_map(labels, 35, instances)
+        nvidia, mine = [], []
+        with torch.inference_mode():
+            theirs(encoded[..., :64, :64])
+            translate_labels(ours, labels[..., :64, :64], instances[..., :64, :64], fit="native")
+            for _ in range(args.repeats):
+                started = time.perf_counter()
+                theirs(encoded)
+                nvidia.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                translate_labels(ours, labels, instances, fit="auto", memory_budget=BUDGET)
+                mine.append(time.perf_counter() - started)
+        a, b = statistics.median(nvidia), statistics.median(mine)
+        print(f"| {width}x{height}: NVIDIA eager {a:.1f} s, ours {b:.1f} s | **{a / b:.2f}x** |")
+        print(f"| {width}x{height}: peak RSS NVIDIA eager {_peak_rss('nvidia', width, height):.2f} GiB, ours "
+              f"(budget {BUDGET / 2**30:.0f} GiB) {_peak_rss('ours', width, height):.2f} GiB | |")
+
+
+if __name__ == "__main__":
+    main()
