@@ -5,6 +5,7 @@ from .critic import Pix2PixCritic
 from .edges import Pix2PixEdges
 from .examples import Pix2PixExamplePhoto
 from .flicker import Pix2PixFlicker
+from .labels import Pix2PixLabelMap, Pix2PixTranslateLabels
 from .live import register_live_routes
 from .models import Pix2PixLoadModel, Pix2PixSaveModel, register_model_folder
 from .sketch import Pix2PixSketch
@@ -13,6 +14,6 @@ from .translate import Pix2PixTranslate
 
 NODES = [Pix2PixLoadModel, Pix2PixTranslate, Pix2PixEdges, Pix2PixColorize, Pix2PixCritic, Pix2PixTrain,
          Pix2PixTrainUnpaired, Pix2PixSaveModel, Pix2PixExamplePhoto, Pix2PixSketch,
-         Pix2PixFlicker]
+         Pix2PixFlicker, Pix2PixLabelMap, Pix2PixTranslateLabels]
 
 __all__ = ["NODES", "register_live_routes", "register_model_folder"]

@@ -68,6 +68,9 @@ class Pix2PixTranslate(io.ComfyNode):
                 seed: int, precision: str, temporal: str = "frame", stabilize: float = 0.0) -> io.NodeOutput:
         if model.generator.io.output_space == "lab_ab":
             raise Pix2PixError(f"{model.name} is a colorization model (L -> ab): use Pix2Pix Colorize.")
+        if model.generator.io.input_space == "labels":
+            raise Pix2PixError(f"{model.name} translates label maps (pix2pixHD): use Pix2Pix Label Map, then Pix2Pix "
+                               "Translate Labels.")
         model.load()
         note = training_scale_note(model.generator, tuple(image.shape[1:3])) if fit == "auto" else None
         if note is not None:

@@ -43,7 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / "workflows"
 CONTRACT = Path(__file__).parent / "data" / "node_contract.json"
 NODES = ["Pix2PixLoadModel", "Pix2PixTranslate", "Pix2PixEdges", "Pix2PixColorize", "Pix2PixCritic", "Pix2PixTrain",
-         "Pix2PixTrainUnpaired", "Pix2PixSaveModel", "Pix2PixExamplePhoto", "Pix2PixSketch", "Pix2PixFlicker"]
+         "Pix2PixTrainUnpaired", "Pix2PixSaveModel", "Pix2PixExamplePhoto", "Pix2PixSketch", "Pix2PixFlicker",
+         "Pix2PixLabelMap", "Pix2PixTranslateLabels"]
 TINY_TRAINING = {"steps": 3, "crop_size": 64, "ngf": 4, "num_downs": 6, "precision": "float32"}
 
 
@@ -1077,3 +1078,55 @@ def test_the_sketch_node_refuses_what_no_canvas_writes(comfy):
                              ("data:image/png;base64,%%%", "base64 is damaged"), (huge, "claims 100000x100000")):
         history = comfy.run(sketch(drawing))
         assert history["status"]["status_str"] == "error" and message in _errors(history), _errors(history)[-500:]
+
+
+def test_label_maps_translate_with_a_pix2pixhd_translator(comfy, tmp_path):
+    """NVIDIA's latest_net_G.pth (a local enhancer) in models/pix2pix: a drawing in the Cityscapes colours through
+    Label Map and Translate Labels gives what the core's translate_labels gives, and the preview shows the labels
+    read; a gray label-id image with its 16-bit instance map from the input folder likewise. Translate refuses the
+    model by naming the label nodes."""
+    from nvidia_pix2pixhd import LocalEnhancer, weights_init
+    from test_pix2pixhd import street
+
+    from pix2pix_core.imaging.palettes import CITYSCAPES
+    from pix2pix_core.inference.labels import translate_labels
+
+    torch.manual_seed(0)
+    nvidia = LocalEnhancer(36, 3, ngf=4, n_down=2, n_blocks_global=1, n_local=1, n_blocks_local=1).apply(weights_init)
+    (comfy.base / "models" / "pix2pix" / "label2city").mkdir()
+    torch.save(nvidia.state_dict(), comfy.base / "models" / "pix2pix" / "label2city" / "latest_net_G.pth")
+    g = p2p.load_generator(comfy.base / "models" / "pix2pix" / "label2city" / "latest_net_G.pth")
+    labels, instances = street()
+    colours = np.array([next(c.rgb for c in CITYSCAPES.colours if c.label_id == i) for i in labels.flatten().tolist()],
+                       dtype=np.uint8).reshape(*labels.shape[-2:], 3)
+    Image.fromarray(colours).save(comfy.base / "input" / "street_drawing.png")
+    Image.fromarray(labels[0, 0].numpy().astype(np.uint8)).save(comfy.base / "input" / "street_labelIds.png")
+    Image.fromarray(instances[0, 0].numpy().astype(np.uint16)).save(comfy.base / "input" / "street_instanceIds.png")
+
+    def graph(image: str, read_as: str, instance_map: str, label_nc: int) -> dict:
+        return {"i": {"class_type": "LoadImage", "inputs": {"image": image}},
+                "m": {"class_type": "Pix2PixLoadModel", "inputs": {"model": "label2city/latest_net_G.pth",
+                                                                   "catalogue": "(none)", "repo_id": "",
+                                                                   "revision": ""}},
+                "l": {"class_type": "Pix2PixLabelMap", "inputs": {"image": ["i", 0], "read_as": read_as,
+                                                                  "palette": "cityscapes",
+                                                                  "instance_map": instance_map}},
+                "t": {"class_type": "Pix2PixTranslateLabels", "inputs": {"model": ["m", 0], "labels": ["l", 0],
+                                                                         "fit": "auto", "tile_size": 512,
+                                                                         "label_nc": label_nc}},
+                "s": {"class_type": "SaveImage", "inputs": {"images": ["t", 0], "filename_prefix": "city"}},
+                "p": {"class_type": "SaveImage", "inputs": {"images": ["l", 1], "filename_prefix": "labels"}}}
+
+    for image, read_as, instance_map, expected in (
+            ("street_drawing.png", "palette colours", "", translate_labels(g, labels, label_nc=35)),
+            ("street_labelIds.png", "label ids", "street_instanceIds.png", translate_labels(g, labels, instances))):
+        history = comfy.run(graph(image, read_as, instance_map, 35 if not instance_map else 0))
+        assert history["status"]["status_str"] == "success", _errors(history)
+        picture = np.asarray(_output_images(comfy, history, "s")[0], dtype=np.float32) / 255
+        assert np.abs(picture - expected[0].permute(1, 2, 0).numpy()).max() <= 1 / 255 + 1e-6  # Save Image floors
+        assert (np.asarray(_output_images(comfy, history, "p")[0]) == colours).all()
+
+    refused = comfy.run(_translate_prompt("street_drawing.png", model="label2city/latest_net_G.pth"))
+    assert "translates label maps (pix2pixHD): use Pix2Pix Label Map" in _errors(refused)
+    outside = comfy.run(graph("street_labelIds.png", "label ids", "../street_instanceIds.png", 0))
+    assert outside["status"]["status_str"] == "error" and "instance_map" in _errors(outside)
