@@ -1,5 +1,6 @@
 """Take docs/sketch.png (drawing in the Pix2Pix Sketch node, live mode on, in the real ComfyUI frontend) and the
-thumbnails of the newer templates (workflows/sketch_to_cat.jpg, facades_painter.jpg, video_edges_to_photo.jpg).
+thumbnails of the newer templates (workflows/sketch_to_cat.jpg, facades_painter.jpg, video_edges_to_photo.jpg,
+labels_to_city.jpg).
 
     pip install comfyui-frontend-package==1.32.9 playwright   # and Debian's chromium
     python docs/sketch_screenshot.py [/usr/bin/chromium]
@@ -30,6 +31,7 @@ from pix2pix_core.examples import vintagify_weights  # noqa: E402
 THUMBNAIL = (512, 288)
 SKETCH = "() => window.app.graph.nodes.find(n => n.type === 'Pix2PixSketch')"
 LIVE_MODEL = "vintagify/G_A2B_epoch33.pth"
+NEWER_TEMPLATES = ("sketch_to_cat", "facades_painter", "video_edges_to_photo", "labels_to_city")
 
 
 def _open(page, workflow: Path, offset: list[int], scale: float = 1) -> None:
@@ -119,10 +121,10 @@ def main() -> None:
         (server.base / "models" / "pix2pix" / "vintagify").mkdir()
         shutil.copy(vintagify_weights(), server.base / "models" / "pix2pix" / "vintagify")
         with chromium(executable) as browser:
-            for name in ("sketch_to_cat", "facades_painter", "video_edges_to_photo"):
+            for name in NEWER_TEMPLATES:
                 _thumbnail(_fresh_page(browser, server), name)
             _drawing_picture(_fresh_page(browser, server))
-    print("wrote docs/sketch.png and workflows/{sketch_to_cat,facades_painter,video_edges_to_photo}.jpg")
+    print(f"wrote docs/sketch.png and workflows/{{{','.join(NEWER_TEMPLATES)}}}.jpg")
 
 
 if __name__ == "__main__":

@@ -66,9 +66,23 @@ def comfy(tmp_path_factory):
                "PIX2PIX_LOADED_MODELS": "2"}
         with ComfyServer(env, frontend=True) as server:  # the real UI too, for the browser test
             _prepare_inputs(server.base, tmp_path_factory.mktemp("photos"))
+            _place_label_translator(server.base / "models" / "pix2pix" / LABEL_TRANSLATOR)
             server.photos = tmp_path_factory.mktemp("photos_done")
             server.hub = hub
             yield server
+
+
+LABEL_TRANSLATOR = "label2city_1024p/latest_net_G.pth"  # NVIDIA's, which the labels_to_city template names
+
+
+def _place_label_translator(path: Path) -> None:
+    """A tiny local enhancer where a user puts NVIDIA's label2city_1024p checkpoint, saved as NVIDIA saves it."""
+    from nvidia_pix2pixhd import LocalEnhancer, weights_init
+
+    torch.manual_seed(5)
+    path.parent.mkdir(parents=True)
+    torch.save(LocalEnhancer(36, 3, ngf=4, n_down=2, n_blocks_global=1, n_blocks_local=1).apply(weights_init)
+               .state_dict(), path)
 
 
 def _prepare_inputs(base: Path, photos: Path) -> None:
@@ -256,7 +270,8 @@ def _as_shipped(name: str) -> dict:
     workflow = _workflow(name)
     for node in workflow.values():
         assert node["class_type"] != "LoadImage", name  # the embedded example photos instead (a clip: Load Video)
-        assert node["inputs"].get("model", "(none)") == "(none)" or isinstance(node["inputs"]["model"], list), name
+        assert node["inputs"].get("model", "(none)") in ("(none)", LABEL_TRANSLATOR) or \
+            isinstance(node["inputs"]["model"], list), name  # label2city: NVIDIA's file, which no Hub repo holds
         if node["class_type"] == "Pix2PixTrain":
             node["inputs"].update(TINY_TRAINING)
         if node["class_type"] == "Pix2PixTrainUnpaired":
@@ -280,6 +295,15 @@ def test_every_template_runs_as_opened(comfy):
         assert (image.size, image.mode) == (size, "RGB"), name
     # the colour templates share one colorizer: trained by the first, found complete by the others
     assert p2p.load_generator(comfy.base / "models" / "pix2pix" / "my-colorizer").training_facts["steps"] == 3
+
+
+def test_the_labels_to_city_template_paints_the_drawn_street(comfy):
+    """Sketch (a street drawn in the Cityscapes colours) -> Label Map -> Translate Labels with NVIDIA's label2city
+    checkpoint (here a tiny one of its format) -> Preview: a picture of the drawing's size."""
+    history = comfy.run(_as_shipped("labels_to_city"))
+    assert history["status"]["status_str"] == "success", _errors(history)
+    image = _output_images(comfy, history, "5")[0]
+    assert (image.size, image.mode) == ((512, 256), "RGB")
 
 
 @pytest.mark.slow
