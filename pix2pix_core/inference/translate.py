@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import math
 import weakref
 from collections.abc import Callable, Iterator
@@ -76,13 +77,18 @@ def translate(generator: Generator, images: torch.Tensor, *, fit: str = "auto", 
     check_options(fit, statistics, precision, batch_size, statistics_passes, dropout_seed, tile_size, tile_overlap)
     device = next(generator.parameters()).device
     labels = generator.io.input_space == "labels"
-    x, alpha = label_input(images, generator, fit) if labels else prepare_images(images, generator.config.in_channels)
+    if labels:
+        (x, present), alpha = label_input(images, generator, fit), None
+    else:
+        (x, alpha), present = prepare_images(images, generator.config.in_channels), None
     x = x.to(device, torch.float32)
     budget = memory_budget or default_memory_budget(device)
     memory_format = torch.contiguous_format if dropout_seed is not None else None
     net, dtype = _execution_network(generator, precision, device, memory_format, weight_copy, budget // 4)
+    if present is not None:
+        net = _without_channels(net, present)
     element_size = torch.finfo(dtype).bits // 8
-    copied = 0 if net is generator else module_bytes(net)
+    copied = module_bytes(net, shared_with=generator)
     engine = _Engine(net, dtype, statistics, dropout_seed, max(budget - copied, 0), element_size, progress)
     scaled = training_scale_size(generator.io, x.shape[-2:]) if fit == "auto" and not labels else None
     shared = clip.applied(net) if clip is not None else contextlib.nullcontext()
@@ -111,9 +117,10 @@ def prepare_images(images: torch.Tensor, in_channels: int) -> tuple[torch.Tensor
     return match_channels(images, in_channels), alpha
 
 
-def label_input(maps: torch.Tensor, generator: Generator, fit: str) -> tuple[torch.Tensor, None]:
+def label_input(maps: torch.Tensor, generator: Generator, fit: str) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Encoded label maps (one-hot labels and boundaries, see ``inference.labels``) as the engine takes images:
-    ``(x + 1) / 2``, which its scaling to [-1, 1] maps back exactly (0 and 1 stay 0 and 1)."""
+    ``(x + 1) / 2``, which its scaling to [-1, 1] maps back exactly (0 and 1 stay 0 and 1); only the channels not
+    zero everywhere (given as a mask, None when all are kept) where the network can leave the others out."""
     channels = generator.config.in_channels
     if maps.dim() != 4 or maps.shape[1] != channels:
         raise InputError(f"this translator takes label maps encoded as {channels} channels (one-hot labels and "
@@ -122,7 +129,27 @@ def label_input(maps: torch.Tensor, generator: Generator, fit: str) -> tuple[tor
     if fit == "resize":
         raise InputError("label maps are translated at their own size (fit native, tiled or auto): resizing one "
                          "would blend its labels.")
-    return (maps.float() + 1) / 2, None
+    present = maps.detach().amax(dim=(0, 2, 3)) > 0
+    if bool(present.all()) or not generator.input_convolutions():
+        present = None
+    else:
+        maps = maps[:, present]
+    return (maps.float() + 1) / 2, present
+
+
+def _without_channels(net: Generator, present: torch.Tensor) -> Generator:
+    """``net`` for inputs holding only the ``present`` channels: a copy sharing every weight but its input
+    convolutions', which keep the weights of those channels alone (a label map's absent labels are zero
+    everywhere: leaving them out changes no sum, and a street scene uses about half of Cityscapes' labels)."""
+    pruned = {id(conv.weight) for conv in net.input_convolutions()}
+    shared = {id(t): t for t in (*net.parameters(), *net.buffers()) if id(t) not in pruned}
+    copied = copy.deepcopy(net, shared)
+    index = present.nonzero()[:, 0].to(next(net.parameters()).device)
+    for conv in copied.input_convolutions():
+        conv.weight = nn.Parameter(conv.weight.detach().index_select(1, index), requires_grad=False)
+        conv.in_channels = len(index)
+    copied.config = dataclasses.replace(copied.config, in_channels=len(index))
+    return copied
 
 
 def restore_alpha(y: torch.Tensor, alpha: torch.Tensor | None) -> torch.Tensor:
@@ -333,9 +360,10 @@ def _pad_to(x: torch.Tensor, height: int, width: int) -> torch.Tensor:
     return F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
 
 
-def module_bytes(net: nn.Module) -> int:
-    """Bytes of a network's parameters and buffers."""
-    return sum(t.numel() * t.element_size() for t in (*net.parameters(), *net.buffers()))
+def module_bytes(net: nn.Module, shared_with: nn.Module | None = None) -> int:
+    """Bytes of a network's parameters and buffers (those it does not share with ``shared_with``)."""
+    shared = {t.data_ptr() for t in (*shared_with.parameters(), *shared_with.buffers())} if shared_with else set()
+    return sum(t.numel() * t.element_size() for t in (*net.parameters(), *net.buffers()) if t.data_ptr() not in shared)
 
 
 def _execution_network(generator: Generator, precision: str, device: torch.device,

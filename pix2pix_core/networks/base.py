@@ -106,6 +106,11 @@ class Generator(Pix2PixNetwork):
         super().__init__(config)
         self.io = IOSpec.default_for(config.in_channels, config.out_channels, train_size=max(256, config.multiple))
 
+    def input_convolutions(self) -> list[nn.Conv2d] | None:
+        """The convolutions that read the network's input (or its downsampled copies), and nothing else does; None
+        when the input is read otherwise. An input channel that is zero everywhere can be left out of them."""
+        return None
+
     def segments(self) -> list[nn.Module] | None:
         """The forward as modules run one after another (after the input check), or None when it is not such a
         chain (a U-Net's skips). Tiled translation caches each tile's activation between segments."""

@@ -84,6 +84,9 @@ class LocalEnhancer(Generator):
             setattr(self, f"model{n}_2", nn.Sequential(*back))
         self.downsample = _downsample()
 
+    def input_convolutions(self) -> list[nn.Conv2d]:
+        return [self.model[1], *(getattr(self, f"model{n}_1")[1] for n in range(1, self.config.n_local_enhancers + 1))]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.check_input(x)
         scales = [x]

@@ -120,3 +120,6 @@ class ResnetGenerator(Generator):
 
     def segments(self) -> list[nn.Module]:
         return list(self.model)
+
+    def input_convolutions(self) -> list[nn.Conv2d]:
+        return [self.model[1]]
