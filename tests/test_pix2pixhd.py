@@ -243,6 +243,8 @@ def test_convert_records_the_label_layout_so_it_is_never_asked_again(tmp_path, c
     assert cli_main(["convert", str(path), "--out", str(tmp_path / "label2city"), "--label-nc", "35"]) == 0
     io = json.loads((tmp_path / "label2city" / "config.json").read_text())["io"]
     assert (io["input_space"], io["label_nc"], io["instance_boundaries"]) == ("labels", 35, True)
+    card = (tmp_path / "label2city" / "README.md").read_text()
+    assert "**Pix2Pix Translate Labels**" in card and "p2p.translate_labels(g, read_label_ids(" in card
     g = p2p.load_generator(tmp_path / "label2city")
     labels, instances = street()
     assert torch.equal(translate_labels(g, labels, instances),

@@ -29,6 +29,20 @@ def check_license(license: str) -> str:
     return license
 
 
+def _label_usage(where: str, model: str) -> list[str]:
+    """How a label-map translator (pix2pixHD) is used: label ids and instance maps in, pictures out."""
+    return [
+        f"A label-map translator: label ids in (and instance maps), pictures out. In ComfyUI (the comfyui-pix2pix "
+        f"node pack): **Pix2Pix Load Model** with {where}, and a drawing or a label-id image through **Pix2Pix Label "
+        "Map** into **Pix2Pix Translate Labels** (the `labels_to_city` template).", "",
+        "From the command line (`pip install pix2pix-nodes`, the comfyui-pix2pix core) or Python:", "",
+        "```bash", f"pix2pix translate --model {model} labels/ --instance-map instances/ --out pictures/", "```", "",
+        "```python", "import pix2pix_core as p2p", "from pix2pix_core.imaging.labels import read_label_ids", "",
+        f'g = p2p.load_generator("{model}")',
+        'y = p2p.translate_labels(g, read_label_ids("x_labelIds.png"), read_label_ids("x_instanceIds.png"))', "```",
+        ""]
+
+
 def render_model_card(config: dict[str, Any], n_params: int, name: str, license: str = UNKNOWN_LICENSE,
                       samples: list[str] | None = None, repo_id: str | None = None) -> str:
     """Render the card from the config.json dictionary; ``name`` titles it (the repo id or the folder's name);
@@ -54,14 +68,13 @@ def render_model_card(config: dict[str, Any], n_params: int, name: str, license:
         lines += ["**Licence: not stated.** Whoever saved these weights did not say under which terms they may be "
                   "used; the terms of their original authors apply. State it with `--license` (`pix2pix convert`, "
                   "`pix2pix push`) or `license=` (`save_pretrained`, `push_to_hub`).", ""]
-    lines += [
-        "## Use it", "",
+    lines += ["## Use it", "", *(_label_usage(where, model) if io.get("input_space") == "labels" else [
         f"In ComfyUI (the comfyui-pix2pix node pack): **Pix2Pix Load Model** with {where}, wired into **Pix2Pix "
         "Translate**; the pack's example workflows show the full graphs.", "",
         "From the command line (`pip install pix2pix-nodes`, the comfyui-pix2pix core) or Python:", "",
         "```bash", f"pix2pix translate --model {model} photos/ --out translated/", "```", "",
         "```python", "import pix2pix_core as p2p", f'g = p2p.load_generator("{model}")',
-        "y = p2p.translate(g, images)  # [B, C, H, W] floats in 0..1", "```", "",
+        "y = p2p.translate(g, images)  # [B, C, H, W] floats in 0..1", "```", ""]),
         "## Architecture and input contract", "",
         "| field | value |", "| --- | --- |",
         f"| architecture | `{config['architecture']}` ({arguments}) |",
