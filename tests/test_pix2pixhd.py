@@ -13,6 +13,7 @@ from PIL import Image
 
 import pix2pix_core as p2p
 from pix2pix_core.cli import main as cli_main
+from pix2pix_core.inference.critic import realism_map
 from pix2pix_core.networks import (
     FeatureEncoderConfig,
     LocalEnhancerConfig,
@@ -79,6 +80,8 @@ def test_a_multiscale_discriminator_returns_nvidias_lists(tmp_path, capsys, inte
     assert "70 px receptive field at full size, twice that at each of 2 coarser scale(s)" in capsys.readouterr().out
     assert ours.config == MultiscalePatchGANConfig(in_channels=39, ndf=8, n_layers=3, num_D=3,
                                                    intermediate_features=interm)
+    with pytest.raises(p2p.InputError, match="multiscale discriminator, which judges label maps"):
+        realism_map(ours, torch.rand(1, 3, 64, 64), torch.rand(1, 3, 64, 64), 36)
     x = torch.rand(1, 39, 70, 100)  # not a power of two: every scale's padding and pooling edges count
     assert [len(scale) for scale in ours(x)] == [5 if interm else 1] * 3
     _assert_same_forward(ours, theirs, x)
@@ -245,6 +248,7 @@ def test_convert_records_the_label_layout_so_it_is_never_asked_again(tmp_path, c
     assert (io["input_space"], io["label_nc"], io["instance_boundaries"]) == ("labels", 35, True)
     card = (tmp_path / "label2city" / "README.md").read_text()
     assert "**Pix2Pix Translate Labels**" in card and "p2p.translate_labels(g, read_label_ids(" in card
+    assert "wang2018pix2pixHD" in card and "isola2017image" in card
     g = p2p.load_generator(tmp_path / "label2city")
     labels, instances = street()
     assert torch.equal(translate_labels(g, labels, instances),
@@ -252,6 +256,8 @@ def test_convert_records_the_label_layout_so_it_is_never_asked_again(tmp_path, c
     assert translate_labels(g, labels).shape == (1, 3, 70, 100)  # the labels' own boundaries
     assert cli_main(["convert", str(path), "--out", str(tmp_path / "x"), "--label-nc", "30"]) == 2
     assert "label_nc 30 does not fit this translator: it takes 36 input channels" in capsys.readouterr().err
+    assert cli_main(["export", str(tmp_path / "label2city"), "--out", str(tmp_path / "g.onnx")]) == 2
+    assert "does not export to ONNX yet" in capsys.readouterr().err and not (tmp_path / "g.onnx").exists()
 
 
 @pytest.mark.slow

@@ -46,6 +46,10 @@ def export_onnx(generator: Generator, path: str | os.PathLike, *, statistics: st
     _check_target(path, overwrite)
     if getattr(generator, "role", None) != "generator":
         raise ExportError(f"only generators export to ONNX; this is a {getattr(generator, 'role', type(generator))}.")
+    if generator.io.input_space == "labels":
+        raise ExportError("a label-map translator (pix2pixHD) does not export to ONNX yet: the exported contract is "
+                          "an image in and a picture out. Translate its label maps with `pix2pix translate` or "
+                          "translate_labels.")
     if not isinstance(opset, int) or opset < MIN_OPSET:
         raise ExportError(f"opset must be an integer of at least {MIN_OPSET} (the exporter's floor), got {opset!r}.")
     graph = TranslationGraph(generator, statistics)

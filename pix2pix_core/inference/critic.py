@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from ..errors import InputError
 from ..imaging.lab import encode_ab, encode_l, rgb_to_lab
 from ..imaging.tensors import check_images, to_channels
-from ..networks import Discriminator
+from ..networks import Discriminator, MultiscaleDiscriminator
 from .modes import inference_statistics
 
 CRITIC_MIN_SIDE = 64  # smaller images are upscaled so that the deepest PatchGAN layer still sees a few pixels
@@ -22,6 +22,9 @@ def realism_map(discriminator: Discriminator, inputs: torch.Tensor, outputs: tor
     discriminator was trained on (``input_channels`` + the rest, or Lab encodings for a colorizer's critic,
     ``output_space="lab_ab"``). The patch logits are upsampled (bilinear) to the image size.
     """
+    if isinstance(discriminator, MultiscaleDiscriminator):
+        raise InputError("this is pix2pixHD's multiscale discriminator, which judges label maps with pictures: the "
+                         "critic reads pix2pix PatchGANs (image in, image out) only.")
     check_images(inputs, "critic inputs")
     check_images(outputs, "critic outputs")
     if inputs.shape[0] != outputs.shape[0]:

@@ -129,7 +129,7 @@ def label_input(maps: torch.Tensor, generator: Generator, fit: str) -> tuple[tor
     if fit == "resize":
         raise InputError("label maps are translated at their own size (fit native, tiled or auto): resizing one "
                          "would blend its labels.")
-    present = maps.detach().amax(dim=(0, 2, 3)) > 0
+    present = maps.detach().abs().amax(dim=(0, 2, 3)) > 0
     if bool(present.all()) or not generator.input_convolutions():
         present = None
     else:

@@ -16,6 +16,12 @@ CITATION = """@inproceedings{isola2017image,
   booktitle = {Computer Vision and Pattern Recognition (CVPR)},
   year      = {2017}
 }"""
+CITATION_HD = """@inproceedings{wang2018pix2pixHD,
+  title     = {High-Resolution Image Synthesis and Semantic Manipulation with Conditional GANs},
+  author    = {Wang, Ting-Chun and Liu, Ming-Yu and Zhu, Jun-Yan and Tao, Andrew and Kautz, Jan and Catanzaro, Bryan},
+  booktitle = {Computer Vision and Pattern Recognition (CVPR)},
+  year      = {2018}
+}"""
 
 
 UNKNOWN_LICENSE = "unknown"
@@ -101,7 +107,8 @@ def render_model_card(config: dict[str, Any], n_params: int, name: str, license:
         "", "## Limitations", "",
         "A pix2pix translator only knows the kind of images it was trained on, prepared the way its training "
         "inputs were; other inputs give plausible-looking but unreliable results. Outputs are synthetic images.",
-        "", "## Citation", "", "```bibtex", CITATION, "```", "",
+        "", "## Citation", "", "```bibtex", *([CITATION_HD] if io.get("input_space") == "labels" else []), CITATION,
+        "```", "",
     ]
     return "\n".join(lines)
 
