@@ -312,6 +312,10 @@ def test_a_folder_of_frames_is_one_clip_in_natural_order(tmp_path, capsys):
     assert not (tmp_path / "x.mp4").exists() and not list(tmp_path.glob(".*.tmp"))
     assert cli_main(["translate", str(folder), "--out", str(out), "--model", str(model), "--temporal", "clip"]) == 2
     assert "exists: give another --out folder, or --overwrite" in capsys.readouterr().err
+    for rate in ("0", "inf", "nan", "1e12"):
+        assert cli_main(["translate", str(folder), "--out", str(tmp_path / "r.mp4"), "--model", str(model),
+                         f"--rate={rate}"]) == 2
+        assert "give the frames per second of the sequence, above 0 and at most 1000" in capsys.readouterr().err
 
 
 def test_edges_and_colorize_take_clips(tmp_path, capsys):

@@ -8,7 +8,6 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 import torch
@@ -31,7 +30,15 @@ from ..video.files import (
     sample_frames,
 )
 from ..video.flow import cv2
-from ..video.sequence import DEFAULT_RATE, SequenceWriter, is_sequence, probe_sequence, read_sequence, sample_sequence
+from ..video.sequence import (
+    DEFAULT_RATE,
+    SequenceWriter,
+    is_sequence,
+    probe_sequence,
+    read_sequence,
+    sample_sequence,
+    sequence_rate,
+)
 from ..video.stabilize import MAX_STRENGTH, check_strength, stabilized
 
 DEFAULT_CHUNK = 16  # frames decoded, translated and encoded at a time: memory is flat in the clip's length
@@ -89,7 +96,7 @@ def check_clip_args(args: argparse.Namespace) -> ClipJob:
         cv2()  # the video extra's OpenCV, asked for before any work
     source, target = Path(args.inputs[0]), Path(args.out)
     if is_sequence(source):
-        info = probe_sequence(source, _rate(args.rate))
+        info = probe_sequence(source, sequence_rate(args.rate))
     elif is_video(source):
         info = probe(source)
     else:
@@ -103,10 +110,6 @@ def check_clip_args(args: argparse.Namespace) -> ClipJob:
     writer = ClipWriter(info, target, args.codec, args.crf)
     check_codec(writer.codec)
     return ClipJob(info, writer)
-
-
-def _rate(rate: float) -> Fraction | float:
-    return Fraction(rate).limit_denominator(1001) if rate > 0 else rate  # 29.97 -> 30000/1001
 
 
 def check_statistics(args: argparse.Namespace) -> str:

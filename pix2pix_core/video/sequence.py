@@ -21,6 +21,7 @@ from ..imaging.files import IMAGE_SUFFIXES, load_image, save_image
 from .files import ClipInfo, VideoError, disk_full_error
 
 DEFAULT_RATE = 25
+MAX_RATE = 1000  # frames per second: FFmpeg's encoders take far less; more is a typo
 FRAME_NAME = "frame_{:05d}.png"  # the names of frames written from a video
 
 
@@ -32,6 +33,15 @@ def is_sequence(path: str | os.PathLike) -> bool:
     return Path(path).is_dir()
 
 
+def sequence_rate(rate: float) -> Fraction:
+    """The frame rate a sequence is given, as the encoder takes it (29.97 -> 30000/1001); refused outside
+    0 < rate <= MAX_RATE."""
+    if not 0 < rate <= MAX_RATE:  # also NaN
+        raise VideoError(f"--rate {rate:g}: give the frames per second of the sequence, above 0 and at most "
+                         f"{MAX_RATE} (e.g. 25).")
+    return Fraction(rate).limit_denominator(1001)
+
+
 def probe_sequence(folder: str | os.PathLike, rate: Fraction | int = DEFAULT_RATE) -> ClipInfo:
     """The frames of ``folder`` (its image files, in natural order), their size from the first."""
     folder = Path(folder)
@@ -39,8 +49,6 @@ def probe_sequence(folder: str | os.PathLike, rate: Fraction | int = DEFAULT_RAT
                    key=natural_key)
     if not files:
         raise VideoError(f"{folder} holds no image files: give a folder of frames (frame_00001.png, ...).")
-    if not rate > 0:
-        raise VideoError(f"--rate {rate}: give the frames per second of the sequence (e.g. 25).")
     first = load_image(files[0])
     return ClipInfo(folder, len(files), Fraction(rate), first.shape[-1], first.shape[-2], None, False,
                     tuple(files))
