@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from machine import cpu_row  # noqa: E402
 from nvidia_pix2pixhd import LocalEnhancer, weights_init  # noqa: E402
+from street_scenes import street_scene  # noqa: E402
 
 from pix2pix_core.imaging.labels import encode_label_map  # noqa: E402
 from pix2pix_core.inference.labels import translate_labels  # noqa: E402
@@ -36,32 +37,6 @@ from pix2pix_core.weights.architecture import build_and_load  # noqa: E402
 
 SIZES = ((1024, 512), (2048, 1024))
 BUDGET = 4 * 2**30
-
-
-def street_scene(width: int, height: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """A drawn street as Cityscapes ids and instance ids ([1, 1, H, W]): sky, buildings with windows of two kinds,
-    vegetation, poles and signs, a sidewalk, a road with cars, people and bicycles (16 labels)."""
-    labels = torch.full((height, width), 23)
-    rows = lambda a, b: slice(int(a * height), int(b * height))  # noqa: E731
-    cols = lambda a, b: slice(int(a * width), int(b * width))  # noqa: E731
-    labels[rows(0.15, 0.55), :] = 11
-    labels[rows(0.25, 0.55), cols(0.6, 0.8)] = 21
-    labels[rows(0.2, 0.5), cols(0.05, 0.3)] = 12
-    labels[rows(0.55, 0.65), :] = 8
-    labels[rows(0.65, 1.0), :] = 7
-    labels[rows(0.3, 0.65), cols(0.45, 0.455)] = 17
-    labels[rows(0.3, 0.34), cols(0.44, 0.47)] = 20
-    labels[rows(0.35, 0.38), cols(0.5, 0.52)] = 19
-    labels[rows(0.5, 0.58), cols(0.85, 0.95)] = 13
-    labels[rows(0.8, 1.0), cols(0.0, 1.0)] = 6
-    labels[rows(0.9, 1.0), cols(0.3, 0.5)] = 22
-    instances = labels.clone()
-    for k, (label, r, c) in enumerate([(26, (0.62, 0.8), (0.1, 0.3)), (26, (0.62, 0.78), (0.3, 0.45)),
-                                       (28, (0.5, 0.75), (0.55, 0.75)), (24, (0.5, 0.7), (0.8, 0.82)),
-                                       (24, (0.5, 0.7), (0.83, 0.85)), (33, (0.6, 0.7), (0.86, 0.9))]):
-        labels[rows(*r), cols(*c)] = label
-        instances[rows(*r), cols(*c)] = label * 1000 + k
-    return labels[None, None], instances[None, None]
 
 
 def _networks():

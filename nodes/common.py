@@ -5,16 +5,20 @@ from __future__ import annotations
 import dataclasses
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import comfy.model_management as mm
 import comfy.model_patcher
 import comfy.utils
+import folder_paths
 import torch
 from comfy_api.latest import io
 from torch import nn
 
+from ..pix2pix_core.errors import Pix2PixError
 from ..pix2pix_core.imaging.files import to_pil
 from ..pix2pix_core.networks import Discriminator, Generator
+from ..pix2pix_core.paths import contained_path
 
 MODEL_TYPE = "PIX2PIX_MODEL"
 Pix2PixModelIO = io.Custom(MODEL_TYPE)
@@ -50,6 +54,18 @@ class Pix2PixModel:
             loaded.model_unload()
             mm.current_loaded_models.remove(loaded)
         mm.soft_empty_cache()
+
+
+def input_path(name: str, what: str, kind: str = "folder") -> Path:
+    """A folder (or ``kind="file"``) a node reads: a path inside ComfyUI's input folder, never elsewhere on the
+    server (through contained_path)."""
+    root = Path(folder_paths.get_input_directory())
+    path = contained_path(root, name.strip(), what=what, nested=True)
+    if not (path.is_dir() if kind == "folder" else path.is_file()):
+        put = "the images in" if kind == "folder" else "the file at"
+        raise Pix2PixError(f"{what} {name.strip()!r} is not a {kind} inside ComfyUI's input folder ({root}): put "
+                           f"{put} {root / name.strip()} and give '{name.strip()}'.")
+    return path
 
 
 NEWER_SCHEMA_FIELDS = {"search_aliases"}  # ComfyUI 0.3.75 refuses a Schema field it does not know

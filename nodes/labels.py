@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-import folder_paths
 import torch
 from comfy_api.latest import io
 
@@ -14,8 +12,7 @@ from ..pix2pix_core.imaging.labels import label_ids_from_colours, read_label_ids
 from ..pix2pix_core.imaging.palettes import PALETTES
 from ..pix2pix_core.inference.labels import translate_labels
 from ..pix2pix_core.inference.translate import FIT_MODES
-from ..pix2pix_core.paths import contained_path
-from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, schema, to_comfy, to_core
+from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, input_path, schema, to_comfy, to_core
 
 LABELS_TYPE = "PIX2PIX_LABELS"
 LabelsIO = io.Custom(LABELS_TYPE)
@@ -79,10 +76,7 @@ class Pix2PixLabelMap(io.ComfyNode):
 
 
 def _instances(name: str, ids: torch.Tensor) -> torch.Tensor:
-    root = Path(folder_paths.get_input_directory())
-    path = contained_path(root, name, what="instance_map", nested=True)
-    if not path.is_file():
-        raise Pix2PixError(f"instance_map {name!r} is not a file in ComfyUI's input folder ({root}).")
+    path = input_path(name, "instance_map", kind="file")
     return read_label_ids(path, "instance map").expand(ids.shape[0], -1, -1, -1)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import comfy.model_management as mm
-import folder_paths
 import numpy as np
 import torch
 from comfy_api.latest import io
@@ -30,7 +29,7 @@ from ..pix2pix_core.training.presets import PAIRED_PRESETS, PRESETS, UNPAIRED_PR
 from ..pix2pix_core.training.presets import preset as training_preset
 from ..pix2pix_core.training.sources import DataSource, merged_settings, open_training_data
 from ..pix2pix_core.weights.directory import save_pretrained
-from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, cancellable, schema, to_core
+from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, cancellable, input_path, schema, to_core
 from .models import model_dir
 
 DEFAULTS = Pix2PixConfig()
@@ -162,17 +161,7 @@ def _unpaired_fields(steps, crop_size, ngf, n_blocks, precision, seed, **_) -> d
 
 def node_data(folder: str, what: str) -> Path | HubData:
     """A node's folder field: a Hub dataset ('hub:org/name[@revision]'), else a folder inside the input folder."""
-    return hub_data(folder) if folder.strip().startswith(HUB_PREFIX) else input_folder(folder, what)
-
-
-def input_folder(folder: str, what: str) -> Path:
-    """A folder a node reads: a path inside ComfyUI's input folder, never elsewhere on the server."""
-    root = Path(folder_paths.get_input_directory())
-    path = contained_path(root, folder.strip(), what=what, nested=True)
-    if not path.is_dir():
-        raise Pix2PixError(f"{what} {folder.strip()!r} is not a folder inside ComfyUI's input folder ({root}): put "
-                           f"the images in {root / folder.strip()} and give '{folder.strip()}'.")
-    return path
+    return hub_data(folder) if folder.strip().startswith(HUB_PREFIX) else input_path(folder, what)
 
 
 def training_folders(save_name: str) -> tuple[Path, Path]:
@@ -286,7 +275,7 @@ class Pix2PixTrainUnpaired(io.ComfyNode):
                 raise Pix2PixError("CycleGAN Train: a Hub dataset in folder_a holds both domains (two image columns); "
                                    "leave folder_b and images_b empty.")
             return DataSource(hub_data(folder_a))
-        sides = [input_folder(folder, name) if folder.strip() else
+        sides = [input_path(folder, name) if folder.strip() else
                  (to_core(images).clone() if images is not None else None)
                  for name, folder, images in (("folder_a", folder_a, images_a), ("folder_b", folder_b, images_b))]
         if any(side is None for side in sides):

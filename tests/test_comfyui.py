@@ -1110,7 +1110,7 @@ def test_label_maps_translate_with_a_pix2pixhd_translator(comfy, tmp_path):
     read; a gray label-id image with its 16-bit instance map from the input folder likewise. Translate refuses the
     model by naming the label nodes."""
     from nvidia_pix2pixhd import LocalEnhancer, weights_init
-    from test_pix2pixhd import street
+    from street_scenes import street_scene
 
     from pix2pix_core.imaging.palettes import CITYSCAPES
     from pix2pix_core.inference.labels import translate_labels
@@ -1120,7 +1120,7 @@ def test_label_maps_translate_with_a_pix2pixhd_translator(comfy, tmp_path):
     (comfy.base / "models" / "pix2pix" / "label2city").mkdir()
     torch.save(nvidia.state_dict(), comfy.base / "models" / "pix2pix" / "label2city" / "latest_net_G.pth")
     g = p2p.load_generator(comfy.base / "models" / "pix2pix" / "label2city" / "latest_net_G.pth")
-    labels, instances = street()
+    labels, instances = street_scene(100, 70)
     colours = np.array([next(c.rgb for c in CITYSCAPES.colours if c.label_id == i) for i in labels.flatten().tolist()],
                        dtype=np.uint8).reshape(*labels.shape[-2:], 3)
     Image.fromarray(colours).save(comfy.base / "input" / "street_drawing.png")

@@ -3,13 +3,12 @@ with nothing passed, and the forwards agree with NVIDIA's at float32 tolerances 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 from nvidia_pix2pixhd import Encoder, GlobalGenerator, LocalEnhancer, MultiscaleDiscriminator, weights_init
 from PIL import Image
+from street_scenes import street_scene
 
 import pix2pix_core as p2p
 from pix2pix_core.cli import main as cli_main
@@ -116,31 +115,16 @@ def test_the_label2city_networks_are_inferred_at_their_real_shapes(nvidia, expec
 
 
 # ------------------------------------------------------------------------------------------------- label maps in
-def street(width: int = 100, height: int = 70) -> tuple[torch.Tensor, torch.Tensor]:
-    """A drawn street scene as Cityscapes ids: sky, buildings, a road with two cars (instances 26000 and 26001,
-    touching, so only the instance map separates them) and a person; its label and instance maps [1, 1, H, W]."""
-    labels = torch.full((1, 1, height, width), 23)  # sky
-    labels[..., height // 4:height // 2, :] = 11  # building
-    labels[..., height // 2:, :] = 7  # road
-    labels[..., height // 2 + 5:height - 5, 10:40] = 26  # two cars side by side
-    labels[..., height // 2:height - 10, 70:76] = 24  # a person
-    instances = labels.clone()
-    instances[..., height // 2 + 5:height - 5, 10:25] = 26000
-    instances[..., height // 2 + 5:height - 5, 25:40] = 26001
-    instances[..., height // 2:height - 10, 70:76] = 24000
-    return labels, instances
-
-
 def test_label_maps_are_encoded_as_nvidias_encode_input():
     from nvidia_pix2pixhd import encode_input
 
     from pix2pix_core.imaging.labels import encode_label_map
 
-    labels, instances = street()
+    labels, instances = street_scene(100, 70)
     assert torch.equal(encode_label_map(labels, 35, instances), encode_input(labels, instances, 35))
     assert torch.equal(encode_label_map(labels, 35), encode_input(labels, None, 35))
     boundary = encode_label_map(labels, 35, instances)[0, 35]
-    assert boundary[50, 24] == boundary[50, 25] == 1  # the two touching cars are told apart
+    assert boundary[50, 29] == boundary[50, 30] == 1  # the two touching cars are told apart
 
 
 def test_label_maps_translate_as_nvidias_generator_at_any_size(tmp_path):
@@ -153,7 +137,7 @@ def test_label_maps_translate_as_nvidias_generator_at_any_size(tmp_path):
     theirs = _nvidia(LocalEnhancer(36, 3, ngf=4, n_down=2, n_blocks_global=1, n_local=1, n_blocks_local=1))
     ours = p2p.load_generator(_saved(theirs, tmp_path))
     for width, height in ((96, 64), (100, 70)):
-        labels, instances = street(width, height)
+        labels, instances = street_scene(width, height)
         encoded = encode_input(labels, instances, 35)
         padded = torch.nn.functional.pad(encoded, (0, -width % 8, 0, -height % 8), mode="reflect")
         with torch.no_grad():
@@ -178,7 +162,7 @@ def test_the_cli_translates_label_maps_with_their_instance_maps(tmp_path, capsys
     torch.manual_seed(0)
     theirs = _nvidia(LocalEnhancer(36, 3, ngf=4, n_down=2, n_blocks_global=1, n_local=1, n_blocks_local=1))
     model = _saved(theirs, tmp_path)
-    labels, instances = street()
+    labels, instances = street_scene(100, 70)
     expected = translate_labels(p2p.load_generator(model), labels, instances, fit="native")[0]
     (tmp_path / "label").mkdir()
     (tmp_path / "inst").mkdir()
@@ -210,7 +194,7 @@ def test_bad_label_maps_are_refused_by_name(tmp_path, capsys):
 
     theirs = _nvidia(LocalEnhancer(36, 3, ngf=4, n_down=2, n_blocks_global=1, n_local=1, n_blocks_local=1))
     g = p2p.load_generator(_saved(theirs, tmp_path))
-    labels, instances = street()
+    labels, instances = street_scene(100, 70)
     with pytest.raises(p2p.InputError, match="holds id 40 .* knows 35 labels, ids 0..34"):
         translate_labels(g, labels.clamp(max=40).masked_fill(labels == 26, 40), instances)
     with pytest.raises(p2p.InputError, match="the instance map is 50x70 but the label map 100x70"):
@@ -250,7 +234,7 @@ def test_convert_records_the_label_layout_so_it_is_never_asked_again(tmp_path, c
     assert "**Pix2Pix Translate Labels**" in card and "p2p.translate_labels(g, read_label_ids(" in card
     assert "wang2018pix2pixHD" in card and "isola2017image" in card
     g = p2p.load_generator(tmp_path / "label2city")
-    labels, instances = street()
+    labels, instances = street_scene(100, 70)
     assert torch.equal(translate_labels(g, labels, instances),
                        translate_labels(p2p.load_generator(path), labels, instances))
     assert translate_labels(g, labels).shape == (1, 3, 70, 100)  # the labels' own boundaries
@@ -264,11 +248,6 @@ def test_convert_records_the_label_layout_so_it_is_never_asked_again(tmp_path, c
 def test_a_label_map_translated_in_tiles_matches_the_whole(tmp_path):
     """fit tiled on a street of 16 labels (absent labels left out of the input convolutions): within 35 dB of the
     native translation, as the engine's tiles are for images."""
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    from pix2pixhd import street_scene
-
     from pix2pix_core.inference.labels import translate_labels
     from pix2pix_core.networks import build_network, init_weights
 

@@ -30,7 +30,7 @@ from .labels import label_reader
 from .video import (
     add_video_options,
     check_clip_args,
-    check_statistics,
+    clip_semantics,
     is_clip_run,
     per_frame,
     run_clip,
@@ -115,8 +115,7 @@ def _add_edges(sub, device, files) -> None:
 def _translate(args: argparse.Namespace) -> int:
     video = check_clip_args(args) if is_clip_run(args) else None
     plan = _plan(args) if video is None else None
-    if video is not None:
-        check_statistics(args)
+    semantics = clip_semantics(args) if video is not None else None
     if is_onnx(args.model) and video is not None:
         raise Pix2PixError(f"{args.model} is an ONNX export: a clip is translated with the PyTorch weights (its "
                            "temporal semantics need the network itself).")
@@ -131,7 +130,7 @@ def _translate(args: argparse.Namespace) -> int:
     if video is not None:  # the clip's own statistics and dropout: see inference/temporal.py
         del options["statistics"], options["dropout_seed"]
         check_options(**options)
-        return translate_video(args, generator, {**options, "weight_copy": args.weight_copy}, video)
+        return translate_video(args, generator, {**options, "weight_copy": args.weight_copy}, video, semantics)
     check_options(**options)  # once, before the first image (not as a "skipped" line per image)
     options["weight_copy"] = args.weight_copy
     if generator.io.input_space == "labels":

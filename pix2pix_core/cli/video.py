@@ -16,7 +16,7 @@ from tqdm import tqdm
 from ..errors import InputError
 from ..imaging.files import IMAGE_SUFFIXES
 from ..inference.clip import CLIP_SAMPLE, clip_statistics, regrouped, translate_clip
-from ..inference.temporal import CLIP_STATISTICS, TEMPORAL, check_temporal
+from ..inference.temporal import TEMPORAL, check_temporal
 from ..video.files import (
     DEFAULT_CRF,
     VIDEO_SUFFIXES,
@@ -112,16 +112,16 @@ def check_clip_args(args: argparse.Namespace) -> ClipJob:
     return ClipJob(info, writer)
 
 
-def check_statistics(args: argparse.Namespace) -> str:
-    statistics = args.statistics or "per_image"
-    if statistics not in CLIP_STATISTICS:
-        raise InputError(f"--statistics {statistics}: a clip takes {', '.join(CLIP_STATISTICS)}.")
-    check_temporal(args.temporal or "clip", statistics, args.fit)
-    return statistics
+def clip_semantics(args: argparse.Namespace) -> tuple[str, str]:
+    """(temporal, statistics) of a clip's translation, checked before any model loads."""
+    temporal, statistics = args.temporal or "clip", args.statistics or "per_image"
+    check_temporal(temporal, statistics, args.fit)
+    return temporal, statistics
 
 
-def translate_video(args: argparse.Namespace, generator, options: dict, job: ClipJob) -> int:
-    statistics, temporal = check_statistics(args), args.temporal or "clip"
+def translate_video(args: argparse.Namespace, generator, options: dict, job: ClipJob,
+                    semantics: tuple[str, str]) -> int:
+    temporal, statistics = semantics
     seed = 0 if args.dropout_seed is None else args.dropout_seed
     fixed = (clip_statistics(generator, job.sample(CLIP_SAMPLE), dropout_seed=seed, **options)
              if statistics == "clip" else None)
