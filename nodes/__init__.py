@@ -10,10 +10,11 @@ from .live import register_live_routes
 from .models import Pix2PixLoadModel, Pix2PixSaveModel, register_model_folder
 from .sketch import Pix2PixSketch
 from .train import Pix2PixTrain, Pix2PixTrainUnpaired
+from .train_labels import Pix2PixTrainLabels
 from .translate import Pix2PixTranslate
 
 NODES = [Pix2PixLoadModel, Pix2PixTranslate, Pix2PixEdges, Pix2PixColorize, Pix2PixCritic, Pix2PixTrain,
          Pix2PixTrainUnpaired, Pix2PixSaveModel, Pix2PixExamplePhoto, Pix2PixSketch,
-         Pix2PixFlicker, Pix2PixLabelMap, Pix2PixTranslateLabels]
+         Pix2PixFlicker, Pix2PixLabelMap, Pix2PixTranslateLabels, Pix2PixTrainLabels]
 
 __all__ = ["NODES", "register_live_routes", "register_model_folder"]

@@ -167,3 +167,78 @@ def encode_input(label_map, inst_map, label_nc):
     """NVIDIA's encode_input at test time: one-hot by scatter over label_nc channels, then the instance edges."""
     one_hot = torch.zeros(label_map.shape[0], label_nc, *label_map.shape[2:]).scatter_(1, label_map.long(), 1.0)
     return one_hot if inst_map is None else torch.cat((one_hot, get_edges(inst_map)), dim=1)
+
+
+# ----------------------------------------------------------------------------------------------- the training step
+class Vgg19(nn.Module):
+    """NVIDIA's Vgg19: torchvision's vgg19().features in five slices, ending at relu1_1 ... relu5_1."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        cfg = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512]
+        layers, c = [], 3
+        for v in cfg:
+            if v == "M":
+                layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+            else:
+                layers += [nn.Conv2d(c, v, kernel_size=3, padding=1), nn.ReLU(inplace=True)]
+                c = v
+        self.features = nn.Sequential(*layers)  # torchvision's key names: features.N.weight
+        self.slices = [range(0, 2), range(2, 7), range(7, 12), range(12, 21), range(21, 30)]
+
+    def forward(self, x):
+        out = []
+        for s in self.slices:
+            for i in s:
+                x = self.features[i](x)
+            out.append(x)
+        return out
+
+
+def gan_loss(pred, target_is_real):
+    """NVIDIA's GANLoss(use_lsgan=True) on a multiscale output: MSE of each scale's last entry, summed."""
+    loss = 0
+    for input_i in pred:
+        p = input_i[-1]
+        loss += nn.functional.mse_loss(p, torch.full_like(p, 1.0 if target_is_real else 0.0))
+    return loss
+
+
+def vgg_loss(vgg, x, y):
+    weights = [1.0 / 32, 1.0 / 16, 1.0 / 8, 1.0 / 4, 1.0]
+    x_vgg, y_vgg = vgg(x), vgg(y)
+    return sum(weights[i] * nn.functional.l1_loss(x_vgg[i], y_vgg[i].detach()) for i in range(len(x_vgg)))
+
+
+def train_step(net_g, net_d, vgg, optimizer_g, optimizer_d, input_label, real_image, n_layers_d, num_d,
+               lambda_feat=10.0):
+    """Pix2PixHDModel.forward (no features, pool size 0) and the body of train.py's loop; returns the losses."""
+    fake_image = net_g(input_label)
+    pred_fake_pool = net_d(torch.cat((input_label, fake_image.detach()), dim=1))
+    loss_d_fake = gan_loss(pred_fake_pool, False)
+    pred_real = net_d(torch.cat((input_label, real_image.detach()), dim=1))
+    loss_d_real = gan_loss(pred_real, True)
+    pred_fake = net_d(torch.cat((input_label, fake_image), dim=1))
+    loss_g_gan = gan_loss(pred_fake, True)
+    loss_g_gan_feat = 0
+    feat_weights, d_weights = 4.0 / (n_layers_d + 1), 1.0 / num_d
+    for i in range(num_d):
+        for j in range(len(pred_fake[i]) - 1):
+            loss_g_gan_feat += d_weights * feat_weights * nn.functional.l1_loss(
+                pred_fake[i][j], pred_real[i][j].detach()) * lambda_feat
+    loss_g_vgg = vgg_loss(vgg, fake_image, real_image) * lambda_feat
+    loss_d = (loss_d_fake + loss_d_real) * 0.5
+    loss_g = loss_g_gan + loss_g_gan_feat + loss_g_vgg
+    optimizer_g.zero_grad()
+    loss_g.backward()
+    optimizer_g.step()
+    optimizer_d.zero_grad()
+    loss_d.backward()
+    optimizer_d.step()
+    return {"loss_g": loss_g.item(), "loss_d": loss_d.item(), "gan": loss_g_gan.item(),
+            "feat": loss_g_gan_feat.item(), "vgg": loss_g_vgg.item()}
+
+
+def local_enhancer_parameters(net_g, n_local_enhancers):
+    """What NVIDIA's optimizer_G holds while --niter_fix_global lasts: the parameters of model{n_local}*."""
+    return [v for k, v in net_g.named_parameters() if k.startswith("model" + str(n_local_enhancers))]

@@ -31,3 +31,41 @@ def street_scene(width: int, height: int) -> tuple[torch.Tensor, torch.Tensor]:
         labels[rows(*r), cols(*c)] = label
         instances[rows(*r), cols(*c)] = label * 1000 + k
     return labels[None, None], instances[None, None]
+
+
+def street_photo(labels: torch.Tensor, instances: torch.Tensor, seed: int = 0) -> torch.Tensor:
+    """A "photo" of a drawn street ([1, 3, H, W] in 0..1): each label in its Cityscapes colour, each instance a
+    little brighter than the last, with fixed noise: what a translator of these label maps can learn to draw."""
+    from pix2pix_core.imaging.labels import coloured_labels
+
+    picture = coloured_labels(torch.nn.functional.one_hot(labels[:, 0], 34).permute(0, 3, 1, 2).float(), 34)
+    picture = picture * (1 + 0.15 * (instances % 1000 % 7 - 3) * (instances >= 1000))
+    noise = torch.rand(picture.shape, generator=torch.Generator().manual_seed(seed)) - 0.5
+    return (picture + 0.1 * noise).clamp(0, 1)
+
+
+def write_street_dataset(folder, examples: int, width: int, height: int, instances: bool = True):
+    """NVIDIA's layout, ``train_label/`` (8-bit ids), ``train_inst/`` (16-bit), ``train_img/``: the street shifted
+    sideways and mirrored from example to example, with the Cityscapes file names."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    from pix2pix_core.imaging.files import save_image
+
+    folder = Path(folder)
+    for name in ("train_label", "train_img") + (("train_inst",) if instances else ()):
+        (folder / name).mkdir(parents=True, exist_ok=True)
+    labels, instance_ids = street_scene(width, height)
+    for n in range(examples):
+        shift = n * width // max(examples, 1)
+        ids, inst = labels.roll(shift, -1), instance_ids.roll(shift, -1)
+        if n % 2:
+            ids, inst = ids.flip(-1), inst.flip(-1)
+        stem = f"city_{n:06d}_000019"
+        Image.fromarray(ids[0, 0].numpy().astype("uint8")).save(folder / "train_label" / f"{stem}_gtFine_labelIds.png")
+        if instances:
+            Image.fromarray(inst[0, 0].numpy().astype("uint16")).save(
+                folder / "train_inst" / f"{stem}_gtFine_instanceIds.png")
+        save_image(street_photo(ids, inst, n)[0], folder / "train_img" / f"{stem}_leftImg8bit.png")
+    return folder

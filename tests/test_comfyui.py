@@ -44,7 +44,7 @@ WORKFLOWS = ROOT / "workflows"
 CONTRACT = Path(__file__).parent / "data" / "node_contract.json"
 NODES = ["Pix2PixLoadModel", "Pix2PixTranslate", "Pix2PixEdges", "Pix2PixColorize", "Pix2PixCritic", "Pix2PixTrain",
          "Pix2PixTrainUnpaired", "Pix2PixSaveModel", "Pix2PixExamplePhoto", "Pix2PixSketch", "Pix2PixFlicker",
-         "Pix2PixLabelMap", "Pix2PixTranslateLabels"]
+         "Pix2PixLabelMap", "Pix2PixTranslateLabels", "Pix2PixTrainLabels"]
 TINY_TRAINING = {"steps": 3, "crop_size": 64, "ngf": 4, "num_downs": 6, "precision": "float32"}
 
 
@@ -1154,3 +1154,48 @@ def test_label_maps_translate_with_a_pix2pixhd_translator(comfy, tmp_path):
     assert "translates label maps (pix2pixHD): use Pix2Pix Label Map" in _errors(refused)
     outside = comfy.run(graph("street_labelIds.png", "label ids", "../street_instanceIds.png", 0))
     assert outside["status"]["status_str"] == "error" and "instance_map" in _errors(outside)
+
+
+def _train_labels_prompt(save_name: str, **changes) -> dict:
+    widgets = {"folder": "streets", "label_nc": 34, "instance": True, "steps": 3, "minutes": 0.0,
+               "generator": "global", "ngf": 8, "n_downsample_global": 2, "n_blocks": 1, "ndf": 4, "num_D": 2,
+               "resize_or_crop": "scale_width", "load_size": 64, "crop_size": 512, "vgg_loss": "random",
+               "global_from": "", "fix_global_steps": 0, "precision": "float32", "save_name": save_name, "seed": 0,
+               "tensorboard": False, **changes}
+    return {"tr": {"class_type": "Pix2PixTrainLabels", "inputs": widgets},
+            "i": {"class_type": "LoadImage", "inputs": {"image": "streets_labelIds.png"}},
+            "l": {"class_type": "Pix2PixLabelMap", "inputs": {"image": ["i", 0], "read_as": "label ids",
+                                                              "palette": "cityscapes", "instance_map": ""}},
+            "t": {"class_type": "Pix2PixTranslateLabels", "inputs": {"model": ["tr", 0], "labels": ["l", 0],
+                                                                     "fit": "auto", "tile_size": 512, "label_nc": 0}},
+            "s": {"class_type": "SaveImage", "inputs": {"images": ["t", 0], "filename_prefix": "trained_city"}}}
+
+
+def test_pix2pixhd_trains_on_label_maps_and_its_translator_translates_them(comfy):
+    """Pix2PixHD Train on a folder in NVIDIA's layout (input/streets) gives a translator that Translate Labels runs
+    in the same graph, as the core runs the saved one; a local enhancer starts from it (global_from, inside
+    models/pix2pix only) and trains its enhancer alone first."""
+    from street_scenes import street_scene, write_street_dataset
+
+    from pix2pix_core.inference.labels import translate_labels
+
+    write_street_dataset(comfy.base / "input" / "streets", 3, 128, 64)
+    labels, _ = street_scene(64, 32)
+    Image.fromarray(labels[0, 0].numpy().astype(np.uint8)).save(comfy.base / "input" / "streets_labelIds.png")
+    history = comfy.run(_train_labels_prompt("street-translator"))
+    assert history["status"]["status_str"] == "success", _errors(history)
+    saved = p2p.load_generator(comfy.base / "models" / "pix2pix" / "street-translator")
+    assert (saved.io.label_nc, saved.training_facts["method"], saved.training_facts["steps"]) == (34, "pix2pixhd", 3)
+    picture = np.asarray(_output_images(comfy, history, "s")[0], dtype=np.float32) / 255
+    expected = translate_labels(saved, labels)[0].permute(1, 2, 0).numpy()
+    assert np.abs(picture - expected).max() <= 1 / 255 + 1e-6  # Save Image floors to 8 bits
+
+    local = comfy.run(_train_labels_prompt("street-translator-local", generator="local", ngf=4, load_size=128,
+                                           global_from="street-translator", fix_global_steps=3))
+    assert local["status"]["status_str"] == "success", _errors(local)
+    enhanced = p2p.load_generator(comfy.base / "models" / "pix2pix" / "street-translator-local")
+    assert all(torch.equal(value, saved.model.state_dict()[key])  # the global part: copied, and fixed all 3 steps
+               for key, value in enhanced.model.state_dict().items())
+    outside = comfy.run(_train_labels_prompt("street-escape", generator="local", ngf=4, load_size=128,
+                                             global_from="../street-translator"))
+    assert outside["status"]["status_str"] == "error" and "global_from" in _errors(outside)

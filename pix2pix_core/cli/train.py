@@ -19,16 +19,21 @@ from ..networks.io import DIRECTIONS
 from ..networks.norm import NORMS
 from ..training.cyclegan import CycleGANConfig, CycleGANTrainer
 from ..training.hub_datasets import HubData, hub_data
+from ..training.label_data import RESIZE_OR_CROP
 from ..training.loop import LOSS_CURVE_FILE, LR_DECAYS, check_run_folder, recorded_run
 from ..training.objective import GAN_MODES
 from ..training.pix2pix import DISCRIMINATORS, GENERATORS, Pix2PixConfig, Pix2PixTrainer, TrainCallbacks
+from ..training.pix2pixhd import HD_GENERATORS, Pix2PixHDConfig, Pix2PixHDTrainer
 from ..training.presets import PAIRED_PRESETS, PRESETS, UNPAIRED_PRESETS, preset
 from ..training.sources import DataSource, merged_settings, open_training_data
 from ..weights.directory import CHECKPOINT_DIR, SAMPLES_DIR
 from .aliases import DeprecatedAlias
 
 DEFAULTS = Pix2PixConfig()
-METHODS = ("pix2pix", "cyclegan")
+HD = Pix2PixHDConfig()
+METHODS = ("pix2pix", "cyclegan", "pix2pixhd")
+CONFIGS = {"pix2pix": Pix2PixConfig, "cyclegan": CycleGANConfig, "pix2pixhd": Pix2PixHDConfig}
+TRAINERS = {"pix2pix": Pix2PixTrainer, "cyclegan": CycleGANTrainer, "pix2pixhd": Pix2PixHDTrainer}
 
 EPILOG = """examples:
   pix2pix train --data facades/train --out runs/facades --preset facades --epochs 200   the paper's facades run
@@ -51,6 +56,11 @@ EPILOG = """examples:
   pix2pix train --data huggan/facades --preset facades --out runs/facades --epochs 200
   pix2pix train --method cyclegan --data huggan/selfie2anime --out runs/s2a --steps 100000
 
+  pix2pixHD (label maps -> photos): DIR/train_label, DIR/train_img (and DIR/train_inst), as NVIDIA lays them out
+  pix2pix train --method pix2pixhd --data cityscapes --out runs/city512 --epochs 200           global, 1024x512
+  pix2pix train --method pix2pixhd --data cityscapes --out runs/city1024 --generator local --ngf 32 --num-D 3 \
+      --global-from runs/city512/checkpoint --niter-fix-global 10 --resize-or-crop none --epochs 100
+
 Running the same command again resumes from OUT/checkpoint; --steps and --epochs give the length of the
 learning-rate schedule, --minutes only when this invocation stops (run again to continue)."""
 
@@ -61,9 +71,10 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog, parser.formatter_class = EPILOG, argparse.RawDescriptionHelpFormatter
     method = parser.add_argument_group("method")
     method.add_argument("--method", choices=METHODS,
-                        help="pix2pix (paired, default) or cyclegan (unpaired: ResNet generators, instance norm, "
-                             "LSGAN, cycle and identity losses, image pools, the reference's defaults); a "
-                             "cyclegan preset implies cyclegan")
+                        help="pix2pix (paired, default), cyclegan (unpaired: ResNet generators, instance norm, "
+                             "LSGAN, cycle and identity losses, image pools, the reference's defaults; a cyclegan "
+                             "preset implies it) or pix2pixhd (label maps -> photos: multiscale discriminator, "
+                             "feature matching, VGG loss, NVIDIA's defaults)")
     method.add_argument("--model", dest="method", choices=METHODS, action=DeprecatedAlias, new="--method",
                         help=argparse.SUPPRESS)  # the old spelling: --model names the weights in other commands
     method.add_argument("--lambda-a", type=float, help="cyclegan: weight of the A -> B -> A cycle L1 (default 10)")
@@ -72,6 +83,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         "(default 0.5)")
     method.add_argument("--pool-size", type=int, help="cyclegan: generated images the discriminators see again "
                         "(default 50; 0: none)")
+    add_pix2pixhd_arguments(parser)
     data = parser.add_argument_group("data")
     data.add_argument("--data", help="aligned A|B images, a folder with A/ and B/, or photos (with --preset colorize "
                       "or edges2photo); a Hub dataset org/name (or hub:org/name), laid out as its features say; "
@@ -105,8 +117,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     length.add_argument("--no-resume", action="store_true", help="start afresh even if OUT holds a checkpoint")
 
     nets = parser.add_argument_group("networks")
-    nets.add_argument("--generator", choices=GENERATORS, help=f"U-Net (pix2pix) or ResNet (CycleGAN) (default "
-                      f"{d.generator})")
+    nets.add_argument("--generator", choices=GENERATORS + HD_GENERATORS, help=f"U-Net (pix2pix) or ResNet (CycleGAN) "
+                      f"(default {d.generator}); pix2pixhd: global or local (default {HD.generator})")
     nets.add_argument("--ngf", type=int, help=f"generator width: filters of its first layer (default {d.ngf})")
     nets.add_argument("--num-downs", type=int, help=f"U-Net levels: 8 for 256 px crops, 7 for 128 (default "
                       f"{d.num_downs})")
@@ -144,6 +156,43 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         "extra. Default: none")
 
 
+def add_pix2pixhd_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options only --method pix2pixhd has (NVIDIA's names, dashed); its defaults are NVIDIA's: load size 1024
+    (the width, scale_width), crop 512, instance norm, LSGAN, ngf 64 global, 2 discriminators."""
+    hd = parser.add_argument_group("pix2pixhd (--method pix2pixhd; --n-blocks is n_blocks_global, --n-layers "
+                                   "n_layers_D, --load-size / --crop-size loadSize / fineSize)")
+    hd.add_argument("--label-nc", type=int, help=f"label ids in the label maps, 0 .. N-1 (default {HD.label_nc}: "
+                    "Cityscapes' labelIds)")
+    hd.add_argument("--no-instance", dest="instance", action="store_const", const=False,
+                    help="no instance-boundary channel (default: one, from train_inst/ or else the labels' own "
+                    "boundaries)")
+    hd.add_argument("--resize-or-crop", choices=RESIZE_OR_CROP, help=f"scale_width: to --load-size wide; "
+                    f"scale_width_and_crop: then a random --crop-size square; none: as they are (default "
+                    f"{HD.resize_or_crop})")
+    hd.add_argument("--n-downsample-global", type=int, help=f"stride-2 convolutions of the global generator "
+                    f"(default {HD.n_downsample_global})")
+    hd.add_argument("--n-local-enhancers", type=int, help=f"local: enhancers, each doubling the resolution "
+                    f"(default {HD.n_local_enhancers})")
+    hd.add_argument("--n-blocks-local", type=int, help=f"local: residual blocks per enhancer (default "
+                    f"{HD.n_blocks_local})")
+    hd.add_argument("--num-D", dest="num_D", type=int, help=f"discriminators, each at half the scale of the last "
+                    f"(default {HD.num_D})")
+    hd.add_argument("--lambda-feat", type=float, help=f"weight of the feature-matching and VGG losses (default "
+                    f"{HD.lambda_feat:g})")
+    hd.add_argument("--no-feature-matching", dest="feature_matching", action="store_const", const=False,
+                    help="no discriminator feature-matching loss (NVIDIA's --no_ganFeat_loss)")
+    hd.add_argument("--no-vgg-loss", dest="vgg_loss", action="store_const", const=False,
+                    help="no VGG19 perceptual loss")
+    hd.add_argument("--vgg", help="the VGG19 weights: auto (torchvision's file in torch's hub cache, downloaded there "
+                    "once, 548 MB), a path to that file (vgg19-dcbb9e9d.pth), or random (for tests: not "
+                    "perceptual) (default auto)")
+    hd.add_argument("--global-from", help="local: start from this trained global generator (a run's checkpoint/ or "
+                    "NVIDIA's latest_net_G.pth; NVIDIA's --load_pretrain)")
+    hd.add_argument("--niter-fix-global", type=float, help="local: train only the outermost enhancer for this many "
+                    "epochs first, then the whole generator (NVIDIA's --niter_fix_global)")
+    hd.add_argument("--fix-global-steps", type=int, help="the same in steps")
+
+
 def add_hub_data_arguments(group, split: str) -> None:
     """--split, --revision and --columns: which part of a Hub dataset --data reads (for train or eval)."""
     group.add_argument("--split", help=f"Hub dataset: the split to read (default {split})")
@@ -166,10 +215,14 @@ def data_source(data: str, args: argparse.Namespace, split: str) -> Path | HubDa
     return Path(data)
 
 
-# options that only one method has: named in the refusal when given to the other
-PAIRED_ONLY = ("direction", "generator", "num_downs", "dropout", "discriminator", "lambda_l1",
-               "sync_batchnorm")
-UNPAIRED_ONLY = ("lambda_a", "lambda_b", "lambda_identity", "pool_size", "data_a", "data_b")
+# options that only some methods have: named in the refusal when given to another
+HD_ONLY = ("label_nc", "instance", "resize_or_crop", "n_downsample_global", "n_local_enhancers", "n_blocks_local",
+           "num_D", "lambda_feat", "feature_matching", "vgg_loss", "vgg", "global_from", "niter_fix_global",
+           "fix_global_steps")
+OWN_OPTIONS = {"pix2pix": ("direction", "generator", "num_downs", "dropout", "discriminator", "lambda_l1",
+                           "sync_batchnorm"),
+               "cyclegan": ("lambda_a", "lambda_b", "lambda_identity", "pool_size", "data_a", "data_b"),
+               "pix2pixhd": ("generator", *HD_ONLY)}
 
 
 def _config(args: argparse.Namespace) -> tuple[str, Pix2PixConfig | CycleGANConfig, int | None]:
@@ -182,14 +235,14 @@ def _config(args: argparse.Namespace) -> tuple[str, Pix2PixConfig | CycleGANConf
         presets = PAIRED_PRESETS if args.method == "pix2pix" else UNPAIRED_PRESETS
         raise Pix2PixError(f"--preset {args.preset} is a {recipe.method} recipe, not one for --method {args.method}: "
                            f"use one of {', '.join(presets)}, or --method {recipe.method}.")
-    foreign = PAIRED_ONLY if args.method == "cyclegan" else UNPAIRED_ONLY
-    wrong = [name for name in foreign if getattr(args, name, None) is not None]
+    own = OWN_OPTIONS[args.method]
+    wrong = [name for options in OWN_OPTIONS.values() for name in options
+             if name not in own and getattr(args, name, None) is not None]
     if wrong:
-        own = UNPAIRED_ONLY if args.method == "cyclegan" else PAIRED_ONLY
         raise Pix2PixError(f"{', '.join(_flag(n) for n in wrong)}: not an option of --method {args.method}; its own "
                            f"options are {', '.join(_flag(n) for n in own)} (and the shared ones).")
-    kind = "unpaired" if args.method == "cyclegan" else recipe.kind
-    cls = Pix2PixConfig if args.method == "pix2pix" else CycleGANConfig
+    kind = {"cyclegan": "unpaired", "pix2pixhd": "labels"}.get(args.method, recipe.kind)
+    cls = CONFIGS[args.method]
     fields = {f.name for f in dataclasses.fields(cls)}
     given = merged_settings(recipe, {k: v for k, v in vars(args).items() if k in fields})  # 0, False are values
     recorded = None if args.no_resume else recorded_run(Path(args.out) / CHECKPOINT_DIR)
@@ -223,16 +276,21 @@ def _setting(name: str, preset_name: str | None) -> str:
     return f"{name} (from --preset {preset_name})" if preset_name else _flag(name)
 
 
+NEGATED_FLAGS = {"dropout": "--no-dropout", "instance": "--no-instance", "feature_matching": "--no-feature-matching",
+                 "vgg_loss": "--no-vgg-loss", "num_D": "--num-D"}
+
+
 def _flag(name: str) -> str:
-    return "--no-dropout" if name == "dropout" else f"--{name.replace('_', '-')}"
+    return NEGATED_FLAGS.get(name) or f"--{name.replace('_', '-')}"
 
 
-def _dataset(args: argparse.Namespace, kind: str, config: Pix2PixConfig | CycleGANConfig):
+def _dataset(args: argparse.Namespace, kind: str, config: Pix2PixConfig | CycleGANConfig | Pix2PixHDConfig):
     """The run's data, checked for what the method needs, opened as every front end opens it."""
     source = DataSource(data_source(args.data, args, "train") if args.data is not None else None)
     if kind != "unpaired":
         if args.data is None:
-            raise Pix2PixError("--data is required: the folder of training pairs, or a Hub dataset org/name.")
+            raise Pix2PixError("--data is required: the folder of training pairs, or a Hub dataset org/name" + (
+                "" if kind != "labels" else "; for pix2pixhd the folder with train_label/ and train_img/") + ".")
     elif args.data_a is not None or args.data_b is not None:
         if args.data_a is None or args.data_b is None or args.data is not None:
             raise Pix2PixError("give either --data DIR (with DIR/trainA and DIR/trainB, or a Hub dataset org/name "
@@ -250,7 +308,10 @@ def run_training(args: argparse.Namespace) -> int:
     check_run_folder(Path(args.out))  # everything that can be checked is, before the data is read
     if args.log == "tensorboard":
         require("torch.utils.tensorboard", "tensorboard")
-    for name, value in (("minutes", args.minutes), ("epochs", args.epochs)):
+    if args.niter_fix_global is not None and config.generator != "local":
+        raise Pix2PixError("--niter-fix-global trains a local enhancer on a global generator: add --generator local.")
+    for name, value in (("minutes", args.minutes), ("epochs", args.epochs), ("niter-fix-global",
+                                                                              args.niter_fix_global)):
         if value is not None and not value > 0:
             raise Pix2PixError(f"--{name} must be positive, got {value}: leave it out for the default.")
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
@@ -265,24 +326,25 @@ def run_training(args: argparse.Namespace) -> int:
         dataset = _dataset(args, kind, config)
         if rank0:
             print(f"data: {args.data or args.data_a}: {dataset.describe()}", file=sys.stderr)
+        per_step = config.batch_size * (dist.get_world_size() if distributed else 1)
         if args.epochs is not None:
-            per_step = config.batch_size * (dist.get_world_size() if distributed else 1)
             config.steps = max(1, round(args.epochs * len(dataset) / per_step))
+        if args.niter_fix_global is not None:
+            config.fix_global_steps = max(1, round(args.niter_fix_global * len(dataset) / per_step))
         output = _Output(rank0)
         where = Path(args.out) / CHECKPOINT_DIR
         if done is not None and done >= config.steps:
             output.say(f"already complete: {where} holds all {done} steps of this run; nothing to train (raise "
                        "--steps to train longer, or use --no-resume to start afresh)", sys.stdout)
             return 0
-        trainer_class = Pix2PixTrainer if args.method == "pix2pix" else CycleGANTrainer
-        trainer = trainer_class(config, dataset, args.out, device, TrainCallbacks(progress=output.progress),
+        trainer = TRAINERS[args.method](config, dataset, args.out, device, TrainCallbacks(progress=output.progress),
                                 resume=not args.no_resume, log=args.log)
         if trainer.step:
             output.say(f"resuming from step {trainer.step} of {config.steps} ({where})")
         output.start(trainer.step, config.steps)
         result = trainer.run(args.minutes * 60 if args.minutes is not None else None)
         output.close()
-        output.say(_summary(result.stop_reason, result.steps_done, config.steps, where, args.method == "cyclegan"),
+        output.say(_summary(result.stop_reason, result.steps_done, config.steps, where, args.method),
                    sys.stdout)
         return 130 if result.stopped_early else 0
     finally:
@@ -325,12 +387,14 @@ class _Output:
                     os.dup2(devnull, stream.fileno())
 
 
-def _summary(reason: str, done: int, total: int, where: Path, cyclegan: bool = False) -> str:
+def _summary(reason: str, done: int, total: int, where: Path, method: str = "pix2pix") -> str:
     run = where.parent
     pictures = f"samples in {run / SAMPLES_DIR}/, the loss curve in {run / LOSS_CURVE_FILE}"
     if reason == "completed":
-        if cyclegan:
+        if method == "cyclegan":
             use = f"pix2pix translate --model {where / 'AtoB'} IMAGES --out OUT (and {where / 'BtoA'} back)"
+        elif method == "pix2pixhd":
+            use = f"pix2pix translate --model {where} LABELS.png --instance-map INSTANCES.png --out OUT"
         else:
             use = f"pix2pix translate --model {where} IMAGES --out OUT"
         return f"trained {done} steps; {pictures}; translate with: {use}"

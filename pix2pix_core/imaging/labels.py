@@ -9,13 +9,14 @@ drawing in a palette with label ids (the sketch pad's Cityscapes palette) become
 
 from __future__ import annotations
 
+import math
 import os
 
 import torch
 
 from ..errors import InputError
 from .files import read_image
-from .palettes import Palette
+from .palettes import CITYSCAPES, Palette
 
 
 def one_hot(label_ids: torch.Tensor, label_nc: int) -> torch.Tensor:
@@ -75,6 +76,24 @@ def label_ids_from_colours(image: torch.Tensor, palette: Palette) -> torch.Tenso
                          f"RGB {rgb}, at x={x}, y={y}): draw with the palette's exact colours (the sketch pad does; a "
                          "JPEG or a resized drawing blends them), or give a label-id PNG.")
     return ids[:, None]
+
+
+def coloured_labels(encoded: torch.Tensor, label_nc: int) -> torch.Tensor:
+    """A one-hot label map ``[B, label_nc (+1), H, W]`` as RGB ``[B, 3, H, W]`` in 0..1, to look at: each label in
+    its Cityscapes colour, ids the palette lacks in colours spread by the golden ratio, boundaries in white."""
+    table = torch.tensor([_label_colour(i) for i in range(label_nc)], dtype=torch.float32) / 255
+    picture = table[encoded[:, :label_nc].argmax(1)].permute(0, 3, 1, 2)
+    if encoded.shape[1] > label_nc:
+        picture = torch.maximum(picture, encoded[:, label_nc:label_nc + 1].expand_as(picture))
+    return picture
+
+
+def _label_colour(label_id: int) -> tuple[int, int, int]:
+    known = {colour.label_id: colour.rgb for colour in CITYSCAPES.colours if colour.label_id is not None}
+    if label_id in known:
+        return known[label_id]
+    hue = (label_id * 0.618034) % 1.0
+    return tuple(int(255 * (0.5 + 0.4 * math.cos(2 * math.pi * (hue + shift)))) for shift in (0, 1 / 3, 2 / 3))
 
 
 def read_label_ids(path: str | os.PathLike, kind: str = "label map") -> torch.Tensor:

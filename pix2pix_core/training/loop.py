@@ -99,18 +99,23 @@ class LoopConfig:
             raise ConfigError(f"Adam's beta1 and beta2 must lie in [0, 1), got {self.beta1} and {self.beta2}.")
         if self.decay_steps is not None and not 0 <= self.decay_steps <= self.steps:
             raise ConfigError(f"decay_steps must lie between 0 and steps ({self.steps}), got {self.decay_steps}.")
-        if self.crop_size > self.load_size:
+        if self.crops and self.crop_size > self.load_size:
             raise ConfigError(f"crop_size {self.crop_size} exceeds load_size {self.load_size}: the crop is taken "
                               "from the image resized to load_size.")
         generator, discriminator = self.network_configs()
         for config in (generator, discriminator):
             config.validate()
-        if self.crop_size % generator.multiple:
+        if self.crops and self.crop_size % generator.multiple:
             raise ConfigError(f"crop_size {self.crop_size} must be a multiple of {generator.multiple} for this "
                               f"generator: {self.crop_multiple_hint()}change crop_size.")
 
     def network_configs(self, *channels: int) -> tuple:
         raise NotImplementedError
+
+    @property
+    def crops(self) -> bool:
+        """Whether training takes crop_size crops (of images resized to load_size)."""
+        return True
 
     def jitter(self) -> Jitter:
         """The reference's jitter with these settings: resize to load_size, random crop, flip unless off."""

@@ -31,3 +31,18 @@ def generator_loss(fake_logits: torch.Tensor, fake: torch.Tensor, target: torch.
     adversarial = gan_loss(fake_logits, True, mode)
     l1 = F.l1_loss(fake, target)
     return adversarial + lambda_l1 * l1, adversarial, l1
+
+
+def multiscale_gan_loss(outputs: list[list[torch.Tensor]], target_is_real: bool, mode: str = "lsgan") -> torch.Tensor:
+    """pix2pixHD's GAN loss of a multiscale discriminator: the loss of each scale's logits (the last entry of its
+    list), summed over the scales."""
+    return sum(gan_loss(features[-1], target_is_real, mode) for features in outputs)
+
+
+def feature_matching_loss(fake_outputs: list[list[torch.Tensor]], real_outputs: list[list[torch.Tensor]],
+                          n_layers: int) -> torch.Tensor:
+    """pix2pixHD's discriminator feature matching: L1 between every intermediate feature (all but the logits) of
+    the fake and the detached real pair, weighted ``4 / (n_layers + 1)`` per layer and ``1 / num_D`` per scale."""
+    layer_weight, scale_weight = 4.0 / (n_layers + 1), 1.0 / len(fake_outputs)
+    return sum(scale_weight * layer_weight * F.l1_loss(fake, real.detach())
+               for fakes, reals in zip(fake_outputs, real_outputs) for fake, real in zip(fakes[:-1], reals[:-1]))

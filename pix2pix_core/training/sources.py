@@ -15,8 +15,10 @@ from typing import Any
 
 import torch
 
+from ..errors import InputError
 from .data import DERIVED_KINDS, DerivedPairDataset, TensorPairDataset
 from .hub_datasets import HubData, hub_unpaired_dataset, pinned_to_run
+from .label_data import label_map_dataset
 from .presets import Preset, build_dataset
 from .unpaired import UnpairedDataset
 
@@ -47,15 +49,20 @@ def _call(work: Callable, *args):
 
 def open_training_data(source: DataSource, kind: str, config, run_dir: Path, *, resume: bool = True,
                        fetch: Callable = _call):
-    """The dataset of ``kind`` (a preset's: aligned, edges, colorize, unpaired) from ``source``, jittered as
-    ``config`` says. A Hub dataset is pinned to the commit a resumed run started on and read through ``fetch``
-    (a node passes one that Cancel can end); it names the run's dataset in ``config``."""
+    """The dataset of ``kind`` (a preset's: aligned, edges, colorize, unpaired; pix2pixHD's labels) from ``source``,
+    jittered as ``config`` says. A Hub dataset is pinned to the commit a resumed run started on and read through
+    ``fetch`` (a node passes one that Cancel can end); it names the run's dataset in ``config``."""
     hub = source.data if isinstance(source.data, HubData) else None
     if hub is not None:
         config.dataset = hub.repo_id
         hub = pinned_to_run(hub, run_dir) if resume else hub
     elif isinstance(source.data, Path) and not config.dataset:
         config.dataset = source.data.resolve().name
+    if kind == "labels":
+        if not isinstance(source.data, Path):
+            raise InputError("pix2pixHD trains on a folder of label maps (train_label/, train_img/, train_inst/), "
+                             "not on a Hub dataset or images given one by one.")
+        return label_map_dataset(source.data, config)
     if kind == "unpaired":
         if hub is not None:
             return fetch(hub_unpaired_dataset, hub, config.jitter(), config.seed)

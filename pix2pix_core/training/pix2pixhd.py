@@ -1,0 +1,236 @@
+"""The pix2pixHD trainer (Wang et al., CVPR 2018; NVIDIA/pix2pixHD ``models/pix2pixHD_model.py`` and ``train.py``)
+on the shared training loop (atomic checkpoints, exact resume, callbacks, mixed precision: see ``loop``).
+
+Every step, as NVIDIA's: the generator translates the encoded label map; the multiscale discriminator judges the
+detached fake pair and the real pair (its loss, halved, is the D loss) and the fake pair again for the generator,
+whose loss is the GAN loss (summed over the scales, LSGAN by default) + lambda_feat x the discriminator feature
+matching (4 / (n_layers + 1) per layer, 1 / num_D per scale) + lambda_feat x the VGG19 perceptual loss (``vgg``).
+Then Adam steps the generator and the discriminator (2e-4, betas 0.5 / 0.999).
+
+The global-then-local schedule: a ``local`` generator may start from a trained ``global`` one (``global_from``,
+NVIDIA's ``--load_pretrain``) and, for the first ``fix_global_steps`` steps, train only its outermost enhancer
+(NVIDIA's ``--niter_fix_global``, counted in steps here); then the whole generator trains with a fresh Adam state,
+as NVIDIA's ``update_fixed_params`` makes a new optimiser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ..errors import ConfigError
+from ..imaging.labels import coloured_labels
+from ..networks import LocalEnhancerConfig, MultiscalePatchGANConfig, ResnetConfig, build_network, init_weights
+from ..networks.io import IOSpec
+from ..weights.directory import DISCRIMINATOR_FILE, GENERATOR_FILE, write_pretrained
+from ..weights.files import read_weights
+from ..weights.loader import load_generator
+from .label_data import RESIZE_OR_CROP
+from .loop import LoopConfig, TrainingLoop, _displayable, _plain, ddp
+from .objective import feature_matching_loss, multiscale_gan_loss
+from .vgg import VGGLoss, load_vgg
+
+HD_GENERATORS = ("global", "local")
+ARCHITECTURE_FIELDS = ("generator", "ngf", "n_downsample_global", "n_blocks", "n_local_enhancers", "n_blocks_local",
+                       "norm", "ndf", "n_layers", "num_D", "label_nc", "instance", "feature_matching")
+
+
+@dataclass
+class Pix2PixHDConfig(LoopConfig):
+    """Everything that defines a pix2pixHD run (saved with every checkpoint). Defaults are NVIDIA's
+    (``n_blocks`` is its n_blocks_global, ``n_layers`` its n_layers_D, ``load_size`` / ``crop_size`` its
+    loadSize / fineSize)."""
+
+    generator: str = "global"  # global | local (NVIDIA's --netG)
+    n_downsample_global: int = 4
+    n_local_enhancers: int = 1
+    n_blocks_local: int = 3
+    num_D: int = 2  # noqa: N815 - NVIDIA's option name
+    norm: str = "instance"
+    gan_mode: str = "lsgan"
+    label_nc: int = 35
+    instance: bool = True  # an instance-boundary channel after the labels (NVIDIA's --no_instance turns it off)
+    lambda_feat: float = 10.0
+    feature_matching: bool = True
+    vgg_loss: bool = True
+    vgg: str = "auto"  # auto | random | a path: see training/vgg.py
+    fix_global_steps: int = 0
+    global_from: str = ""  # a trained global generator a local one starts from
+    load_size: int = 1024
+    crop_size: int = 512
+    resize_or_crop: str = "scale_width"
+
+    def validate(self) -> None:
+        if self.generator not in HD_GENERATORS:
+            raise ConfigError(f"generator must be one of {', '.join(HD_GENERATORS)}, got {self.generator!r}.")
+        if self.resize_or_crop not in RESIZE_OR_CROP:
+            raise ConfigError(f"resize_or_crop must be one of {', '.join(RESIZE_OR_CROP)}, got "
+                              f"{self.resize_or_crop!r}.")
+        for name in ("n_downsample_global", "n_local_enhancers", "num_D", "label_nc"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}.")
+        for name in ("n_blocks_local", "fix_global_steps"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be 0 or more, got {getattr(self, name)}.")
+        if not self.lambda_feat >= 0:
+            raise ConfigError(f"lambda_feat must be 0 or more, got {self.lambda_feat}.")
+        if self.generator == "global" and (self.fix_global_steps or self.global_from):
+            raise ConfigError("fix_global_steps and global_from train a local enhancer on a global generator: use "
+                              "generator 'local' (NVIDIA's --netG local).")
+        super().validate()
+
+    @property
+    def input_channels(self) -> int:
+        return self.label_nc + int(self.instance)
+
+    def network_configs(self, in_channels: int | None = None,
+                        out_channels: int = 3) -> tuple[ResnetConfig | LocalEnhancerConfig, MultiscalePatchGANConfig]:
+        in_channels = in_channels or self.input_channels
+        if self.generator == "global":
+            g = ResnetConfig(in_channels, out_channels, self.ngf, self.n_blocks, self.norm, bias=True,
+                             n_downsampling=self.n_downsample_global)
+        else:
+            g = LocalEnhancerConfig(in_channels, out_channels, self.ngf, self.n_downsample_global, self.n_blocks,
+                                    self.n_local_enhancers, self.n_blocks_local, self.norm)
+        d = MultiscalePatchGANConfig(in_channels + out_channels, self.ndf, self.n_layers, self.num_D, self.norm,
+                                     intermediate_features=self.feature_matching)
+        return g, d
+
+    @property
+    def crops(self) -> bool:
+        return self.resize_or_crop == "scale_width_and_crop"
+
+    @property
+    def train_size(self) -> int:
+        return self.crop_size if self.crops else self.load_size
+
+
+class Pix2PixHDTrainer(TrainingLoop):
+    """Train a pix2pixHD generator and multiscale discriminator on a :class:`LabelMapDataset`."""
+
+    ARCHITECTURE_FIELDS = ARCHITECTURE_FIELDS
+
+    def _build(self, sample: tuple[torch.Tensor, torch.Tensor]) -> dict[str, torch.optim.Optimizer]:
+        c = self.config
+        torch.manual_seed(c.seed)
+        g_config, d_config = c.network_configs(sample[0].shape[0], sample[1].shape[0])
+        # NVIDIA's init: N(0, 0.02) convolutions, PyTorch's default biases; G, then D, then the VGG
+        self.generator, self.discriminator = (init_weights(build_network(cfg), zero_biases=False)
+                                              for cfg in (g_config, d_config))
+        if c.global_from:
+            start_from_global(self.generator, c.global_from)
+        self.generator.io = IOSpec("labels", "rgb", c.train_size, train_scale=c.load_size, label_nc=c.label_nc,
+                                   instance_boundaries=c.instance)
+        self.vgg_loss = VGGLoss(load_vgg(c.vgg)) if c.vgg_loss else None
+        self.memory_format = self.training_memory_format()
+        for name in ("generator", "discriminator", "vgg_loss"):
+            if getattr(self, name) is not None:
+                setattr(self, name, getattr(self, name).to(self.device, memory_format=self.memory_format))
+        # NVIDIA's --niter_fix_global trains the parameters of the outermost enhancer alone (model{n}_1, model{n}_2)
+        enhancer = f"model{c.n_local_enhancers}"
+        self.fixed_parameters = [p for name, p in self.generator.named_parameters()
+                                 if c.fix_global_steps and not name.startswith(enhancer)]
+        self.opt_g = self._adam(self.generator.parameters())
+        self.opt_d = self._adam(self.discriminator.parameters())
+        return {"g": self.opt_g, "d": self.opt_d}
+
+    def _prepare_run(self) -> None:
+        self._g_train, self._d_train = ddp(self.generator), ddp(self.discriminator)
+
+    def _step(self, labels: torch.Tensor, real: torch.Tensor) -> dict[str, float]:
+        c, g, d = self.config, self._g_train, self._d_train
+        self._fix_or_free_the_global_generator()
+        labels = labels.contiguous(memory_format=self.memory_format)
+        real = real.contiguous(memory_format=self.memory_format)
+        g.train()
+        d.train()
+        with self._autocast():
+            fake = g(labels)
+            # the discriminator's losses, on the detached fake pair first, as NVIDIA's forward
+            self.discriminator.requires_grad_(True)
+            d_fake = multiscale_gan_loss(d(torch.cat([labels, fake.detach()], 1)), False, c.gan_mode)
+            real_outputs = d(torch.cat([labels, real], 1))
+            d_real = multiscale_gan_loss(real_outputs, True, c.gan_mode)
+            # the generator's, through the same discriminator (frozen: its gradients from G's loss are unused)
+            self.discriminator.requires_grad_(False)
+            fake_outputs = d(torch.cat([labels, fake], 1))
+            losses = {"gan": multiscale_gan_loss(fake_outputs, True, c.gan_mode)}
+            if c.feature_matching:
+                losses["feat"] = feature_matching_loss(fake_outputs, real_outputs, c.n_layers) * c.lambda_feat
+            if self.vgg_loss is not None:
+                losses["vgg"] = self.vgg_loss(fake, real) * c.lambda_feat
+            loss_g = sum(losses.values())
+            loss_d = 0.5 * (d_fake + d_real)
+        self._check_finite("G", loss_g)
+        self._check_finite("D", loss_d)
+        self.opt_g.zero_grad(set_to_none=True)
+        self.scaler.scale(loss_g).backward()
+        self.scaler.step(self.opt_g)
+        self.discriminator.requires_grad_(True)
+        self.opt_d.zero_grad(set_to_none=True)
+        self.scaler.scale(loss_d).backward()
+        self.scaler.step(self.opt_d)
+        self._finish_step()
+        return {"loss_g": loss_g.item(), "loss_d": loss_d.item(), **{k: v.item() for k, v in losses.items()},
+                "d_real": d_real.item(), "d_fake": d_fake.item()}
+
+    def _fix_or_free_the_global_generator(self) -> None:
+        """Before step ``fix_global_steps`` the global generator is frozen (no gradients, so Adam leaves it);
+        at that step Adam starts afresh for the whole generator, as NVIDIA's new optimiser does."""
+        if not self.fixed_parameters:
+            return
+        fixed = self.step < self.config.fix_global_steps
+        for parameter in self.fixed_parameters:
+            parameter.requires_grad_(not fixed)
+        if self.step == self.config.fix_global_steps:
+            self.opt_g.state.clear()
+
+    def _sample(self, labels: torch.Tensor, real: torch.Tensor) -> None:
+        with torch.no_grad():
+            self.generator.eval()
+            fake = self.generator(labels[:1].to(self.device).contiguous(memory_format=self.memory_format))
+            self.generator.train()
+        grid = [coloured_labels(labels[:1].float().cpu(), self.config.label_nc), _displayable(fake.float().cpu()),
+                _displayable(real[:1])]
+        self._save_sample(torch.cat(grid, -1)[0])
+
+    def _write_networks(self, folder: Path) -> None:
+        c = self.config
+        vgg = ("off" if not c.vgg_loss else "random VGG19: its features are not perceptual" if c.vgg == "random"
+               else "torchvision's ImageNet VGG19")
+        self.generator.training_facts = {"method": "pix2pixhd", **self.data_facts(), "gan_mode": c.gan_mode,
+                                         "lambda_feat": c.lambda_feat, "feature_matching": c.feature_matching,
+                                         "vgg_loss": vgg, "steps": self.step, "batch_size": c.batch_size, "lr": c.lr,
+                                         "last_losses": self.history[-1] if self.history else {}}
+        write_pretrained(_plain(self.generator), folder, _plain(self.discriminator), name=self.out_dir.name)
+
+    def _load_networks(self, folder: Path) -> None:
+        self.generator.load_state_dict(read_weights(folder / GENERATOR_FILE).state_dict)
+        self.discriminator.load_state_dict(read_weights(folder / DISCRIMINATOR_FILE).state_dict)
+
+
+def start_from_global(local: nn.Module, source: str) -> None:
+    """Copy a trained global generator (our folder or NVIDIA's ``latest_net_G.pth``) into ``local``'s global part
+    (all its layers but the last three), as NVIDIA's ``--load_pretrain`` does; its shape must be the one inside."""
+    trained = load_generator(source)
+    expected = local.config.global_config()
+    found = trained.config
+    if not isinstance(found, ResnetConfig) or any(
+            getattr(found, name) != getattr(expected, name)
+            for name in ("in_channels", "ngf", "n_blocks", "n_downsampling", "norm")):
+        raise ConfigError(
+            f"{source} is not the global generator this local enhancer holds: it needs a global generator of "
+            f"{expected.in_channels} input channels, ngf {expected.ngf} (the local ngf x 2^n_local_enhancers), "
+            f"{expected.n_downsampling} downsamplings and {expected.n_blocks} blocks; {source} is a "
+            f"{found.architecture} with {_shape(found)}. Train the global generator with those settings first "
+            "(NVIDIA's label2city_512p for a local ngf 32).")
+    own = local.model.state_dict()
+    local.model.load_state_dict({key: value for key, value in trained.model.state_dict().items() if key in own})
+
+
+def _shape(config) -> str:
+    names = ("in_channels", "ngf", "n_downsampling", "n_blocks")
+    return ", ".join(f"{name} {getattr(config, name)}" for name in names if hasattr(config, name))
