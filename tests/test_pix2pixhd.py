@@ -258,3 +258,77 @@ def test_a_label_map_translated_in_tiles_matches_the_whole(tmp_path):
     native = translate_labels(g, labels, instances, fit="native")
     tiled = translate_labels(g, labels, instances, fit="tiled", tile_size=256, tile_overlap=64)
     assert 10 * torch.log10(1 / ((native - tiled) ** 2).mean()) > 35
+
+
+def _clusters(path, feat_num: int = 3) -> dict:
+    """A cluster file as NVIDIA's encode_features.py saves it: np.save of {label: [k, feat_num] centres}."""
+    rng = np.random.default_rng(0)
+    centres = {7: rng.normal(size=(4, feat_num)), 26: rng.normal(size=(10, feat_num)), 11: rng.normal(size=(1, 3))}
+    np.save(path, centres)
+    return centres
+
+
+def test_a_translator_with_instance_features_samples_them_from_its_cluster_file(tmp_path, capsys):
+    """NVIDIA's label2city_1024p_feat layout: latest_net_G.pth takes 35 labels + boundaries + 3 features and
+    features_clustered_010.npy lies beside it. Found there, each instance gets one centre of its label's clusters
+    over all its pixels (cars: id // 1000), labels without clusters zeros, and the picture is NVIDIA's generator
+    on [one-hot, boundaries, features]; another --feature-seed draws other centres."""
+    from nvidia_pix2pixhd import encode_input
+
+    from pix2pix_core.weights.feature_clusters import read_feature_clusters, sample_instance_features
+
+    theirs = _nvidia(GlobalGenerator(39, 3, ngf=4, n_down=2, n_blocks=1))
+    model = _saved(theirs, tmp_path)
+    centres = _clusters(tmp_path / "features_clustered_010.npy")
+    labels, instances = street_scene(96, 64)
+    _png(tmp_path / "labels.png", labels)
+    _png(tmp_path / "inst.png", instances, bits=16)
+    clusters = read_feature_clusters(tmp_path / "features_clustered_010.npy")
+    features = sample_instance_features(instances, clusters, torch.Generator().manual_seed(0))
+    for instance in torch.unique(instances).tolist():
+        label = instance if instance < 1000 else instance // 1000
+        values = features[0, :, instances[0, 0] == instance]
+        assert (values == values[:, :1]).all()
+        if label in centres:
+            assert any(np.allclose(values[:, 0].numpy(), c, atol=1e-6) for c in centres[label])
+        else:
+            assert (values == 0).all()
+    with torch.no_grad():
+        expected = (theirs(torch.cat([encode_input(labels, instances, 35), features], 1))[0] + 1) / 2
+    pictures = []
+    for seed in ("0", "1"):
+        out = tmp_path / f"out{seed}"
+        assert cli_main(["translate", str(tmp_path / "labels.png"), "--model", str(model), "--instance-map",
+                         str(tmp_path / "inst.png"), "--feature-seed", seed, "--out", str(out)]) == 0
+        pictures.append(torch.from_numpy(np.array(Image.open(out / "labels.png"))).permute(2, 0, 1).float() / 255)
+    assert (pictures[0] - expected.clamp(0, 1)).abs().max() <= 0.5 / 255 + 1e-5
+    assert (pictures[0] - pictures[1]).abs().max() > 0.05
+
+
+def test_a_feature_translator_without_its_clusters_and_a_pickle_that_runs_code_are_refused(tmp_path, capsys):
+    import os
+    import pickle
+
+    theirs = _nvidia(GlobalGenerator(39, 3, ngf=4, n_down=2, n_blocks=1))
+    model = _saved(theirs, tmp_path)
+    labels, instances = street_scene(96, 64)
+    _png(tmp_path / "labels.png", labels)
+    _png(tmp_path / "inst.png", instances, bits=16)
+    assert cli_main(["translate", str(tmp_path / "labels.png"), "--model", str(model), "--instance-map",
+                     str(tmp_path / "inst.png"), "--label-nc", "35", "--out", str(tmp_path / "out")]) == 2
+    assert "instance features (NVIDIA's --instance_feat), if it was trained with them: give its feature-cluster " \
+           "file" in capsys.readouterr().err
+
+    class RunsCode:  # what a hostile "cluster file" would hold: unpickling it calls os.system
+        def __reduce__(self):
+            return os.system, (f"touch {tmp_path / 'pwned'}",)
+
+    hostile = tmp_path / "hostile.npy"
+    with open(hostile, "wb") as file:
+        np.lib.format.write_array_header_1_0(file, {"descr": "|O", "fortran_order": False, "shape": ()})
+        pickle.dump(np.array({7: RunsCode()}, dtype=object), file, protocol=2)
+    assert cli_main(["translate", str(tmp_path / "labels.png"), "--model", str(model), "--instance-map",
+                     str(tmp_path / "inst.png"), "--cluster-file", str(hostile), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "is not a pix2pixHD feature-cluster file" in err and "posix.system is not part" in err
+    assert not (tmp_path / "pwned").exists()

@@ -66,6 +66,11 @@ def _add_translate(sub, device, files) -> None:
                         "it (label2city: 35)")
     labels.add_argument("--palette", choices=sorted(PALETTES), help="the inputs are colour drawings in this "
                         "palette (the sketch pad's), not label-id PNGs")
+    labels.add_argument("--cluster-file", metavar="NPY", help="a translator trained with instance features (NVIDIA's "
+                        "--instance_feat): its feature clusters (default: the features_clustered_*.npy beside its "
+                        "weights); each instance gets one of its label's cluster centres")
+    labels.add_argument("--feature-seed", type=int, default=0, help="which cluster centre each instance gets: another "
+                        "seed, another look (default 0)")
     add_video_options(tr, temporal=True)
     tr.set_defaults(func=_translate)
 
@@ -136,8 +141,9 @@ def _translate(args: argparse.Namespace) -> int:
     if generator.io.input_space == "labels":
         read = label_reader(args, generator, plan.inputs)
         return _over_files(plan, "translating", lambda maps: _translated(generator, maps, options), read=read)
-    if args.instance_map or args.label_nc or args.palette:
-        raise Pix2PixError(f"--instance-map, --label-nc and --palette are for label-map translators (pix2pixHD); "
+    if args.instance_map or args.label_nc or args.palette or args.cluster_file:
+        raise Pix2PixError(f"--instance-map, --label-nc, --palette and --cluster-file are for label-map translators "
+                           "(pix2pixHD); "
                            f"{args.model} takes {generator.io.input_space} images.")
     said: set[str] = set()
 

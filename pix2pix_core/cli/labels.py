@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from collections.abc import Callable
 from pathlib import Path
+
+import torch
 
 from ..errors import InputError
 from ..imaging.files import ImageFile, read_image
@@ -12,12 +15,17 @@ from ..imaging.labels import label_ids_from_colours, read_label_ids
 from ..imaging.palettes import PALETTES
 from ..inference.labels import encode_labels, label_layout
 from ..networks import Generator
+from ..weights.feature_clusters import find_feature_clusters, read_feature_clusters, sample_instance_features
+
+log = logging.getLogger(__name__)
 
 
 def label_reader(args: argparse.Namespace, generator: Generator, inputs: list[Path]) -> Callable[[Path], ImageFile]:
     """Each label map (ids, or a drawing in ``--palette``) with its instance map, encoded for ``generator``; the
     label count and the instance map's use are checked once, before any file."""
-    label_layout(generator, args.label_nc, args.instance_map is not None)
+    clusters = _feature_clusters(args, generator)
+    feature_channels = next(iter(clusters.values())).shape[1] if clusters else 0
+    label_layout(generator, args.label_nc, args.instance_map is not None, feature_channels)
     instance_option = Path(args.instance_map) if args.instance_map else None
     if instance_option is not None and not instance_option.exists():
         raise InputError(f"--instance-map {instance_option}: no such file or folder.")
@@ -32,9 +40,29 @@ def label_reader(args: argparse.Namespace, generator: Generator, inputs: list[Pa
         instances = None
         if instance_option is not None:
             instances = read_label_ids(_instance_file(instance_option, path), "instance map")
-        return ImageFile(encode_labels(generator, ids, instances, args.label_nc)[0], "PNG", 8)
+        features = None
+        if clusters:  # each instance's features, drawn the same for a file whatever else is translated with it
+            seed = torch.Generator().manual_seed(args.feature_seed)
+            features = sample_instance_features(instances if instances is not None else ids, clusters, seed)
+        return ImageFile(encode_labels(generator, ids, instances, args.label_nc, features)[0], "PNG", 8)
 
     return read
+
+
+def _feature_clusters(args: argparse.Namespace, generator: Generator) -> dict[int, torch.Tensor] | None:
+    """The --cluster-file, or NVIDIA's cluster file found beside the weights when the translator's input has room
+    for features (more channels than its labels and boundaries)."""
+    if args.cluster_file:
+        if not Path(args.cluster_file).is_file():
+            raise InputError(f"--cluster-file {args.cluster_file}: no such file.")
+        return read_feature_clusters(args.cluster_file)
+    known = generator.io.label_nc
+    room = known is None or generator.config.in_channels > known + 1
+    found = find_feature_clusters(args.model) if room and Path(args.model).exists() else None
+    if found is None:
+        return None
+    log.info("instance features from %s", found)
+    return read_feature_clusters(found)
 
 
 def _instance_file(option: Path, label_map: Path) -> Path:
