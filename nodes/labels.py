@@ -10,9 +10,10 @@ from comfy_api.latest import io
 from ..pix2pix_core.errors import Pix2PixError
 from ..pix2pix_core.imaging.labels import label_ids_from_colours, read_label_ids
 from ..pix2pix_core.imaging.palettes import PALETTES
-from ..pix2pix_core.inference.labels import translate_labels
+from ..pix2pix_core.inference.labels import clusters_beside, draw_features, translate_labels
 from ..pix2pix_core.inference.translate import FIT_MODES
 from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, Progress, input_path, schema, to_comfy, to_core
+from .models import local_weights
 
 LABELS_TYPE = "PIX2PIX_LABELS"
 LabelsIO = io.Custom(LABELS_TYPE)
@@ -113,16 +114,22 @@ class Pix2PixTranslateLabels(io.ComfyNode):
                 io.Int.Input("label_nc", default=0, min=0, max=4096,
                              tooltip="The translator's label count where its weights do not record it (NVIDIA's "
                                      "label2city: 35); 0: from the model, or from the instance map's presence."),
+                io.Int.Input("feature_seed", default=0, min=0, max=2**31 - 1, optional=True,
+                             tooltip="A translator trained with instance features (NVIDIA's --instance_feat, its "
+                                     "features_clustered_*.npy beside its weights in models/pix2pix): which cluster "
+                                     "centre each instance gets; another seed, another look."),
             ],
             outputs=[io.Image.Output(display_name="image", tooltip="The pictures, the label maps' size.")],
         )
 
     @classmethod
-    def execute(cls, model: Pix2PixModel, labels: LabelMaps, fit: str, tile_size: int,
-                label_nc: int) -> io.NodeOutput:
-        model.load()
-        device = next(model.generator.parameters()).device
+    def execute(cls, model: Pix2PixModel, labels: LabelMaps, fit: str, tile_size: int, label_nc: int,
+                feature_seed: int = 0) -> io.NodeOutput:
+        weights = local_weights(model)
+        clusters = clusters_beside(model.generator, weights) if weights is not None else None
+        features = draw_features(clusters, labels.ids, labels.instances, feature_seed) if clusters else None
+        device = model.load()
         instances = labels.instances.to(device) if labels.instances is not None else None
         pictures = translate_labels(model.generator, labels.ids.to(device), instances, label_nc=label_nc or None,
-                                    fit=fit, tile_size=tile_size, progress=Progress())
+                                    features=features, fit=fit, tile_size=tile_size, progress=Progress())
         return io.NodeOutput(to_comfy(pictures))

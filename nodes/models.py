@@ -97,6 +97,12 @@ def local_fingerprint(choice: str) -> tuple:
     return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
 
 
+def local_weights(model: Pix2PixModel) -> Path | None:
+    """The file under models/pix2pix a translator was loaded from (None: from the Hub, or trained in the graph)."""
+    path = folder_paths.get_full_path(FOLDER, model.name)
+    return Path(path) if path else None
+
+
 def load_local(choice: str) -> Pix2PixModel:
     path, folder = _local_source(choice)
     return _LOADED.get(("local", local_fingerprint(choice)),

@@ -1199,3 +1199,46 @@ def test_pix2pixhd_trains_on_label_maps_and_its_translator_translates_them(comfy
     outside = comfy.run(_train_labels_prompt("street-escape", generator="local", ngf=4, load_size=128,
                                              global_from="../street-translator"))
     assert outside["status"]["status_str"] == "error" and "global_from" in _errors(outside)
+
+
+def test_translate_labels_draws_instance_features_from_the_cluster_file_beside_the_model(comfy):
+    """NVIDIA's --instance_feat layout in models/pix2pix (latest_net_G.pth taking 35 labels + boundaries + 3
+    features, features_clustered_010.npy beside it): Translate Labels draws each instance's features as the core
+    does for its feature_seed, and another seed draws another look."""
+    from nvidia_pix2pixhd import GlobalGenerator, weights_init
+    from street_scenes import street_scene
+
+    from pix2pix_core.inference.labels import draw_features, translate_labels
+    from pix2pix_core.weights.feature_clusters import read_feature_clusters
+
+    folder = comfy.base / "models" / "pix2pix" / "label2city_feat"
+    folder.mkdir()
+    torch.manual_seed(0)
+    torch.save(GlobalGenerator(39, 3, ngf=4, n_down=2, n_blocks=1).apply(weights_init).state_dict(),
+               folder / "latest_net_G.pth")
+    rng = np.random.default_rng(0)
+    np.save(folder / "features_clustered_010.npy", {26: rng.normal(size=(10, 3)), 7: rng.normal(size=(4, 3))})
+    labels, instances = street_scene(96, 64)
+    Image.fromarray(labels[0, 0].numpy().astype(np.uint8)).save(comfy.base / "input" / "feat_labelIds.png")
+    Image.fromarray(instances[0, 0].numpy().astype(np.uint16)).save(comfy.base / "input" / "feat_instanceIds.png")
+    g = p2p.load_generator(folder / "latest_net_G.pth")
+    clusters = read_feature_clusters(folder / "features_clustered_010.npy")
+    pictures = []
+    for seed in (0, 1):
+        prompt = {"i": {"class_type": "LoadImage", "inputs": {"image": "feat_labelIds.png"}},
+                  "m": {"class_type": "Pix2PixLoadModel", "inputs": {"model": "label2city_feat/latest_net_G.pth",
+                                                                     "catalogue": "(none)", "repo_id": "",
+                                                                     "revision": ""}},
+                  "l": {"class_type": "Pix2PixLabelMap", "inputs": {"image": ["i", 0], "read_as": "label ids",
+                                                                    "palette": "cityscapes",
+                                                                    "instance_map": "feat_instanceIds.png"}},
+                  "t": {"class_type": "Pix2PixTranslateLabels", "inputs": {
+                      "model": ["m", 0], "labels": ["l", 0], "fit": "auto", "tile_size": 512, "label_nc": 0,
+                      "feature_seed": seed}},
+                  "s": {"class_type": "SaveImage", "inputs": {"images": ["t", 0], "filename_prefix": "feat"}}}
+        history = comfy.run(prompt)
+        assert history["status"]["status_str"] == "success", _errors(history)
+        pictures.append(np.asarray(_output_images(comfy, history, "s")[0], dtype=np.float32) / 255)
+        expected = translate_labels(g, labels, instances, features=draw_features(clusters, labels, instances, seed))
+        assert np.abs(pictures[-1] - expected[0].permute(1, 2, 0).numpy()).max() <= 1 / 255 + 1e-6
+    assert np.abs(pictures[0] - pictures[1]).max() > 0.05

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,11 +12,9 @@ from ..errors import InputError
 from ..imaging.files import ImageFile, read_image
 from ..imaging.labels import label_ids_from_colours, read_label_ids
 from ..imaging.palettes import PALETTES
-from ..inference.labels import encode_labels, label_layout
+from ..inference.labels import clusters_beside, draw_features, encode_labels, label_layout
 from ..networks import Generator
-from ..weights.feature_clusters import find_feature_clusters, read_feature_clusters, sample_instance_features
-
-log = logging.getLogger(__name__)
+from ..weights.feature_clusters import read_feature_clusters
 
 
 def label_reader(args: argparse.Namespace, generator: Generator, inputs: list[Path]) -> Callable[[Path], ImageFile]:
@@ -40,29 +37,19 @@ def label_reader(args: argparse.Namespace, generator: Generator, inputs: list[Pa
         instances = None
         if instance_option is not None:
             instances = read_label_ids(_instance_file(instance_option, path), "instance map")
-        features = None
-        if clusters:  # each instance's features, drawn the same for a file whatever else is translated with it
-            seed = torch.Generator().manual_seed(args.feature_seed)
-            features = sample_instance_features(instances if instances is not None else ids, clusters, seed)
+        features = draw_features(clusters, ids, instances, args.feature_seed) if clusters else None
         return ImageFile(encode_labels(generator, ids, instances, args.label_nc, features)[0], "PNG", 8)
 
     return read
 
 
 def _feature_clusters(args: argparse.Namespace, generator: Generator) -> dict[int, torch.Tensor] | None:
-    """The --cluster-file, or NVIDIA's cluster file found beside the weights when the translator's input has room
-    for features (more channels than its labels and boundaries)."""
+    """The --cluster-file, or NVIDIA's cluster file beside the weights."""
     if args.cluster_file:
         if not Path(args.cluster_file).is_file():
             raise InputError(f"--cluster-file {args.cluster_file}: no such file.")
         return read_feature_clusters(args.cluster_file)
-    known = generator.io.label_nc
-    room = known is None or generator.config.in_channels > known + 1
-    found = find_feature_clusters(args.model) if room and Path(args.model).exists() else None
-    if found is None:
-        return None
-    log.info("instance features from %s", found)
-    return read_feature_clusters(found)
+    return clusters_beside(generator, args.model)
 
 
 def _instance_file(option: Path, label_map: Path) -> Path:

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+from pathlib import Path
 
 import torch
 
 from ..errors import InputError
 from ..imaging.labels import encode_label_map
 from ..networks import Generator
+from ..weights.feature_clusters import find_feature_clusters, read_feature_clusters, sample_instance_features
 from .translate import translate
 
 log = logging.getLogger(__name__)
@@ -63,6 +66,26 @@ def record_label_layout(generator: Generator, label_nc: int) -> None:
     labels, and whether instance boundaries follow."""
     label_nc, boundaries = label_layout(generator, label_nc)
     generator.io = dataclasses.replace(generator.io, label_nc=label_nc, instance_boundaries=boundaries)
+
+
+def clusters_beside(generator: Generator, weights: str | os.PathLike) -> dict[int, torch.Tensor] | None:
+    """The feature clusters NVIDIA keeps beside a translator's weights, read when its input has room for features
+    (more channels than its recorded labels and boundaries, or no record); None when there are none."""
+    known = generator.io.label_nc
+    room = known is None or generator.config.in_channels > known + 1
+    found = find_feature_clusters(weights) if room and Path(weights).exists() else None
+    if found is None:
+        return None
+    log.info("instance features from %s", found)
+    return read_feature_clusters(found)
+
+
+def draw_features(clusters: dict[int, torch.Tensor], label_ids: torch.Tensor, instances: torch.Tensor | None,
+                  seed: int = 0) -> torch.Tensor:
+    """Each instance's features (without an instance map, each label region's), the same for a seed and a map
+    whatever else is translated with it."""
+    return sample_instance_features(instances if instances is not None else label_ids, clusters,
+                                    torch.Generator().manual_seed(seed))
 
 
 def encode_labels(generator: Generator, label_ids: torch.Tensor, instances: torch.Tensor | None = None,
