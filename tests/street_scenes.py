@@ -44,9 +44,10 @@ def street_photo(labels: torch.Tensor, instances: torch.Tensor, seed: int = 0) -
     return (picture + 0.1 * noise).clamp(0, 1)
 
 
-def write_street_dataset(folder, examples: int, width: int, height: int, instances: bool = True):
-    """NVIDIA's layout, ``train_label/`` (8-bit ids), ``train_inst/`` (16-bit), ``train_img/``: the street shifted
-    sideways and mirrored from example to example, with the Cityscapes file names."""
+def write_street_dataset(folder, examples: int, width: int, height: int, instances: bool = True,
+                         phase: str = "train"):
+    """NVIDIA's layout, ``train_label/`` (8-bit ids), ``train_inst/`` (16-bit), ``train_img/`` (or another
+    ``phase``'s): the street shifted sideways and mirrored from example to example, with the Cityscapes names."""
     from pathlib import Path
 
     from PIL import Image
@@ -54,8 +55,9 @@ def write_street_dataset(folder, examples: int, width: int, height: int, instanc
     from pix2pix_core.imaging.files import save_image
 
     folder = Path(folder)
-    for name in ("train_label", "train_img") + (("train_inst",) if instances else ()):
-        (folder / name).mkdir(parents=True, exist_ok=True)
+    label_dir, photo_dir, instance_dir = (folder / f"{phase}_{kind}" for kind in ("label", "img", "inst"))
+    for path in (label_dir, photo_dir) + ((instance_dir,) if instances else ()):
+        path.mkdir(parents=True, exist_ok=True)
     labels, instance_ids = street_scene(width, height)
     for n in range(examples):
         shift = n * width // max(examples, 1)
@@ -63,9 +65,8 @@ def write_street_dataset(folder, examples: int, width: int, height: int, instanc
         if n % 2:
             ids, inst = ids.flip(-1), inst.flip(-1)
         stem = f"city_{n:06d}_000019"
-        Image.fromarray(ids[0, 0].numpy().astype("uint8")).save(folder / "train_label" / f"{stem}_gtFine_labelIds.png")
+        Image.fromarray(ids[0, 0].numpy().astype("uint8")).save(label_dir / f"{stem}_gtFine_labelIds.png")
         if instances:
-            Image.fromarray(inst[0, 0].numpy().astype("uint16")).save(
-                folder / "train_inst" / f"{stem}_gtFine_instanceIds.png")
-        save_image(street_photo(ids, inst, n)[0], folder / "train_img" / f"{stem}_leftImg8bit.png")
+            Image.fromarray(inst[0, 0].numpy().astype("uint16")).save(instance_dir / f"{stem}_gtFine_instanceIds.png")
+        save_image(street_photo(ids, inst, n)[0], photo_dir / f"{stem}_leftImg8bit.png")
     return folder

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 
 import pytest
 import torch
@@ -23,6 +24,7 @@ from street_scenes import street_photo, street_scene, write_street_dataset
 import pix2pix_core as p2p
 from pix2pix_core.cli import main as cli_main
 from pix2pix_core.imaging.files import load_image
+from pix2pix_core.imaging.labels import read_label_ids
 from pix2pix_core.inference.labels import encode_labels
 from pix2pix_core.training.label_data import label_map_dataset
 from pix2pix_core.training.loop import TrainCallbacks
@@ -168,6 +170,16 @@ def test_the_cli_trains_on_nvidias_layout_and_its_translator_translates_label_ma
     untrained = _trainer(streets, tmp_path / "untrained").generator
     before = p2p.translate_labels(untrained.eval(), labels, instances)[0]
     assert (photo - truth).abs().mean() < 0.7 * (before - truth).abs().mean()
+    # pix2pix eval on NVIDIA's test split: the L1 of translate_labels against the photos, at their own size
+    test = write_street_dataset(tmp_path / "test", 1, 80, 48, phase="test")
+    capsys.readouterr()
+    assert cli_main(["eval", "--model", str(checkpoint), "--data", str(test), "--json"]) == 0
+    measured = json.loads(capsys.readouterr().out)
+    test_labels = read_label_ids(next((test / "test_label").iterdir()))
+    test_instances = read_label_ids(next((test / "test_inst").iterdir()), "instance map")
+    fake = p2p.translate_labels(generator, test_labels, test_instances, fit="native")
+    real = load_image(next((test / "test_img").iterdir()))[None]
+    assert measured["images"] == 1 and measured["l1"] == pytest.approx((fake - real).abs().mean().item(), abs=1e-6)
     encoded = encode_labels(generator, labels, instances)
     assert cli_main(["convert", str(checkpoint), "--to", "reference", "--out", str(tmp_path / "nvidia")]) == 0
     theirs = GlobalGenerator(35, 3, ngf=8, n_down=2, n_blocks=1)

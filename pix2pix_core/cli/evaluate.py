@@ -14,6 +14,7 @@ from ..errors import Pix2PixError
 from ..inference.modes import STATISTICS
 from ..networks.io import DIRECTIONS
 from ..training.evaluate import cycle_metrics, evaluate
+from ..training.label_data import LabelMapDataset, evaluation_dataset
 from ..training.pix2pix import Pix2PixConfig
 from ..training.presets import PAIRED_PRESETS, build_dataset, kind_for_model
 from ..training.unpaired import unpaired_domains
@@ -42,6 +43,19 @@ def add_commands(sub, device, **_) -> None:
     ev.set_defaults(func=_eval)
 
 
+def _label_dataset(args: argparse.Namespace, source, generator) -> LabelMapDataset:
+    """A label-map translator's test data: NVIDIA's folder layout (test_label/, test_img/, test_inst/)."""
+    if args.preset or args.direction:
+        raise Pix2PixError("--preset and --direction are for image translators; a label-map translator is measured "
+                           "on label maps and their photos (test_label/ + test_img/).")
+    if not isinstance(source, Path):
+        raise Pix2PixError("a label-map translator is measured on a folder of label maps (test_label/, test_img/, "
+                           "test_inst/), not on a Hub dataset.")
+    dataset = evaluation_dataset(source, generator)
+    print(f"data: {args.data}: {dataset.describe()}", file=sys.stderr)
+    return dataset
+
+
 def _eval(args: argparse.Namespace) -> int:
     if isinstance(args.json, str):  # the old spelling of --out FILE
         print(f"note: --json FILE is the old spelling of --out FILE; it still works, but use --out {args.json} "
@@ -67,11 +81,14 @@ def _eval(args: argparse.Namespace) -> int:
         metrics = cycle_metrics(a_to_b, b_to_a, *domains, args.statistics)
     else:
         generator = load_generator(args.model, device=args.device)
-        kind, overrides = kind_for_model(generator.io, args.preset)
-        direction = args.direction or overrides.get("direction") or generator.io.direction
-        dataset = build_dataset(source, kind, Pix2PixConfig(direction=direction), jitter=False)
-        print(f"data: {args.data}: {dataset.describe()}; the model translates {direction} "
-              f"({generator.io.input_space} -> {generator.io.output_space})", file=sys.stderr)
+        if generator.io.input_space == "labels":
+            dataset = _label_dataset(args, source, generator)
+        else:
+            kind, overrides = kind_for_model(generator.io, args.preset)
+            direction = args.direction or overrides.get("direction") or generator.io.direction
+            dataset = build_dataset(source, kind, Pix2PixConfig(direction=direction), jitter=False)
+            print(f"data: {args.data}: {dataset.describe()}; the model translates {direction} "
+                  f"({generator.io.input_space} -> {generator.io.output_space})", file=sys.stderr)
         with tqdm(total=len(dataset), desc="evaluating", unit="pair", file=sys.stderr) as bar:
             metrics = evaluate(generator, dataset, args.statistics, progress=lambda done, _: bar.update(done - bar.n))
     record = {"model": str(args.model), "data": str(args.data),

@@ -45,12 +45,14 @@ def ssim(x: torch.Tensor, y: torch.Tensor) -> float:
 def evaluate(generator: Generator, dataset: PairDataset, statistics: str = "per_image",
              progress: Callable[[int, int], None] | None = None) -> dict[str, float]:
     """Mean L1, PSNR and SSIM of the translation of A against B over ``dataset`` (build it without jitter), at each
-    pair's own size. Outputs and targets are compared in 0..1 (network space mapped linearly, also for Lab)."""
+    pair's own size. Outputs and targets are compared in 0..1 (network space mapped linearly, also for Lab); a
+    label-map translator's A is the encoded label map."""
     totals = {"l1": 0.0, "psnr": 0.0, "ssim": 0.0}
     with torch.inference_mode():
         for i in range(len(dataset)):
             a, b = dataset[i]
-            fake01 = translate(generator, ((a[None] + 1) / 2).clamp(0, 1), fit="native", statistics=statistics)
+            source = a[None] if generator.io.input_space == "labels" else ((a[None] + 1) / 2).clamp(0, 1)
+            fake01 = translate(generator, source, fit="native", statistics=statistics)
             real01 = to_channels(((b[None] + 1) / 2).clamp(0, 1), fake01.shape[1])  # gray models: luma targets
             totals["l1"] += F.l1_loss(fake01, real01).item()
             totals["psnr"] += psnr(fake01, real01)

@@ -1,6 +1,7 @@
 """Label-map training data as NVIDIA/pix2pixHD lays it out and prepares it (``data/aligned_dataset.py``).
 
-A folder holds ``train_label/`` (one-channel PNGs of label ids: Cityscapes' ``*_gtFine_labelIds.png``),
+A folder holds ``train_label/`` (one-channel PNGs of label ids: Cityscapes' ``*_gtFine_labelIds.png``; ``test_label/``
+for evaluation, and so on),
 ``train_img/`` (the photos) and, optionally, ``train_inst/`` (16-bit instance-id PNGs); the n-th files of each, in
 sorted order, are one example, as NVIDIA pairs them. Each example is resized as NVIDIA's ``--resize_or_crop`` says
 (labels and instances by nearest neighbour, the photo bicubic), cropped and flipped alike, and encoded by the
@@ -18,15 +19,23 @@ import torch.nn.functional as F
 
 from ..errors import InputError
 from ..imaging.labels import encode_label_map, read_label_ids
+from ..inference.labels import label_layout
 from .data import PairDataset, list_images, oriented_size, read_training_image
 from .seeds import mixed_seed
 
-LABEL_DIR, PHOTO_DIR, INSTANCE_DIR = "train_label", "train_img", "train_inst"
+LABEL_DIR, PHOTO_DIR, INSTANCE_DIR = "train_label", "train_img", "train_inst"  # NVIDIA's {phase}_label, ...
 RESIZE_OR_CROP = ("scale_width", "scale_width_and_crop", "none")
+EVALUATION_PHASES = ("test", "val", "train")  # the split pix2pix eval reads from a label-map folder, first found
 
 
-def is_label_map_folder(folder: Path) -> bool:
-    return (Path(folder) / LABEL_DIR).is_dir()
+def phase_folders(phase: str) -> tuple[str, str, str]:
+    """The label, photo and instance folder names of a split, as NVIDIA names them (train_label, test_img, ...)."""
+    return tuple(name.replace("train", phase, 1) for name in (LABEL_DIR, PHOTO_DIR, INSTANCE_DIR))
+
+
+def evaluation_phase(folder: Path) -> str | None:
+    """The split of a label-map folder to evaluate on: test, else val, else train; None when it has none."""
+    return next((phase for phase in EVALUATION_PHASES if (Path(folder) / f"{phase}_label").is_dir()), None)
 
 
 class LabelMapDataset(PairDataset):
@@ -39,21 +48,22 @@ class LabelMapDataset(PairDataset):
     encoded = True
 
     def __init__(self, folder: str | Path, label_nc: int, boundaries: bool, *, load_size: int, crop_size: int,
-                 resize_or_crop: str, multiple: int, flip: bool = True, seed: int = 0) -> None:
+                 resize_or_crop: str, multiple: int, flip: bool = True, seed: int = 0, phase: str = "train") -> None:
         super().__init__(seed=seed)
         folder = Path(folder)
         if resize_or_crop not in RESIZE_OR_CROP:
             raise InputError(f"resize_or_crop must be one of {', '.join(RESIZE_OR_CROP)}, got {resize_or_crop!r}.")
-        if not is_label_map_folder(folder):
-            raise InputError(f"{folder} has no {LABEL_DIR}/ folder: label-map training reads {LABEL_DIR}/ (label-id "
-                             f"PNGs), {PHOTO_DIR}/ (the photos) and optionally {INSTANCE_DIR}/, as NVIDIA's "
+        self.dirs = label_dir, photo_dir, instance_dir = phase_folders(phase)
+        if not (folder / label_dir).is_dir():
+            raise InputError(f"{folder} has no {label_dir}/ folder: label-map data is {label_dir}/ (label-id "
+                             f"PNGs), {photo_dir}/ (the photos) and optionally {instance_dir}/, as NVIDIA's "
                              "pix2pixHD datasets are laid out.")
-        self.labels = list_images(folder / LABEL_DIR)
-        self.photos = list_images(folder / PHOTO_DIR)
-        self.instances = list_images(folder / INSTANCE_DIR) if (folder / INSTANCE_DIR).is_dir() else None
-        counts = {LABEL_DIR: len(self.labels), PHOTO_DIR: len(self.photos)}
+        self.labels = list_images(folder / label_dir)
+        self.photos = list_images(folder / photo_dir) if (folder / photo_dir).is_dir() else []
+        self.instances = list_images(folder / instance_dir) if (folder / instance_dir).is_dir() else None
+        counts = {label_dir: len(self.labels), photo_dir: len(self.photos)}
         if self.instances is not None:
-            counts[INSTANCE_DIR] = len(self.instances)
+            counts[instance_dir] = len(self.instances)
         if not self.labels or len(set(counts.values())) > 1:
             listed = ", ".join(f"{name}/ {count}" for name, count in counts.items())
             raise InputError(f"{folder}: the folders must hold one file per example, paired in sorted order, and "
@@ -68,8 +78,8 @@ class LabelMapDataset(PairDataset):
     def describe(self) -> str:
         boundaries = "" if not self.boundaries else (
             ", with instance maps" if self.instances is not None else
-            f", no {INSTANCE_DIR}/: the boundaries between labels stand in for the instances'")
-        return (f"label maps ({LABEL_DIR}/ + {PHOTO_DIR}/), {len(self)} example(s), {self.label_nc} labels"
+            f", no {self.dirs[2]}/: the boundaries between labels stand in for the instances'")
+        return (f"label maps ({self.dirs[0]}/ + {self.dirs[1]}/), {len(self)} example(s), {self.label_nc} labels"
                 f"{boundaries}; {self.resize_or_crop} to {self.training_size(0)[0]}x{self.training_size(0)[1]}")
 
     def training_size(self, index: int) -> tuple[int, int]:
@@ -106,14 +116,14 @@ class LabelMapDataset(PairDataset):
         instances = read_label_ids(self.instances[index], "instance map")[0] if self.instances is not None else None
         if instances is not None and instances.shape != labels.shape:
             raise InputError(f"{self.instances[index]} is {_size(instances)} but its label map "
-                             f"{self.labels[index].name} is {_size(labels)}: the n-th files of {INSTANCE_DIR}/ and "
-                             f"{LABEL_DIR}/ must be the same scene.")
+                             f"{self.labels[index].name} is {_size(labels)}: the n-th files of {self.dirs[2]}/ and "
+                             f"{self.dirs[0]}/ must be the same scene.")
         photo = read_training_image(self.photos[index])
         (lh, lw), (ph, pw) = labels.shape[-2:], photo.shape[-2:]
         if abs(lw / lh - pw / ph) > 0.01 * lw / lh:
             raise InputError(f"{self.photos[index]} is {pw}x{ph} but its label map {self.labels[index].name} is "
-                             f"{lw}x{lh}, another shape: the n-th files of {PHOTO_DIR}/ and {LABEL_DIR}/ must be the "
-                             "same scene (a photo at another resolution of the same shape is resized).")
+                             f"{lw}x{lh}, another shape: the n-th files of {self.dirs[1]}/ and {self.dirs[0]}/ must be "
+                             "the same scene (a photo at another resolution of the same shape is resized).")
         return labels, instances, photo
 
     def _crop_window(self, height: int, width: int, generator: torch.Generator) -> tuple[int, int, int, int]:
@@ -162,3 +172,16 @@ def label_map_dataset(folder: str | Path, config) -> LabelMapDataset:
         raise InputError(f"the examples train at {width}x{height}, but this generator needs at least {smallest} "
                          "pixels a side: raise --load-size, or lower --n-downsample-global.")
     return dataset
+
+
+def evaluation_dataset(folder: str | Path, generator, label_nc: int | None = None) -> LabelMapDataset:
+    """The label maps of a folder's test split (else val, else train) encoded for ``generator`` (its label layout,
+    as inference reads it), at their own size, unflipped: translate pads them to the network's multiple."""
+    phase = evaluation_phase(folder)
+    if phase is None:
+        raise InputError(f"{folder} has no test_label/, val_label/ or train_label/ folder: a label-map translator "
+                         "is evaluated on label maps and their photos, laid out as NVIDIA's datasets.")
+    has_instances = (Path(folder) / phase_folders(phase)[2]).is_dir()
+    label_nc, boundaries = label_layout(generator, label_nc, has_instances)
+    return LabelMapDataset(folder, label_nc, boundaries, load_size=1, crop_size=1, resize_or_crop="none", multiple=1,
+                           flip=False, phase=phase)
