@@ -38,8 +38,9 @@ class Pix2PixTrainLabels(io.ComfyNode):
                                 f"NVIDIA's datasets: {LABEL_DIR}/ (label-id PNGs), {PHOTO_DIR}/ (photos) and "
                                 f"optionally {INSTANCE_DIR}/ (16-bit instance ids), the n-th files of each one "
                                 "example."),
-                io.Int.Input("label_nc", default=HD.label_nc, min=1, max=1024,
-                             tooltip="Label ids 0 .. N-1 in the label maps (Cityscapes' labelIds: 35)."),
+                io.Int.Input("label_nc", default=HD.label_nc, min=0, max=1024,
+                             tooltip="Label ids 0 .. N-1 in the label maps (Cityscapes' labelIds: 35); 0: images "
+                                     "in (train_A/ -> train_B/, instance off), an image translator."),
                 io.Boolean.Input("instance", default=HD.instance,
                                  tooltip=f"An instance-boundary channel: from {INSTANCE_DIR}/, or without it the "
                                          "boundaries between labels (NVIDIA's default: on)."),

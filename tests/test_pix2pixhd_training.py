@@ -241,3 +241,25 @@ def test_the_vgg_weights_load_from_torchvisions_file_and_nothing_else(tmp_path, 
     torch.save({"features.0.weight": torch.zeros(3)}, tmp_path / "other.pth")
     with pytest.raises(p2p.Pix2PixError, match="is not torchvision's VGG19"):
         load_vgg(str(tmp_path / "other.pth"))
+
+
+def test_label_nc_0_trains_an_image_translator_on_train_a_and_train_b(streets, tmp_path, capsys):
+    """NVIDIA's image mode: --label-nc 0 reads train_A/ -> train_B/ and gives an RGB translator (the Translate node's
+    and `pix2pix translate`'s kind); the instance channel must be off, and saying otherwise is refused by name."""
+    import shutil
+
+    images = tmp_path / "images"
+    shutil.copytree(streets / "train_img", images / "train_A")  # photo -> its mirror image: any paired mapping
+    (images / "train_B").mkdir()
+    for path in sorted((images / "train_A").iterdir()):
+        Image.open(path).transpose(Image.Transpose.FLIP_TOP_BOTTOM).save(images / "train_B" / path.name)
+    assert _train(images, tmp_path / "bad", "--label-nc", "0", "--steps", "1") == 2
+    assert "turn the instance channel off (--no-instance)" in capsys.readouterr().err
+    assert cli_main(["train", "--method", "pix2pixhd", "--data", str(images), "--out", str(tmp_path / "run"),
+                     "--label-nc", "0", "--no-instance", "--vgg", "random", "--ngf", "8", "--ndf", "8",
+                     "--n-downsample-global", "2", "--n-blocks", "1", "--load-size", "64", "--steps", "2"]) == 0
+    assert "images (train_A/ + train_B/), 4 example(s); scale_width to 64x32" in capsys.readouterr().err
+    generator = p2p.load_generator(tmp_path / "run" / "checkpoint")
+    assert (generator.io.input_space, generator.config.in_channels) == ("rgb", 3)
+    assert cli_main(["translate", "--model", str(tmp_path / "run" / "checkpoint"),
+                     str(next((images / "train_A").iterdir())), "--out", str(tmp_path / "out")]) == 0

@@ -162,7 +162,7 @@ def add_pix2pixhd_arguments(parser: argparse.ArgumentParser) -> None:
     hd = parser.add_argument_group("pix2pixhd (--method pix2pixhd; --n-blocks is n_blocks_global, --n-layers "
                                    "n_layers_D, --load-size / --crop-size loadSize / fineSize)")
     hd.add_argument("--label-nc", type=int, help=f"label ids in the label maps, 0 .. N-1 (default {HD.label_nc}: "
-                    "Cityscapes' labelIds)")
+                    "Cityscapes' labelIds); 0: images in, train_A/ -> train_B/ (with --no-instance), as NVIDIA's")
     hd.add_argument("--no-instance", dest="instance", action="store_const", const=False,
                     help="no instance-boundary channel (default: one, from train_inst/ or else the labels' own "
                     "boundaries)")

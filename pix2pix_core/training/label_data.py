@@ -28,9 +28,11 @@ RESIZE_OR_CROP = ("scale_width", "scale_width_and_crop", "none")
 EVALUATION_PHASES = ("test", "val", "train")  # the split pix2pix eval reads from a label-map folder, first found
 
 
-def phase_folders(phase: str) -> tuple[str, str, str]:
-    """The label, photo and instance folder names of a split, as NVIDIA names them (train_label, test_img, ...)."""
-    return tuple(name.replace("train", phase, 1) for name in (LABEL_DIR, PHOTO_DIR, INSTANCE_DIR))
+def phase_folders(phase: str, images: bool = False) -> tuple[str, str, str]:
+    """The input, photo and instance folder names of a split, as NVIDIA names them: train_label, test_img, ...;
+    with ``images`` (label_nc 0: images in, not label maps) train_A and train_B."""
+    names = (LABEL_DIR, PHOTO_DIR, INSTANCE_DIR) if not images else ("train_A", "train_B", INSTANCE_DIR)
+    return tuple(name.replace("train", phase, 1) for name in names)
 
 
 def evaluation_phase(folder: Path) -> str | None:
@@ -39,7 +41,8 @@ def evaluation_phase(folder: Path) -> str | None:
 
 
 class LabelMapDataset(PairDataset):
-    """``(encoded label map [label_nc (+1), H, W], photo [3, H, W] in [-1, 1])`` per example of ``folder``.
+    """``(encoded label map [label_nc (+1), H, W], photo [3, H, W] in [-1, 1])`` per example of ``folder``; with
+    ``label_nc`` 0, NVIDIA's image mode: ``(image [3, H, W], photo)`` from ``train_A/`` and ``train_B/``.
 
     ``resize_or_crop``: ``scale_width`` resizes to ``load_size`` wide (aspect kept), ``scale_width_and_crop`` then
     takes a random ``crop_size`` square, ``none`` keeps the size; every size is then rounded to a multiple of the
@@ -53,14 +56,16 @@ class LabelMapDataset(PairDataset):
         folder = Path(folder)
         if resize_or_crop not in RESIZE_OR_CROP:
             raise InputError(f"resize_or_crop must be one of {', '.join(RESIZE_OR_CROP)}, got {resize_or_crop!r}.")
-        self.dirs = label_dir, photo_dir, instance_dir = phase_folders(phase)
+        self.images_in = label_nc == 0
+        self.dirs = label_dir, photo_dir, instance_dir = phase_folders(phase, self.images_in)
         if not (folder / label_dir).is_dir():
             raise InputError(f"{folder} has no {label_dir}/ folder: label-map data is {label_dir}/ (label-id "
                              f"PNGs), {photo_dir}/ (the photos) and optionally {instance_dir}/, as NVIDIA's "
                              "pix2pixHD datasets are laid out.")
         self.labels = list_images(folder / label_dir)
         self.photos = list_images(folder / photo_dir) if (folder / photo_dir).is_dir() else []
-        self.instances = list_images(folder / instance_dir) if (folder / instance_dir).is_dir() else None
+        has_instances = (folder / instance_dir).is_dir() and not self.images_in
+        self.instances = list_images(folder / instance_dir) if has_instances else None
         counts = {label_dir: len(self.labels), photo_dir: len(self.photos)}
         if self.instances is not None:
             counts[instance_dir] = len(self.instances)
@@ -79,7 +84,9 @@ class LabelMapDataset(PairDataset):
         boundaries = "" if not self.boundaries else (
             ", with instance maps" if self.instances is not None else
             f", no {self.dirs[2]}/: the boundaries between labels stand in for the instances'")
-        return (f"label maps ({self.dirs[0]}/ + {self.dirs[1]}/), {len(self)} example(s), {self.label_nc} labels"
+        what = "images" if self.images_in else "label maps"
+        labels = "" if self.images_in else f", {self.label_nc} labels"
+        return (f"{what} ({self.dirs[0]}/ + {self.dirs[1]}/), {len(self)} example(s){labels}"
                 f"{boundaries}; {self.resize_or_crop} to {self.training_size(0)[0]}x{self.training_size(0)[1]}")
 
     def training_size(self, index: int) -> tuple[int, int]:
@@ -96,13 +103,16 @@ class LabelMapDataset(PairDataset):
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         labels, instances, photo = self._read(index)
         width, height = self.training_size(index)
-        labels, instances = (_nearest(ids, height, width) if ids is not None else None for ids in (labels, instances))
-        photo = F.interpolate(photo[None], size=(height, width), mode="bicubic", antialias=True)[0].clamp(0, 1)
+        instances = _nearest(instances, height, width) if instances is not None else None
+        labels, photo = (_bicubic(x, height, width) if x.is_floating_point() else _nearest(x, height, width)
+                         for x in (labels, photo))
         generator = torch.Generator().manual_seed(mixed_seed(self.seed, self.epoch, index))
         window = self._crop_window(height, width, generator)
         flip = self.flip and bool(torch.rand((), generator=generator) < 0.5)
         labels, instances, photo = (_cropped(x, window, flip) if x is not None else None
                                     for x in (labels, instances, photo))
+        if self.images_in:
+            return (labels * 2 - 1).contiguous(), (photo * 2 - 1).contiguous()
         if int(labels.max()) >= self.label_nc:
             raise InputError(f"{self.labels[index]} holds label id {int(labels.max())}, but the run has label_nc "
                              f"{self.label_nc} (ids 0..{self.label_nc - 1}): set --label-nc to the number of labels "
@@ -112,7 +122,7 @@ class LabelMapDataset(PairDataset):
         return encoded.contiguous(), (photo * 2 - 1).contiguous()
 
     def _read(self, index: int) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
-        labels = read_label_ids(self.labels[index])[0]
+        labels = read_training_image(self.labels[index]) if self.images_in else read_label_ids(self.labels[index])[0]
         instances = read_label_ids(self.instances[index], "instance map")[0] if self.instances is not None else None
         if instances is not None and instances.shape != labels.shape:
             raise InputError(f"{self.instances[index]} is {_size(instances)} but its label map "
@@ -139,6 +149,12 @@ def _nearest(ids: torch.Tensor, height: int, width: int) -> torch.Tensor:
     if ids.shape[-2:] == (height, width):
         return ids
     return F.interpolate(ids[None].double(), size=(height, width), mode="nearest-exact")[0].long()
+
+
+def _bicubic(image: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    if image.shape[-2:] == (height, width):
+        return image
+    return F.interpolate(image[None], size=(height, width), mode="bicubic", antialias=True)[0].clamp(0, 1)
 
 
 def _cropped(x: torch.Tensor, window: tuple[int, int, int, int], flip: bool) -> torch.Tensor:

@@ -69,10 +69,13 @@ class Pix2PixHDConfig(LoopConfig):
         if self.resize_or_crop not in RESIZE_OR_CROP:
             raise ConfigError(f"resize_or_crop must be one of {', '.join(RESIZE_OR_CROP)}, got "
                               f"{self.resize_or_crop!r}.")
-        for name in ("n_downsample_global", "n_local_enhancers", "num_D", "label_nc"):
+        for name in ("n_downsample_global", "n_local_enhancers", "num_D"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}.")
-        for name in ("n_blocks_local", "fix_global_steps"):
+        if self.label_nc == 0 and self.instance:
+            raise ConfigError("label_nc 0 trains on images (train_A/ -> train_B/), which have no instance maps: "
+                              "turn the instance channel off (--no-instance).")
+        for name in ("n_blocks_local", "fix_global_steps", "label_nc"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be 0 or more, got {getattr(self, name)}.")
         if not self.lambda_feat >= 0:
@@ -84,7 +87,14 @@ class Pix2PixHDConfig(LoopConfig):
 
     @property
     def input_channels(self) -> int:
-        return self.label_nc + int(self.instance)
+        """One-hot labels (and the boundaries), or with label_nc 0 an RGB image (NVIDIA's image mode)."""
+        return self.label_nc + int(self.instance) if self.label_nc else 3
+
+    def io(self) -> IOSpec:
+        if not self.label_nc:
+            return IOSpec("rgb", "rgb", self.train_size, train_scale=self.load_size)
+        return IOSpec("labels", "rgb", self.train_size, train_scale=self.load_size, label_nc=self.label_nc,
+                      instance_boundaries=self.instance)
 
     def network_configs(self, in_channels: int | None = None,
                         out_channels: int = 3) -> tuple[ResnetConfig | LocalEnhancerConfig, MultiscalePatchGANConfig]:
@@ -122,8 +132,7 @@ class Pix2PixHDTrainer(TrainingLoop):
                                               for cfg in (g_config, d_config))
         if c.global_from:
             start_from_global(self.generator, c.global_from)
-        self.generator.io = IOSpec("labels", "rgb", c.train_size, train_scale=c.load_size, label_nc=c.label_nc,
-                                   instance_boundaries=c.instance)
+        self.generator.io = c.io()
         self.vgg_loss = VGGLoss(load_vgg(c.vgg)) if c.vgg_loss else None
         self.memory_format = self.training_memory_format()
         for name in ("generator", "discriminator", "vgg_loss"):
@@ -193,8 +202,9 @@ class Pix2PixHDTrainer(TrainingLoop):
             self.generator.eval()
             fake = self.generator(labels[:1].to(self.device).contiguous(memory_format=self.memory_format))
             self.generator.train()
-        grid = [coloured_labels(labels[:1].float().cpu(), self.config.label_nc), _displayable(fake.float().cpu()),
-                _displayable(real[:1])]
+        shown = coloured_labels(labels[:1].float().cpu(), self.config.label_nc) if self.config.label_nc else \
+            _displayable(labels[:1])
+        grid = [shown, _displayable(fake.float().cpu()), _displayable(real[:1])]
         self._save_sample(torch.cat(grid, -1)[0])
 
     def _write_networks(self, folder: Path) -> None:
