@@ -29,7 +29,7 @@ from ..weights.directory import DISCRIMINATOR_FILE, GENERATOR_FILE, write_pretra
 from ..weights.files import read_weights
 from ..weights.loader import load_generator
 from .label_data import RESIZE_OR_CROP
-from .loop import LoopConfig, TrainingLoop, _displayable, _plain, ddp
+from .loop import LoopConfig, TrainingLoop, _displayable, _plain, _world, ddp
 from .objective import feature_matching_loss, multiscale_gan_loss
 from .vgg import VGGLoss, load_vgg
 
@@ -151,7 +151,7 @@ class Pix2PixHDTrainer(TrainingLoop):
 
     def _step(self, labels: torch.Tensor, real: torch.Tensor) -> dict[str, float]:
         c, g, d = self.config, self._g_train, self._d_train
-        self._fix_or_free_the_global_generator()
+        global_fixed = self._fix_or_free_the_global_generator()
         labels = labels.contiguous(memory_format=self.memory_format)
         real = real.contiguous(memory_format=self.memory_format)
         g.train()
@@ -177,6 +177,9 @@ class Pix2PixHDTrainer(TrainingLoop):
         self._check_finite("D", loss_d)
         self.opt_g.zero_grad(set_to_none=True)
         self.scaler.scale(loss_g).backward()
+        if global_fixed:
+            for parameter in self.fixed_parameters:
+                parameter.grad = None
         self.scaler.step(self.opt_g)
         self.discriminator.requires_grad_(True)
         self.opt_d.zero_grad(set_to_none=True)
@@ -186,16 +189,18 @@ class Pix2PixHDTrainer(TrainingLoop):
         return {"loss_g": loss_g.item(), "loss_d": loss_d.item(), **{k: v.item() for k, v in losses.items()},
                 "d_real": d_real.item(), "d_fake": d_fake.item()}
 
-    def _fix_or_free_the_global_generator(self) -> None:
-        """Before step ``fix_global_steps`` the global generator is frozen (no gradients, so Adam leaves it);
-        at that step Adam starts afresh for the whole generator, as NVIDIA's new optimiser does."""
-        if not self.fixed_parameters:
-            return
-        fixed = self.step < self.config.fix_global_steps
-        for parameter in self.fixed_parameters:
-            parameter.requires_grad_(not fixed)
-        if self.step == self.config.fix_global_steps:
+    def _fix_or_free_the_global_generator(self) -> bool:
+        """Whether the global generator is fixed this step (before step ``fix_global_steps``): Adam leaves it, and in
+        one process it takes no gradients at all (its backward pass is skipped). Under DDP every parameter keeps
+        requiring gradients, as each rank's reducer was built with, and the fixed ones' are dropped before Adam
+        (NVIDIA's step computes them too). At that step Adam starts afresh, as NVIDIA's new optimiser does."""
+        fixed = bool(self.fixed_parameters) and self.step < self.config.fix_global_steps
+        if self.fixed_parameters and _world() == 1:
+            for parameter in self.fixed_parameters:
+                parameter.requires_grad_(not fixed)
+        if self.fixed_parameters and self.step == self.config.fix_global_steps:
             self.opt_g.state.clear()
+        return fixed
 
     def _sample(self, labels: torch.Tensor, real: torch.Tensor) -> None:
         with torch.no_grad():
