@@ -211,9 +211,11 @@ def vgg_loss(vgg, x, y):
 
 
 def train_step(net_g, net_d, vgg, optimizer_g, optimizer_d, input_label, real_image, n_layers_d, num_d,
-               lambda_feat=10.0):
-    """Pix2PixHDModel.forward (no features, pool size 0) and the body of train.py's loop; returns the losses."""
-    fake_image = net_g(input_label)
+               lambda_feat=10.0, net_e=None, inst_map=None):
+    """Pix2PixHDModel.forward (pool size 0; with net_e, --instance_feat: the encoded real image's instance means
+    follow the label map into G, not into D) and the body of train.py's loop; returns the losses."""
+    input_concat = input_label if net_e is None else torch.cat((input_label, net_e(real_image, inst_map)), dim=1)
+    fake_image = net_g(input_concat)
     pred_fake_pool = net_d(torch.cat((input_label, fake_image.detach()), dim=1))
     loss_d_fake = gan_loss(pred_fake_pool, False)
     pred_real = net_d(torch.cat((input_label, real_image.detach()), dim=1))

@@ -11,6 +11,7 @@ import json
 import pytest
 import torch
 from nvidia_pix2pixhd import (
+    Encoder,
     GlobalGenerator,
     LocalEnhancer,
     MultiscaleDiscriminator,
@@ -25,11 +26,14 @@ import pix2pix_core as p2p
 from pix2pix_core.cli import main as cli_main
 from pix2pix_core.imaging.files import load_image
 from pix2pix_core.imaging.labels import read_label_ids
-from pix2pix_core.inference.labels import encode_labels
+from pix2pix_core.inference.labels import draw_features, encode_labels
+from pix2pix_core.training.instance_features import cluster_features, instance_vectors, kmeans
 from pix2pix_core.training.label_data import label_map_dataset
 from pix2pix_core.training.loop import TrainCallbacks
 from pix2pix_core.training.pix2pixhd import Pix2PixHDConfig, Pix2PixHDTrainer
 from pix2pix_core.training.vgg import VGG_FILE, load_vgg
+from pix2pix_core.weights.feature_clusters import read_feature_clusters
+from pix2pix_core.weights.loader import load_encoder
 
 TINY = {"ngf": 8, "ndf": 8, "n_downsample_global": 2, "n_blocks": 1, "n_layers": 2, "label_nc": 34, "vgg": "random",
         "load_size": 64, "checkpoint_every": 1000, "sample_every": 1000}
@@ -50,11 +54,11 @@ def _trainer(folder, out, **settings) -> Pix2PixHDTrainer:
 def _nvidia_networks(trainer: Pix2PixHDTrainer, local: bool):
     """NVIDIA's G, D and VGG holding our initial weights, all in float64 (state dicts load key for key)."""
     c = trainer.config
+    g_in = c.input_channels + (c.feat_num if c.instance_feat else 0)
     if local:
-        g = LocalEnhancer(c.input_channels, 3, c.ngf, c.n_downsample_global, c.n_blocks, c.n_local_enhancers,
-                          c.n_blocks_local)
+        g = LocalEnhancer(g_in, 3, c.ngf, c.n_downsample_global, c.n_blocks, c.n_local_enhancers, c.n_blocks_local)
     else:
-        g = GlobalGenerator(c.input_channels, 3, c.ngf, c.n_downsample_global, c.n_blocks)
+        g = GlobalGenerator(g_in, 3, c.ngf, c.n_downsample_global, c.n_blocks)
     d = MultiscaleDiscriminator(c.input_channels + 3, c.ndf, c.n_layers, c.num_D, interm=True)
     vgg = Vgg19()
     for theirs, ours in ((g, trainer.generator), (d, trainer.discriminator), (vgg, trainer.vgg_loss.vgg)):
@@ -98,6 +102,29 @@ def test_a_training_step_is_nvidias(streets, tmp_path):
     assert trainer.history == [] and ours["feat"] > 0 and ours["vgg"] > 0
 
 
+def test_a_training_step_with_instance_features_is_nvidias(streets, tmp_path):
+    """--instance_feat: the encoder (trained in G's Adam) encodes the real photo, its instance means follow the label
+    map into G but not into D; two steps agree with NVIDIA's, the encoder's weights included."""
+    trainer = _trainer(streets, tmp_path / "run", instance_feat=True, nef=4, n_downsample_E=2)
+    g, d, vgg = _nvidia_networks(trainer, local=False)
+    e = Encoder(3, 3, ngf=4, n_down=2)
+    e.load_state_dict(trainer.encoder.state_dict())
+    e.double()
+    for net in (trainer.generator, trainer.discriminator, trainer.vgg_loss, trainer.encoder):
+        net.double()
+    opt_g, opt_d = _adam(itertools.chain(g.parameters(), e.parameters())), _adam(d.parameters())
+    for packed, photos in _batches(trainer, 2):
+        labels, instances = packed[:, :-1], packed[:, -1:].long()
+        theirs = train_step(g, d, vgg, opt_g, opt_d, labels, photos, n_layers_d=2, num_d=2, net_e=e,
+                            inst_map=instances)
+        ours = trainer._step(packed, photos)
+        trainer.step += 1
+        for name, value in theirs.items():
+            assert ours[name] == pytest.approx(value, rel=1e-10), name
+    for ours_net, theirs_net in ((trainer.generator, g), (trainer.encoder, e), (trainer.discriminator, d)):
+        _assert_same_parameters(ours_net, theirs_net)
+
+
 def test_the_global_then_local_schedule_is_nvidias(streets, tmp_path):
     """A local enhancer started from a trained global generator (NVIDIA's latest_net_G.pth) trains its enhancer alone
     for fix_global_steps, then everything with a fresh Adam: as NVIDIA's optimiser swap, weight for weight."""
@@ -124,10 +151,14 @@ def test_the_global_then_local_schedule_is_nvidias(streets, tmp_path):
     assert not all(torch.equal(v, global_before[k]) for k, v in trainer.generator.model.state_dict().items())
 
 
-def test_a_stopped_run_resumes_exactly(streets, tmp_path):
+@pytest.mark.parametrize("features", [{}, {"instance_feat": True, "nef": 4, "n_downsample_E": 2}],
+                         ids=["plain", "instance_feat"])
+def test_a_stopped_run_resumes_exactly(streets, tmp_path, features):
     """Stopped after 3 of 6 steps and resumed (a new trainer from the checkpoint, the random VGG rebuilt from the
-    seed), it ends with the weights of an uninterrupted run, bit for bit; the global generator schedule included."""
-    settings = {"generator": "local", "n_blocks_local": 1, "load_size": 128, "fix_global_steps": 2, "steps": 6}
+    seed), it ends with the weights of an uninterrupted run, bit for bit; the global generator schedule included,
+    and the feature encoder with it."""
+    settings = {"generator": "local", "n_blocks_local": 1, "load_size": 128, "fix_global_steps": 2, "steps": 6,
+                **features}
     whole = _trainer(streets, tmp_path / "whole", **settings)
     whole.run()
     config = Pix2PixHDConfig(**{**TINY, **settings})
@@ -137,7 +168,9 @@ def test_a_stopped_run_resumes_exactly(streets, tmp_path):
     resumed = Pix2PixHDTrainer(config, label_map_dataset(streets, config), tmp_path / "split")
     assert resumed.step == 3
     resumed.run()
-    for a, b in ((whole.generator, resumed.generator), (whole.discriminator, resumed.discriminator)):
+    pairs = [(whole.generator, resumed.generator), (whole.discriminator, resumed.discriminator)]
+    pairs += [(whole.encoder, resumed.encoder)] if features else []
+    for a, b in pairs:
         assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
 
 
@@ -274,6 +307,7 @@ sys.path.insert(0, {root!r})
 sys.path.insert(0, {tests!r})
 from pix2pix_core.training.label_data import label_map_dataset
 from pix2pix_core.training.pix2pixhd import Pix2PixHDConfig, Pix2PixHDTrainer
+from pix2pix_core.training.instance_features import cluster_features, instance_vectors, kmeans
 from pix2pix_core.training.loop import TrainCallbacks
 dist.init_process_group("gloo", timeout=timedelta(seconds=60))
 rank, base = dist.get_rank(), Path(sys.argv[1])
@@ -317,3 +351,54 @@ def test_the_global_then_local_schedule_under_two_process_ddp(streets, tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     reports = [(tmp_path / f"rank{rank}.txt").read_text() for rank in (0, 1)]
     assert reports[0] == reports[1] and reports[0].endswith("fixed=True freed=True")
+
+
+def test_instance_features_are_clustered_into_every_checkpoint_and_drawn_at_translation(streets, tmp_path, capsys):
+    """--instance-feat: the checkpoint holds the encoder and NVIDIA's cluster file (the encoded training instances,
+    each label's k-means centres); translate finds it beside the weights and draws what draw_features draws."""
+    assert _train(streets, tmp_path / "run", "--steps", "3", "--instance-feat", "--nef", "4", "--n-downsample-E",
+                  "2", "--n-clusters", "3") == 0
+    checkpoint = tmp_path / "run" / "checkpoint"
+    generator, encoder = p2p.load_generator(checkpoint), load_encoder(checkpoint)
+    assert (generator.config.in_channels, encoder.config.out_channels) == (35 + 3, 3)
+    clusters = read_feature_clusters(checkpoint / "features_clustered_003.npy")
+    assert clusters[26].shape == (3, 3)
+    # they are the k-means centres of the checkpoint's encoder's features of the training instances, unflipped
+    data = label_map_dataset(streets, Pix2PixHDConfig(**{**TINY, "instance_feat": True, "n_downsample_E": 2}))
+    data.flip = False
+    vectors: dict[int, list[torch.Tensor]] = {}
+    with torch.no_grad():
+        for packed, photo in (data[i] for i in range(len(data))):
+            instances = packed[None, -1:].long()
+            for label, found in instance_vectors(encoder(photo[None], instances)[0], instances[0, 0]).items():
+                vectors.setdefault(label, []).extend(found)
+    assert len(vectors[26]) == 8  # two cars in each of the four streets
+    expected = cluster_features(vectors, 3)
+    assert sorted(expected) == sorted(clusters)
+    assert all(torch.allclose(clusters[label].double(), expected[label], atol=1e-6) for label in clusters)
+    labels, instances = street_scene(64, 32)
+    _png_ids(tmp_path / "labels.png", labels)
+    _png_ids(tmp_path / "inst.png", instances, 16)
+    assert cli_main(["translate", "--model", str(checkpoint), str(tmp_path / "labels.png"), "--instance-map",
+                     str(tmp_path / "inst.png"), "--out", str(tmp_path / "out")]) == 0
+    written = load_image(tmp_path / "out" / "labels.png")
+    expected = p2p.translate_labels(generator, labels, instances, features=draw_features(clusters, labels, instances))
+    assert (written - expected[0]).abs().max() <= 0.5 / 255 + 1e-6
+
+
+def _png_ids(path, ids: torch.Tensor, bits: int = 8) -> None:
+    Image.fromarray(ids[0, 0].numpy().astype("uint8" if bits == 8 else "uint16")).save(path)
+
+
+def test_kmeans_finds_separated_clusters_and_small_instances_are_left_out():
+    generator = torch.Generator().manual_seed(0)
+    truth = torch.tensor([[0.0, 0.0], [5.0, 5.0], [-5.0, 5.0]])
+    points = torch.cat([centre + 0.1 * torch.randn(20, 2, generator=generator) for centre in truth])
+    found = kmeans(points, 3)
+    assert torch.cdist(found.float(), truth).min(1).values.max() < 0.1
+    assert len(kmeans(torch.ones(4, 2), 3)) == 1  # one distinct point: one centre
+    instances = torch.zeros(32, 32, dtype=torch.long)
+    instances[:2, :2] = 26001  # 4 pixels: under half of 1/32 of the image (16 pixels)
+    instances[10:20, 10:20] = 26002
+    vectors = instance_vectors(torch.rand(3, 32, 32), instances)
+    assert sorted(vectors) == [0, 26] and len(vectors[26]) == 1

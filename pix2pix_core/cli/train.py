@@ -191,6 +191,16 @@ def add_pix2pixhd_arguments(parser: argparse.ArgumentParser) -> None:
     hd.add_argument("--niter-fix-global", type=float, help="local: train only the outermost enhancer for this many "
                     "epochs first, then the whole generator (NVIDIA's --niter_fix_global)")
     hd.add_argument("--fix-global-steps", type=int, help="the same in steps")
+    hd.add_argument("--instance-feat", action="store_const", const=True, help="train a feature encoder with the "
+                    "generator: each instance's encoded features are one more input, and every checkpoint holds their "
+                    "k-means clusters per label (features_clustered_010.npy), from which translation draws them "
+                    "(NVIDIA's --instance_feat)")
+    hd.add_argument("--feat-num", type=int, help=f"--instance-feat: features per instance (default {HD.feat_num})")
+    hd.add_argument("--nef", type=int, help=f"--instance-feat: the encoder's width (default {HD.nef})")
+    hd.add_argument("--n-downsample-E", dest="n_downsample_E", type=int, help=f"--instance-feat: the encoder's "
+                    f"downsamplings (default {HD.n_downsample_E})")
+    hd.add_argument("--n-clusters", type=int, help=f"--instance-feat: cluster centres per label (default "
+                    f"{HD.n_clusters})")
 
 
 def add_hub_data_arguments(group, split: str) -> None:
@@ -218,7 +228,7 @@ def data_source(data: str, args: argparse.Namespace, split: str) -> Path | HubDa
 # options that only some methods have: named in the refusal when given to another
 HD_ONLY = ("label_nc", "instance", "resize_or_crop", "n_downsample_global", "n_local_enhancers", "n_blocks_local",
            "num_D", "lambda_feat", "feature_matching", "vgg_loss", "vgg", "global_from", "niter_fix_global",
-           "fix_global_steps")
+           "fix_global_steps", "instance_feat", "feat_num", "nef", "n_downsample_E", "n_clusters")
 OWN_OPTIONS = {"pix2pix": ("direction", "generator", "num_downs", "dropout", "discriminator", "lambda_l1",
                            "sync_batchnorm"),
                "cyclegan": ("lambda_a", "lambda_b", "lambda_identity", "pool_size", "data_a", "data_b"),
@@ -277,7 +287,7 @@ def _setting(name: str, preset_name: str | None) -> str:
 
 
 NEGATED_FLAGS = {"dropout": "--no-dropout", "instance": "--no-instance", "feature_matching": "--no-feature-matching",
-                 "vgg_loss": "--no-vgg-loss", "num_D": "--num-D"}
+                 "vgg_loss": "--no-vgg-loss", "num_D": "--num-D", "n_downsample_E": "--n-downsample-E"}
 
 
 def _flag(name: str) -> str:

@@ -51,7 +51,8 @@ class LabelMapDataset(PairDataset):
     encoded = True
 
     def __init__(self, folder: str | Path, label_nc: int, boundaries: bool, *, load_size: int, crop_size: int,
-                 resize_or_crop: str, multiple: int, flip: bool = True, seed: int = 0, phase: str = "train") -> None:
+                 resize_or_crop: str, multiple: int, flip: bool = True, seed: int = 0, phase: str = "train",
+                 instance_ids: bool = False) -> None:
         super().__init__(seed=seed)
         folder = Path(folder)
         if resize_or_crop not in RESIZE_OR_CROP:
@@ -76,6 +77,7 @@ class LabelMapDataset(PairDataset):
         self.folder, self.label_nc, self.boundaries = folder, label_nc, boundaries
         self.load_size, self.crop_size, self.resize_or_crop = load_size, crop_size, resize_or_crop
         self.multiple, self.flip = multiple, flip
+        self.instance_ids = instance_ids  # one channel more: the ids a feature encoder averages over
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -119,6 +121,8 @@ class LabelMapDataset(PairDataset):
                              "of the dataset (Cityscapes' labelIds: 35), or remove the file.")
         boundaries_of = instances if instances is not None else labels
         encoded = encode_label_map(labels[None], self.label_nc, boundaries_of[None] if self.boundaries else None)[0]
+        if self.instance_ids:  # exact as floats: ids stay far below 2^24
+            encoded = torch.cat([encoded, boundaries_of.to(encoded.dtype)])
         return encoded.contiguous(), (photo * 2 - 1).contiguous()
 
     def _read(self, index: int) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
@@ -171,9 +175,10 @@ def label_map_dataset(folder: str | Path, config) -> LabelMapDataset:
     """The label-map dataset a pix2pixHD run (``config``: a Pix2PixHDConfig) trains on. A batch of several examples
     needs one training size for all: examples of other shapes are refused by name then."""
     generator = config.network_configs()[0]
+    multiple = max(generator.multiple, config.encoder_config().multiple if config.instance_feat else 1)
     dataset = LabelMapDataset(folder, config.label_nc, config.instance, load_size=config.load_size,
-                              crop_size=config.crop_size, resize_or_crop=config.resize_or_crop,
-                              multiple=generator.multiple, flip=config.flip, seed=config.seed)
+                              crop_size=config.crop_size, resize_or_crop=config.resize_or_crop, multiple=multiple,
+                              flip=config.flip, seed=config.seed, instance_ids=config.instance_feat)
     if config.batch_size > 1 and config.resize_or_crop != "scale_width_and_crop":
         first = dataset.training_size(0)
         other = next((i for i in range(len(dataset)) if dataset.training_size(i) != first), None)
@@ -182,7 +187,7 @@ def label_map_dataset(folder: str | Path, config) -> LabelMapDataset:
                              f"{dataset.labels[0].name} trains at {first[0]}x{first[1]} and "
                              f"{dataset.labels[other].name} at {'x'.join(map(str, dataset.training_size(other)))}: "
                              "use --batch-size 1, or --resize-or-crop scale_width_and_crop.")
-    smallest = 2 * generator.multiple
+    smallest = 2 * multiple
     width, height = dataset.training_size(0)
     if min(width, height) < smallest:
         raise InputError(f"the examples train at {width}x{height}, but this generator needs at least {smallest} "

@@ -23,7 +23,7 @@ from ..networks.io import IOSpec
 
 FORMAT_VERSION = 1
 DISCRIMINATOR_FILE = "discriminator.safetensors"  # where a discriminator saved with its generator lives
-ROLES = ("generator", "discriminator")
+ROLES = ("generator", "discriminator", "encoder")  # encoder: pix2pixHD's feature encoder
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ class ModelConfig:
         if missing:
             raise ConfigError(f"{origin} lacks the field(s) {', '.join(missing)}.")
         if data["role"] not in ROLES:
-            raise ConfigError(f"{origin}: role is {_kind(data['role'])}; expected 'generator' or 'discriminator'.")
+            raise ConfigError(f"{origin}: role is {_kind(data['role'])}; expected one of {', '.join(ROLES)}.")
         for name, kinds in (("architecture", (str,)), ("arguments", (dict,)), ("io", (dict, type(None))),
                             ("training", (dict, type(None))), ("source", (dict, type(None)))):
             if not isinstance(data.get(name), kinds):

@@ -19,6 +19,7 @@ from .files import CONFIG_METADATA_KEY, read_weights
 
 CONFIG_FILE = "config.json"
 GENERATOR_FILE = "model.safetensors"
+ENCODER_FILE = "encoder.safetensors"  # pix2pixHD's feature encoder, beside a translator trained with features
 CARD_FILE = "README.md"
 SAMPLES_DIR = "samples"
 CHECKPOINT_DIR = "checkpoint"  # a training run folder keeps its latest translator here
@@ -91,10 +92,13 @@ def _check_replaceable(directory: Path, overwrite: bool) -> None:
 
 def write_pretrained(generator: Generator, folder: Path, discriminator: Discriminator | None = None,
                      license: str = UNKNOWN_LICENSE, repo_id: str | None = None, samples: list[Path] | None = None,
-                     name: str | None = None) -> None:
-    """Write the files of our format into ``folder`` (a fresh folder: see :func:`save_pretrained`)."""
+                     name: str | None = None, encoder: Pix2PixNetwork | None = None) -> None:
+    """Write the files of our format into ``folder`` (a fresh folder: see :func:`save_pretrained`); a pix2pixHD
+    translator trained with instance features also keeps its feature ``encoder``."""
     config = model_config_of(generator)
     _write_weights(generator, folder / GENERATOR_FILE, config.to_json())
+    if encoder is not None:
+        _write_weights(encoder, folder / ENCODER_FILE, model_config_of(encoder).to_json())
     if discriminator is not None:
         d_config = model_config_of(discriminator)
         _write_weights(discriminator, folder / DISCRIMINATOR_FILE, d_config.to_json())

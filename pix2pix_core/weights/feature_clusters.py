@@ -17,9 +17,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..atomic import atomic_path
 from ..errors import CheckpointError
 
 CLUSTER_PATTERN = "features_clustered_*.npy"
+CLUSTER_FILE = "features_clustered_{:03d}.npy"  # NVIDIA's name, by the number of clusters per label
 # what np.save of a dict of float arrays pickles: ndarray reconstruction and dtypes (and, in protocol 2 from Python 3,
 # bytes rebuilt by _codecs.encode), nothing else
 ALLOWED = {("_codecs", "encode"), ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
@@ -84,3 +86,10 @@ def sample_instance_features(instances: torch.Tensor, clusters: dict[int, torch.
             mask = (instances == instance).expand_as(features)
             features[mask] = centre[None, :, None, None].expand_as(features)[mask]
     return features.to(instances.device)
+
+
+def write_feature_clusters(path: str | os.PathLike, clusters: dict[int, torch.Tensor]) -> None:
+    """Write ``{label id: [k, feat_num] centres}`` as NVIDIA's encode_features.py does (``np.save`` of a dict of
+    float64 arrays), atomically, so NVIDIA's code and :func:`read_feature_clusters` both read it."""
+    with atomic_path(Path(path)) as tmp, open(tmp, "wb") as file:
+        np.save(file, {label: centres.double().cpu().numpy() for label, centres in clusters.items()})

@@ -24,6 +24,7 @@ from .directory import (
     CHECKPOINT_DIR,
     CONFIG_FILE,
     DISCRIMINATOR_FILE,
+    ENCODER_FILE,
     GENERATOR_FILE,
     load_directory,
     network_from_config,
@@ -39,7 +40,7 @@ TRANSLATOR_SUFFIXES = (".safetensors", ".pth", ".pt", ".bin", ".pict")
 WEIGHT_NAMES = {
     "generator": (GENERATOR_FILE, "pytorch_model.bin", "latest_net_G.pth", "latest_net_G_A.pth"),
     "discriminator": (DISCRIMINATOR_FILE, "latest_net_D.pth", "latest_net_D_A.pth"),
-    "encoder": ("latest_net_E.pth",),  # pix2pixHD's feature encoder
+    "encoder": (ENCODER_FILE, "latest_net_E.pth"),  # pix2pixHD's feature encoder
 }
 
 
@@ -151,7 +152,7 @@ def _load_local(path: Path, role: str, direction: str | None = None) -> Pix2PixN
         return load_file(path, role)
     if direction is not None or (path / "AtoB" / CONFIG_FILE).is_file():
         return _load_cyclegan_side(path, role, direction or "AtoB")
-    if (path / CONFIG_FILE).is_file():
+    if (path / CONFIG_FILE).is_file() and role != "encoder":
         return load_directory(path, role)
     return load_file(_weights_in(path, role), role)
 
