@@ -353,9 +353,11 @@ def test_the_global_then_local_schedule_under_two_process_ddp(streets, tmp_path)
     assert reports[0] == reports[1] and reports[0].endswith("fixed=True freed=True")
 
 
-def test_instance_features_are_clustered_into_every_checkpoint_and_drawn_at_translation(streets, tmp_path, capsys):
+def test_instance_features_are_clustered_into_every_checkpoint_and_drawn_at_translation(streets, tmp_path, capsys,
+                                                                                         hub):
     """--instance-feat: the checkpoint holds the encoder and NVIDIA's cluster file (the encoded training instances,
-    each label's k-means centres); translate finds it beside the weights and draws what draw_features draws."""
+    each label's k-means centres); translate finds it beside the weights and draws what draw_features draws;
+    NVIDIA's layout (convert --to reference) and a push carry both."""
     assert _train(streets, tmp_path / "run", "--steps", "3", "--instance-feat", "--nef", "4", "--n-downsample-E",
                   "2", "--n-clusters", "3") == 0
     checkpoint = tmp_path / "run" / "checkpoint"
@@ -384,6 +386,13 @@ def test_instance_features_are_clustered_into_every_checkpoint_and_drawn_at_tran
     written = load_image(tmp_path / "out" / "labels.png")
     expected = p2p.translate_labels(generator, labels, instances, features=draw_features(clusters, labels, instances))
     assert (written - expected[0]).abs().max() <= 0.5 / 255 + 1e-6
+    assert cli_main(["convert", str(checkpoint), "--to", "reference", "--out", str(tmp_path / "nvidia")]) == 0
+    nvidia_e = Encoder(3, 3, ngf=4, n_down=2)
+    nvidia_e.load_state_dict(torch.load(tmp_path / "nvidia" / "latest_net_E.pth", weights_only=True))
+    assert torch.equal(read_feature_clusters(tmp_path / "nvidia" / "features_clustered_003.npy")[26], clusters[26])
+    assert cli_main(["push", str(checkpoint), "me/street-features", "--token", hub.state.token]) == 0
+    repo = hub.state.repos["me/street-features"]
+    assert {"encoder.safetensors", "features_clustered_003.npy"} <= set(repo.commits[repo.refs["main"]])
 
 
 def _png_ids(path, ids: torch.Tensor, bits: int = 8) -> None:

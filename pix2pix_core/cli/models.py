@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 from pathlib import Path
 
 import torch
 
+from ..atomic import atomic_path
 from ..errors import Pix2PixError, WrongRole
 from ..export.onnx_file import list_exports_in_card
 from ..inference.labels import record_label_layout
@@ -15,7 +17,15 @@ from ..training.known_datasets import DATASETS, DatasetEntry
 from ..weights.card import UNKNOWN_LICENSE
 from ..weights.catalogue import CATALOGUE, CATALOGUE_VERSION, DEMO_MODELS_REPO, DEMO_TRANSLATORS
 from ..weights.demo_models import demo_url, download_demo_translator
-from ..weights.directory import CONFIG_FILE, DISCRIMINATOR_FILE, SAMPLES_DIR, model_config_of, save_pretrained
+from ..weights.directory import (
+    CONFIG_FILE,
+    DISCRIMINATOR_FILE,
+    ENCODER_FILE,
+    SAMPLES_DIR,
+    model_config_of,
+    save_pretrained,
+)
+from ..weights.feature_clusters import CLUSTER_PATTERN, feature_files
 from ..weights.hub import push_to_hub
 from ..weights.loader import load_discriminator, load_encoder, load_generator, load_translator
 from ..weights.reference import reference_file, reference_names, save_reference
@@ -81,10 +91,11 @@ def _push(args: argparse.Namespace) -> int:
     samples = sorted((directory / SAMPLES_DIR).glob("*.png")) if (directory / SAMPLES_DIR).is_dir() else []
     exports = sorted(directory.glob("*.onnx"))  # ONNX exports travel with the weights, listed in the card
     prepare = list_exports_in_card if exports else None
+    extras = exports + feature_files(directory)
     commit = push_to_hub(generator, args.repo_id, discriminator=discriminator, samples=samples,
-                         private=args.private, token=args.token, license=args.license, extra_files=exports,
+                         private=args.private, token=args.token, license=args.license, extra_files=extras,
                          prepare=prepare)
-    also = f" with {', '.join(p.name for p in exports)}" if exports else ""
+    also = f" with {', '.join(p.name for p in extras)}" if extras else ""
     print(f"pushed {directory}{also} to {args.repo_id} (commit {commit})")
     return 0
 
@@ -160,6 +171,10 @@ def _convert(args: argparse.Namespace) -> int:
     if args.to == "reference":
         for path in save_reference(args.out, _reference_networks(args)):
             print(f"wrote {path} in the reference implementation's format (a bare state dict with its key names)")
+        for clusters in sorted(Path(args.checkpoint).glob(CLUSTER_PATTERN)) if Path(args.checkpoint).is_dir() else []:
+            with atomic_path(Path(args.out) / clusters.name) as tmp:
+                shutil.copyfile(clusters, tmp)
+            print(f"wrote {Path(args.out) / clusters.name}, the feature clusters NVIDIA's test.py reads")
         return 0
     generator = load_generator(args.checkpoint)
     if args.label_nc:
@@ -191,7 +206,10 @@ def _reference_networks(args: argparse.Namespace) -> dict:
         return networks
     if args.discriminator:
         return reference_names(load_generator(args.checkpoint), load_discriminator(args.discriminator), None)
-    return reference_names(*load_translator(args.checkpoint), None)  # the checkpoint's own critic goes along
+    networks = reference_names(*load_translator(args.checkpoint), None)  # the checkpoint's own critic goes along
+    if (source / ENCODER_FILE).is_file():  # pix2pixHD's feature encoder: NVIDIA's latest_net_E.pth
+        networks["E"] = load_encoder(source)
+    return networks
 
 
 def _parameters(net: torch.nn.Module) -> str:

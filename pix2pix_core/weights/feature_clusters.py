@@ -19,6 +19,7 @@ import torch
 
 from ..atomic import atomic_path
 from ..errors import CheckpointError
+from .directory import ENCODER_FILE
 
 CLUSTER_PATTERN = "features_clustered_*.npy"
 CLUSTER_FILE = "features_clustered_{:03d}.npy"  # NVIDIA's name, by the number of clusters per label
@@ -61,6 +62,12 @@ def read_feature_clusters(path: str | os.PathLike) -> dict[int, torch.Tensor]:
         raise CheckpointError(f"{path}: the cluster centres of its labels have different lengths ({sorted(widths)}) "
                               "or none: it is not one run's cluster file.")
     return tensors
+
+
+def feature_files(folder: Path) -> list[Path]:
+    """What a translator trained with instance features keeps beside its weights: the encoder and the clusters."""
+    found = [folder / ENCODER_FILE] if (folder / ENCODER_FILE).is_file() else []
+    return found + sorted(folder.glob(CLUSTER_PATTERN))
 
 
 def find_feature_clusters(weights: str | os.PathLike) -> Path | None:
