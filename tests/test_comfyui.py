@@ -127,9 +127,10 @@ def test_pack_imports_and_every_node_documents_itself(comfy):
     log = comfy.log_text()
     line = next(line for line in log.splitlines() if "comfyui-pix2pix" in line and "seconds" in line)
     assert "IMPORT FAILED" not in line
-    # nothing heavy at import (newer logs are coloured); ComfyUI prints tenths, and this pack reads 0.2 or 0.3 on
-    # these 2 cores depending on load (its torch, safetensors and Pillow are ComfyUI's, already imported)
-    assert float(re.search(r"([\d.]+) seconds", line)[1]) <= 0.3
+    # nothing heavy at import (newer logs are coloured); ComfyUI prints tenths, and this pack reads 0.2 to 0.4 on
+    # these 2 cores depending on load (its torch, safetensors and Pillow are ComfyUI's, already imported); which
+    # heavy packages it must not import is checked exactly in test_the_pack_loads_without_touching_sys_path
+    assert float(re.search(r"([\d.]+) seconds", line)[1]) <= 0.5
     info = comfy.get("/object_info")
     for name in NODES:
         node = info[name]
@@ -140,6 +141,8 @@ def test_pack_imports_and_every_node_documents_itself(comfy):
         assert all(node["output_tooltips"]), f"{name} outputs lack tooltips"
 
 
+HEAVY_AT_RUN_TIME = {"onnx", "onnxruntime", "datasets", "tensorboard", "av", "skimage", "cv2", "tifffile", "scipy",
+                     "matplotlib", "sklearn", "torchvision", "pyarrow", "pandas"}
 LOAD_AS_COMFYUI_DOES = """
 import asyncio, json, sys
 pack, sys.argv = sys.argv[1], ["main.py", "--cpu"]
@@ -157,7 +160,8 @@ print(json.dumps({"loaded": loaded, "path_added": [p for p in sys.path if p not 
 @pytest.mark.slow
 def test_the_pack_loads_without_touching_sys_path(comfy):
     """ComfyUI's own loader: nothing is added to sys.path, the pack's folders (nodes, tests, install...) do not
-    become top-level modules, and the core is the pack's own copy, imported relatively (no top-level pix2pix_core)."""
+    become top-level modules, the core is the pack's own copy, imported relatively (no top-level pix2pix_core), and
+    no heavy package a node needs only when it runs (ONNX, PyAV, datasets, tifffile...) is imported."""
     pack = comfy.base / "custom_nodes" / "comfyui-pix2pix"
     done = subprocess.run([sys.executable, "-c", LOAD_AS_COMFYUI_DOES, str(pack)], cwd=comfy.comfy_dir,
                           capture_output=True, text=True, timeout=240)
@@ -166,6 +170,8 @@ def test_the_pack_loads_without_touching_sys_path(comfy):
     assert Path(report["comfy_nodes"]).parent == Path(comfy.comfy_dir).resolve()
     pack_names = {"nodes", "tests", "install", "benchmarks", "workflows", "docs", "subgraphs", "pix2pix_core"}
     assert not pack_names & set(report["top_level"]), report["top_level"]
+    # what a node needs only when it runs is imported then: ComfyUI's start-up does not pay for it
+    assert not HEAVY_AT_RUN_TIME & set(report["top_level"]), report["top_level"]
 
 
 def _contract(info: dict) -> dict:

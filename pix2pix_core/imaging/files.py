@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import png
-import tifffile
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -92,6 +91,13 @@ def _apply_pixel_limit() -> None:
             raise InputError(f"PIX2PIX_MAX_IMAGE_PIXELS must be a whole number, got {limit!r}.") from exc
 
 
+def _tifffile():
+    """tifffile, imported when a TIFF needs it: ComfyUI's start-up need not pay its import (about 16 ms)."""
+    import tifffile
+
+    return tifffile
+
+
 def _is_float_tiff(im: Image.Image) -> bool:
     if im.format != "TIFF":
         return False
@@ -101,6 +107,7 @@ def _is_float_tiff(im: Image.Image) -> bool:
 
 def _read_float_tiff(source: str | Path | bytes, path: str | Path) -> torch.Tensor:
     """A float TIFF (gray or colour): values must already lie in 0..1, as image data does."""
+    tifffile = _tifffile()
     try:
         array = tifffile.imread(_opened(source))
     except (OSError, ValueError, tifffile.TiffFileError) as exc:
@@ -142,7 +149,7 @@ def _read_sixteen_bit_colour(source: str | Path | bytes, image_format: str) -> t
         width, height, rows, info = reader.asDirect()
         array = np.vstack([np.asarray(row, dtype=np.uint16) for row in rows]).reshape(height, width, info["planes"])
     else:
-        array = tifffile.imread(_opened(source))
+        array = _tifffile().imread(_opened(source))
         array = array[..., None] if array.ndim == 2 else array
     if array.shape[-1] == 2:  # gray + alpha
         array = np.concatenate([np.repeat(array[..., :1], 3, -1), array[..., 1:]], -1)
@@ -206,7 +213,7 @@ def _save_sixteen_bit(image: torch.Tensor, path: Path, image_format: str) -> Non
         with open(path, "wb") as f:
             writer.write(f, array.transpose(1, 2, 0).reshape(height, width * channels))
     else:
-        tifffile.imwrite(path, array.transpose(1, 2, 0), photometric="rgb",
+        _tifffile().imwrite(path, array.transpose(1, 2, 0), photometric="rgb",
                          extrasamples=["unassalpha"] if channels == 4 else None)
 
 
