@@ -98,9 +98,16 @@ def local_fingerprint(choice: str) -> tuple:
 
 
 def local_weights(model: Pix2PixModel) -> Path | None:
-    """The file under models/pix2pix a translator was loaded from (None: from the Hub, or trained in the graph)."""
+    """The file under models/pix2pix a translator was loaded from, or the folder a training in the graph saved it
+    in (None: from the Hub)."""
     path = folder_paths.get_full_path(FOLDER, model.name)
-    return Path(path) if path else None
+    if path:
+        return Path(path)
+    try:
+        folder = contained_path(model_dir(), model.name, what="model")
+    except Pix2PixError:
+        return None
+    return folder if (folder / CONFIG_FILE).is_file() else None
 
 
 def load_local(choice: str) -> Pix2PixModel:

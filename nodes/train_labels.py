@@ -10,7 +10,8 @@ from ..pix2pix_core.paths import contained_path
 from ..pix2pix_core.training.label_data import INSTANCE_DIR, LABEL_DIR, PHOTO_DIR, RESIZE_OR_CROP
 from ..pix2pix_core.training.pix2pixhd import HD_GENERATORS, Pix2PixHDConfig, Pix2PixHDTrainer
 from ..pix2pix_core.training.sources import DataSource, open_training_data
-from ..pix2pix_core.weights.directory import save_pretrained
+from ..pix2pix_core.weights.directory import CHECKPOINT_DIR, save_pretrained
+from ..pix2pix_core.weights.feature_clusters import feature_files
 from .common import CATEGORY, Pix2PixModel, Pix2PixModelIO, cancellable, input_path, schema
 from .models import model_dir
 from .train import TRAINING_PRECISIONS, _schedule, loss_image, run_training, training_folders, widget_defaults
@@ -75,6 +76,11 @@ class Pix2PixTrainLabels(io.ComfyNode):
                 io.Int.Input("fix_global_steps", default=0, min=0, max=10**7,
                              tooltip="local: train only the enhancer for this many steps first (NVIDIA's "
                                      "niter_fix_global, in steps)."),
+                io.Boolean.Input("instance_features", default=False,
+                                 tooltip="The paper's instance-level features (NVIDIA's --instance_feat): a feature "
+                                         "encoder trains with the generator, and the saved model keeps each label's "
+                                         "feature clusters, from which Translate Labels draws a look per "
+                                         "feature_seed."),
                 io.Combo.Input("precision", options=TRAINING_PRECISIONS, default="auto",
                                tooltip="Mixed precision for speed where supported."),
                 io.String.Input("save_name", default="my-label-translator", tooltip="Folder under models/pix2pix."),
@@ -101,16 +107,20 @@ class Pix2PixTrainLabels(io.ComfyNode):
             trainer = run_training(Pix2PixHDTrainer, config, dataset, run_dir, widgets["minutes"],
                                    "Pix2PixHD Train", widgets["tensorboard"])
             generator, discriminator = trainer.generator.eval(), trainer.discriminator.eval()
-            save_pretrained(generator, target, discriminator, overwrite=True)
+            # with instance features, the encoder and the clusters Translate Labels draws from go along
+            save_pretrained(generator, target, discriminator, overwrite=True,
+                            extra_files=feature_files(run_dir / CHECKPOINT_DIR))
         return io.NodeOutput(Pix2PixModel(generator, discriminator, save_name), loss_image(trainer.history))
 
 
 def _label_fields(steps, label_nc, instance, generator, ngf, n_downsample_global, n_blocks, ndf, num_D, resize_or_crop,
-                  load_size, crop_size, vgg_loss, global_from, fix_global_steps, precision, seed, **_) -> dict:  # noqa: N803
+                  load_size, crop_size, vgg_loss, global_from, fix_global_steps, instance_features, precision, seed,
+                  **_) -> dict:  # noqa: N803
     """Pix2PixHD Train's widgets as Pix2PixHDConfig fields; global_from is resolved inside models/pix2pix."""
     start = str(contained_path(model_dir(), global_from, what="global_from")) if global_from.strip() else ""
     return {**_schedule(steps), "label_nc": label_nc, "instance": instance, "generator": generator, "ngf": ngf,
             "n_downsample_global": n_downsample_global, "n_blocks": n_blocks, "ndf": ndf, "num_D": num_D,
             "resize_or_crop": resize_or_crop, "load_size": load_size, "crop_size": crop_size,
             "vgg_loss": vgg_loss != "off", "vgg": "random" if vgg_loss == "random" else "auto",
-            "global_from": start, "fix_global_steps": fix_global_steps, "precision": precision, "seed": seed}
+            "global_from": start, "fix_global_steps": fix_global_steps, "instance_feat": instance_features,
+            "precision": precision, "seed": seed}

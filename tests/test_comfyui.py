@@ -1166,7 +1166,8 @@ def _train_labels_prompt(save_name: str, **changes) -> dict:
     widgets = {"folder": "streets", "label_nc": 34, "instance": True, "steps": 3, "minutes": 0.0,
                "generator": "global", "ngf": 8, "n_downsample_global": 2, "n_blocks": 1, "ndf": 4, "num_D": 2,
                "resize_or_crop": "scale_width", "load_size": 64, "crop_size": 512, "vgg_loss": "random",
-               "global_from": "", "fix_global_steps": 0, "precision": "float32", "save_name": save_name, "seed": 0,
+               "global_from": "", "fix_global_steps": 0, "instance_features": False, "precision": "float32",
+               "save_name": save_name, "seed": 0,
                "tensorboard": False, **changes}
     return {"tr": {"class_type": "Pix2PixTrainLabels", "inputs": widgets},
             "i": {"class_type": "LoadImage", "inputs": {"image": "streets_labelIds.png"}},
@@ -1180,10 +1181,12 @@ def _train_labels_prompt(save_name: str, **changes) -> dict:
 def test_pix2pixhd_trains_on_label_maps_and_its_translator_translates_them(comfy):
     """Pix2PixHD Train on a folder in NVIDIA's layout (input/streets) gives a translator that Translate Labels runs
     in the same graph, as the core runs the saved one; a local enhancer starts from it (global_from, inside
-    models/pix2pix only) and trains its enhancer alone first."""
+    models/pix2pix only) and trains its enhancer alone first; trained with instance features, the saved folder keeps
+    the encoder and the clusters and Translate Labels draws the features from them."""
     from street_scenes import street_scene, write_street_dataset
 
-    from pix2pix_core.inference.labels import translate_labels
+    from pix2pix_core.inference.labels import draw_features, translate_labels
+    from pix2pix_core.weights.feature_clusters import read_feature_clusters
 
     write_street_dataset(comfy.base / "input" / "streets", 3, 128, 64)
     labels, _ = street_scene(64, 32)
@@ -1196,15 +1199,26 @@ def test_pix2pixhd_trains_on_label_maps_and_its_translator_translates_them(comfy
     expected = translate_labels(saved, labels)[0].permute(1, 2, 0).numpy()
     assert np.abs(picture - expected).max() <= 1 / 255 + 1e-6  # Save Image floors to 8 bits
 
-    local = comfy.run(_train_labels_prompt("street-translator-local", generator="local", ngf=4, load_size=128,
+    local = comfy.run(_train_labels_prompt("street-translator-local", generator="local", ngf=4, load_size=64,
                                            global_from="street-translator", fix_global_steps=3))
     assert local["status"]["status_str"] == "success", _errors(local)
     enhanced = p2p.load_generator(comfy.base / "models" / "pix2pix" / "street-translator-local")
     assert all(torch.equal(value, saved.model.state_dict()[key])  # the global part: copied, and fixed all 3 steps
                for key, value in enhanced.model.state_dict().items())
-    outside = comfy.run(_train_labels_prompt("street-escape", generator="local", ngf=4, load_size=128,
+    outside = comfy.run(_train_labels_prompt("street-escape", generator="local", ngf=4, load_size=64,
                                              global_from="../street-translator"))
     assert outside["status"]["status_str"] == "error" and "global_from" in _errors(outside)
+
+    # with instance features: the saved folder keeps the encoder and the clusters, which Translate Labels draws from
+    features = comfy.run(_train_labels_prompt("street-features", instance_features=True))
+    assert features["status"]["status_str"] == "success", _errors(features)
+    folder = comfy.base / "models" / "pix2pix" / "street-features"
+    assert {"encoder.safetensors", "features_clustered_010.npy"} <= {p.name for p in folder.iterdir()}
+    clusters = read_feature_clusters(folder / "features_clustered_010.npy")
+    featured = p2p.load_generator(folder)
+    picture = np.asarray(_output_images(comfy, features, "s")[0], dtype=np.float32) / 255
+    expected = translate_labels(featured, labels, features=draw_features(clusters, labels, None))
+    assert np.abs(picture - expected[0].permute(1, 2, 0).numpy()).max() <= 1 / 255 + 1e-6
 
 
 def test_translate_labels_draws_instance_features_from_the_cluster_file_beside_the_model(comfy):

@@ -55,8 +55,9 @@ OWN_ENTRIES = {CONFIG_FILE, GENERATOR_FILE, DISCRIMINATOR_FILE, CARD_FILE, SAMPL
 
 def save_pretrained(generator: Generator, directory: str | Path, discriminator: Discriminator | None = None,
                     license: str = UNKNOWN_LICENSE, repo_id: str | None = None,
-                    samples: list[Path] | None = None, overwrite: bool = False) -> Path:
-    """Write ``generator`` (and optionally its discriminator) as a loadable directory, all or nothing.
+                    samples: list[Path] | None = None, overwrite: bool = False, extra_files: list[Path] = ()) -> Path:
+    """Write ``generator`` (and optionally its discriminator) as a loadable directory, all or nothing, with
+    ``extra_files`` copied in beside the weights (a pix2pixHD translator's encoder and feature clusters).
 
     The folder is written fresh beside ``directory`` and swapped in, so a failure or a kill at any point leaves
     the previous content loadable. An existing translator there is replaced only with ``overwrite=True``; a
@@ -70,8 +71,12 @@ def save_pretrained(generator: Generator, directory: str | Path, discriminator: 
     missing = [str(s) for s in samples or [] if not Path(s).is_file()]
     if missing:
         raise CheckpointError(f"sample image(s) not found: {', '.join(missing)}; nothing was written.")
-    return write_folder(directory, lambda folder: write_pretrained(generator, folder, discriminator, license,
-                                                                   repo_id, samples, directory.name))
+    def build(folder: Path) -> None:
+        write_pretrained(generator, folder, discriminator, license, repo_id, samples, directory.name)
+        for extra in extra_files:
+            shutil.copyfile(extra, folder / Path(extra).name)
+
+    return write_folder(directory, build)
 
 
 def _check_replaceable(directory: Path, overwrite: bool) -> None:
