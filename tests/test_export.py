@@ -26,12 +26,12 @@ from pix2pix_core.networks import init_weights as initialised
 from pix2pix_core.weights.directory import model_config_of
 
 SIZES = [(1, 1), (37, 301), (256, 256), (300, 517)]
-KINDS = {  # every generator kind we load, small
-    "unet": UnetConfig(ngf=8),
-    "resnet": ResnetConfig(ngf=8, n_blocks=2),
+KINDS = {  # every generator kind we load, small: the export's symbolic-shape tracing grows with the depth
+    "unet": UnetConfig(ngf=8, num_downs=6),
+    "resnet": ResnetConfig(ngf=8, n_blocks=1),
     "community_unet": CommunityUnetConfig(ngf=8),
-    "affine_instance_resnet": ResnetConfig(ngf=8, n_blocks=2, norm_affine=True),  # vintagify's kind
-    "colorizer": UnetConfig(in_channels=1, out_channels=2, ngf=8),
+    "affine_instance_resnet": ResnetConfig(ngf=8, n_blocks=1, norm_affine=True),  # vintagify's kind
+    "colorizer": UnetConfig(in_channels=1, out_channels=2, ngf=8, num_downs=6),
 }
 
 
