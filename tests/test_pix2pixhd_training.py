@@ -249,7 +249,8 @@ def test_options_that_cannot_train_are_refused_before_any_work(streets, tmp_path
     for options, message in [(["--niter-fix-global", "2"], "add --generator local"),
                              (["--lambda-l1", "5"], "--lambda-l1: not an option of --method pix2pixhd"),
                              (["--vgg", str(tmp_path / "nowhere.pth")], "no such file"),
-                             (["--generator", "unet"], "generator must be one of global, local")]:
+                             (["--generator", "unet"], "generator must be one of global, local"),
+                             (["--label-nc", "1000000000"], "label_nc must be at most 4096")]:
         assert _train(streets, tmp_path / "run", "--steps", "1", *options) == 2
         assert message in capsys.readouterr().err
     assert not (tmp_path / "run" / "checkpoint").exists()

@@ -38,6 +38,7 @@ from ..networks import (
     init_weights,
 )
 from ..networks.io import IOSpec
+from ..weights.config import MAX_LABELS
 from ..weights.directory import DISCRIMINATOR_FILE, ENCODER_FILE, GENERATOR_FILE, write_pretrained
 from ..weights.feature_clusters import CLUSTER_FILE, write_feature_clusters
 from ..weights.files import read_weights
@@ -96,6 +97,9 @@ class Pix2PixHDConfig(LoopConfig):
         if self.label_nc == 0 and self.instance:
             raise ConfigError("label_nc 0 trains on images (train_A/ -> train_B/), which have no instance maps: "
                               "turn the instance channel off (--no-instance).")
+        if self.label_nc > MAX_LABELS:
+            raise ConfigError(f"label_nc must be at most {MAX_LABELS} (the one-hot input has a channel per label), "
+                              f"got {self.label_nc}.")
         for name in ("n_blocks_local", "fix_global_steps", "label_nc"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be 0 or more, got {getattr(self, name)}.")
