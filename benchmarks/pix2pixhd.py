@@ -7,7 +7,8 @@ downsamplings, 9 + 3 residual blocks) with random weights of the real shape, on 
 and its instances (one-hot + boundaries, 36 channels). NVIDIA's forward is an independent reading of its
 ``models/networks.py`` (tests/nvidia_pix2pixhd.py), eager, NCHW, float32, as its test.py runs without AMP. Ours is
 ``translate_labels`` with ``fit="auto"`` under a 4 GiB memory budget. Times are medians, in this process,
-interleaved; peak resident memory is measured in a fresh process for each (VmHWM).
+interleaved, as wall time and as this process's CPU time (steadier on a shared machine); peak resident memory is
+measured in a fresh process for each (VmHWM).
 
 The training step: label2city_512p's networks (the global generator, ngf 64; two discriminators with intermediate
 features, ndf 64) with the VGG19 loss (random weights: the same arithmetic as ImageNet's), on 256x128 label maps,
@@ -66,6 +67,14 @@ def _run(which: str, width: int, height: int) -> None:
             translate_labels(ours, labels, instances, fit="auto", memory_budget=BUDGET)
 
 
+def _timed(run) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process) of ``run()``: CPU time leaves out what a shared machine's
+    other tenants take, which moves wall times by 10-20% from one run to the next on these VMs."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    run()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
 def _peak_rss(which: str, width: int, height: int) -> float:
     code = ("import re, sys; sys.path.insert(0, sys.argv[1]); import pix2pixhd; "
             "pix2pixhd._run(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])); "
@@ -120,14 +129,12 @@ def main() -> None:
             theirs(encoded[..., :64, :64])
             translate_labels(ours, labels[..., :64, :64], instances[..., :64, :64], fit="native")
             for _ in range(args.repeats):
-                started = time.perf_counter()
-                theirs(encoded)
-                nvidia.append(time.perf_counter() - started)
-                started = time.perf_counter()
-                translate_labels(ours, labels, instances, fit="auto", memory_budget=BUDGET)
-                mine.append(time.perf_counter() - started)
-        a, b = statistics.median(nvidia), statistics.median(mine)
-        print(f"| {width}x{height}: NVIDIA eager {a:.1f} s, ours {b:.1f} s | **{a / b:.2f}x** |")
+                nvidia.append(_timed(lambda x=encoded: theirs(x)))
+                mine.append(_timed(lambda ids=labels, inst=instances: translate_labels(ours, ids, inst, fit="auto",
+                                                                                      memory_budget=BUDGET)))
+        for clock, unit in enumerate(("s", "CPU s")):
+            a, b = statistics.median(t[clock] for t in nvidia), statistics.median(t[clock] for t in mine)
+            print(f"| {width}x{height}: NVIDIA eager {a:.1f} {unit}, ours {b:.1f} {unit} | **{a / b:.2f}x** |")
         print(f"| {width}x{height}: peak RSS NVIDIA eager {_peak_rss('nvidia', width, height):.2f} GiB, ours "
               f"(budget {BUDGET / 2**30:.0f} GiB) {_peak_rss('ours', width, height):.2f} GiB | |")
 

@@ -16,6 +16,7 @@ from pix2pix_core.networks import (
     build_network,
     init_weights,
 )
+from pix2pix_core.networks.norm import BatchNorm2d, InstanceNorm2d
 
 ROUND_TRIP_CONFIGS = {
     "unet_128": UnetConfig(num_downs=7, ngf=8),
@@ -150,3 +151,30 @@ def test_seeded_dropout_is_reproducible_and_stochastic():
             d = net(x)
     assert torch.equal(a, b)
     assert not torch.equal(a, c) and not torch.equal(a, d)
+
+
+@pytest.mark.parametrize(("norm", "shape"), [("instance", (3, 8, 12, 20)), ("instance_affine", (2, 8, 12, 20)),
+                                             ("batch", (3, 8, 12, 20))])
+def test_norms_normalise_in_place_bit_for_bit_and_only_without_autograd(norm, shape):
+    torch.manual_seed(0)
+    layer = (BatchNorm2d(8) if norm == "batch" else InstanceNorm2d(8, affine=norm == "instance_affine"))
+    if norm == "batch":
+        layer.per_image_statistics = True
+    if layer.affine:
+        torch.nn.init.normal_(layer.weight)
+        torch.nn.init.normal_(layer.bias)
+    x = torch.randn(shape) * 3 + 2
+    with torch.no_grad():
+        for memory_format in (torch.contiguous_format, torch.channels_last):
+            given = x.clone(memory_format=memory_format)
+            layer.in_place = False
+            plain = layer(given.clone(memory_format=memory_format))
+            layer.in_place = True
+            out = layer(given)
+            # instance norm: NCHW only (where it is F.instance_norm's kernel); per-image batch norm: both layouts
+            assert (out.data_ptr() == given.data_ptr()) == (norm == "batch" or given.is_contiguous())
+            assert torch.equal(out, plain)
+    given = x.clone().requires_grad_()
+    out = layer(given)
+    assert out.data_ptr() != given.data_ptr() and torch.equal(given.detach(), x)
+    out.sum().backward()  # autograd still works: nothing was overwritten

@@ -53,6 +53,16 @@ def test_native_on_the_multiple_equals_the_plain_forward(unet):
     torch.testing.assert_close(p2p.translate(unet, x, fit="native", statistics="eval"), plain)
 
 
+def test_the_engine_normalises_in_place_bit_for_bit_and_leaves_the_network_as_it_was(resnet_instance):
+    """The engine's forward (norms writing over their convolution's output, residual sums into the block's
+    output) equals the plain forward exactly, and the user's network is left as it was."""
+    x = random_images(2, 3, 64, 96)
+    with torch.no_grad():
+        plain = ((resnet_instance(x * 2 - 1) + 1) / 2).clamp(0, 1)
+    assert torch.equal(p2p.translate(resnet_instance, x, fit="native"), plain)
+    assert not any(getattr(m, "in_place", False) for m in resnet_instance.modules())
+
+
 def test_per_image_statistics_do_not_depend_on_the_batch(unet):
     x = random_images(8, 3, 64, 64)
     together = p2p.translate(unet, x, batch_size=8)

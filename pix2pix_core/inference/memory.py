@@ -62,6 +62,12 @@ def activation_bytes_per_pixel(generator: nn.Module) -> float:
     return _BYTES_PER_PIXEL[generator]
 
 
+def share_estimate(copy: nn.Module, original: nn.Module) -> None:
+    """Let ``copy``, a network whose activations are at most ``original``'s (the same layers on fewer input
+    channels), use ``original``'s measurement instead of a probe forward of its own."""
+    _BYTES_PER_PIXEL[copy] = activation_bytes_per_pixel(original)
+
+
 def estimate_native_bytes(generator: nn.Module, batch: int, height: int, width: int, element_size: int = 4) -> int:
     """Predicted peak bytes of a native forward on ``[batch, C, height, width]`` (already padded), with a margin
     for what the kernels allocate beyond the activations."""

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from ..errors import InputError
-from ..networks.norm import NO_STATISTICS, BatchNorm2d
+from ..networks.norm import NO_STATISTICS, BatchNorm2d, InstanceNorm2d
 
 STATISTICS = ("eval", "per_image")
 
@@ -58,3 +58,18 @@ def inference_statistics(net: nn.Module, statistics: str = "per_image",
             m.per_image_statistics = False
         for m, mode in was_training.items():
             m.training = mode
+
+
+@contextlib.contextmanager
+def normalising_in_place(net: nn.Module) -> Iterator[nn.Module]:
+    """Let ``net``'s norms normalise their input in its own memory for the ``with`` block (see ``networks.norm``):
+    only for this package's networks, where each norm reads a convolution's output that nothing else reads."""
+    norms = [m for m in net.modules() if isinstance(m, (BatchNorm2d, InstanceNorm2d))]
+    before = [m.in_place for m in norms]
+    for m in norms:
+        m.in_place = True
+    try:
+        yield net
+    finally:
+        for m, flag in zip(norms, before):
+            m.in_place = flag

@@ -26,8 +26,8 @@ from ..imaging.tensors import check_images, to_channels
 from ..networks import Generator
 from ..networks.io import IOSpec
 from ..networks.norm import uses_input_statistics
-from .memory import default_memory_budget, estimate_native_bytes
-from .modes import STATISTICS, inference_statistics
+from .memory import default_memory_budget, estimate_native_bytes, share_estimate
+from .modes import STATISTICS, inference_statistics, normalising_in_place
 from .precision import PRECISIONS, resolve_precision
 from .temporal import ClipSemantics
 from .tiling import Tile, run_tiled, run_tiled_exact, tile_grid
@@ -92,7 +92,7 @@ def translate(generator: Generator, images: torch.Tensor, *, fit: str = "auto", 
     engine = _Engine(net, dtype, statistics, dropout_seed, max(budget - copied, 0), element_size, progress)
     scaled = training_scale_size(generator.io, x.shape[-2:]) if fit == "auto" and not labels else None
     shared = clip.applied(net) if clip is not None else contextlib.nullcontext()
-    with _cudnn_benchmark(device), torch.inference_mode(), shared:
+    with _cudnn_benchmark(device), torch.inference_mode(), shared, normalising_in_place(net):
         if scaled is not None:
             y = at_size(lambda small: engine.fitted(small, tile_size, tile_overlap, batch_size, statistics_passes), x,
                         scaled)
@@ -129,12 +129,11 @@ def label_input(maps: torch.Tensor, generator: Generator, fit: str) -> tuple[tor
     if fit == "resize":
         raise InputError("label maps are translated at their own size (fit native, tiled or auto): resizing one "
                          "would blend its labels.")
-    present = maps.detach().abs().amax(dim=(0, 2, 3)) > 0
+    # two reductions rather than a full-size |maps| (instance features are signed)
+    present = (maps.detach().amax(dim=(0, 2, 3)) != 0) | (maps.detach().amin(dim=(0, 2, 3)) != 0)
     if bool(present.all()) or not generator.input_convolutions():
-        present = None
-    else:
-        maps = maps[:, present]
-    return (maps.float() + 1) / 2, present
+        return maps.float().add(1).div_(2), None
+    return maps[:, present].float().add_(1).div_(2), present  # the selection is a new tensor: scaled in place
 
 
 def _without_channels(net: Generator, present: torch.Tensor) -> Generator:
@@ -149,6 +148,7 @@ def _without_channels(net: Generator, present: torch.Tensor) -> Generator:
         conv.weight = nn.Parameter(conv.weight.detach().index_select(1, index), requires_grad=False)
         conv.in_channels = len(index)
     copied.config = dataclasses.replace(copied.config, in_channels=len(index))
+    share_estimate(copied, net)
     return copied
 
 

@@ -88,7 +88,10 @@ class ResnetBlock(nn.Module):
         self.add_module(self.block_name, nn.Sequential(*layers))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + getattr(self, self.block_name)(x)
+        residual = getattr(self, self.block_name)(x)
+        if torch.is_grad_enabled():
+            return x + residual
+        return residual.add_(x)  # without autograd, into the block's fresh output: no new activation to allocate
 
 
 class ResnetGenerator(Generator):
