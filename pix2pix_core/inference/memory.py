@@ -19,6 +19,12 @@ from .modes import inference_statistics
 _BYTES_PER_PIXEL: weakref.WeakKeyDictionary[nn.Module, float] = weakref.WeakKeyDictionary()
 GiB = 1024**3
 KERNEL_OVERHEAD = 2.0  # measured: native peak RSS growth / tracked activation peak is about 1.6 on CPU; a margin
+# with large blocks reused from the heap (``allocator``) the peak grows by its holes: 1.47x (unet_256, 2048 px) and
+# 1.17x (pix2pixHD, 2048x1024) the mmap peak, measured; reuse is for runs whose estimate fits this many times
+HEAP_REUSE_OVERHEAD = 1.5
+# and only for runs this large: below it no activation of these networks reaches glibc's 32 MiB mmap threshold
+# (unet_256 at 1024 px estimates 0.43 GB, its largest activations 64 MiB), and each run ends by trimming the heap
+HEAP_REUSE_FROM = 256 * 2**20
 
 
 class _LiveBytes:
