@@ -87,6 +87,11 @@ def test_large_activations_are_reused_within_a_translation_and_given_back_after(
             del held
         assert _resident_mib() - start > blocks * 48 * 0.8  # the inner block's exit kept the heap: still in use
     assert _resident_mib() - start < blocks * 48 * 0.2
+    with pytest.raises(p2p.ResourceError), reusing_allocations():  # a forward that fails gives the heap back too
+        held = [torch.ones(12 << 20) for _ in range(blocks)]
+        del held
+        raise p2p.ResourceError("ran out of memory")
+    assert _resident_mib() - start < blocks * 48 * 0.2
 
 
 def test_a_native_run_reuses_large_activations_only_where_the_budget_has_room_for_it(resnet_instance, monkeypatch):

@@ -130,8 +130,9 @@ def label_input(maps: torch.Tensor, generator: Generator, fit: str) -> tuple[tor
     if fit == "resize":
         raise InputError("label maps are translated at their own size (fit native, tiled or auto): resizing one "
                          "would blend its labels.")
+    maps = maps.detach()
     # two reductions rather than a full-size |maps| (instance features are signed)
-    present = (maps.detach().amax(dim=(0, 2, 3)) != 0) | (maps.detach().amin(dim=(0, 2, 3)) != 0)
+    present = (maps.amax(dim=(0, 2, 3)) != 0) | (maps.amin(dim=(0, 2, 3)) != 0)
     if bool(present.all()) or not generator.input_convolutions():
         return maps.float().add(1).div_(2), None
     return maps[:, present].float().add_(1).div_(2), present  # the selection is a new tensor: scaled in place
@@ -195,8 +196,8 @@ class _Engine:
             )
         # large activations reused from the heap (faster on the CPU) where the larger peak that costs still fits
         reuse = self.device.type == "cpu" and HEAP_REUSE_FROM <= per_image <= self.budget / HEAP_REUSE_OVERHEAD
-        per_image = int(per_image * HEAP_REUSE_OVERHEAD) if reuse else per_image
-        chunk = 1 if self.dropout_seed is not None else max(1, min(batch_size, self.budget // max(per_image, 1)))
+        footprint = max(1, int(per_image * HEAP_REUSE_OVERHEAD) if reuse else per_image)
+        chunk = 1 if self.dropout_seed is not None else max(1, min(batch_size, self.budget // footprint))
         chunks = range(0, x.shape[0], chunk)
         outputs = []
         allocations = reusing_allocations() if reuse else contextlib.nullcontext()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 import torch
@@ -55,7 +56,8 @@ OWN_ENTRIES = {CONFIG_FILE, GENERATOR_FILE, DISCRIMINATOR_FILE, CARD_FILE, SAMPL
 
 def save_pretrained(generator: Generator, directory: str | Path, discriminator: Discriminator | None = None,
                     license: str = UNKNOWN_LICENSE, repo_id: str | None = None,
-                    samples: list[Path] | None = None, overwrite: bool = False, extra_files: list[Path] = ()) -> Path:
+                    samples: list[Path] | None = None, overwrite: bool = False,
+                    extra_files: Iterable[Path] = ()) -> Path:
     """Write ``generator`` (and optionally its discriminator) as a loadable directory, all or nothing, with
     ``extra_files`` copied in beside the weights (a pix2pixHD translator's encoder and feature clusters).
 
